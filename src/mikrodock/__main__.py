@@ -1,0 +1,5 @@
+"""``python -m mikrodock``."""
+
+from mikrodock.cli.main import main
+
+main()

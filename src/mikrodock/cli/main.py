@@ -1,0 +1,86 @@
+"""The ``mikrodock`` command: builds the root Typer app and turns errors into exit codes.
+
+Every command group lives in its own module with a ``register(root)`` function; this module only
+wires them together and owns the one place where exceptions become a line on stderr.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+
+from mikrodock import __version__
+from mikrodock.cli import app as app_cli
+from mikrodock.cli import chr as chr_cli
+from mikrodock.cli import compose as compose_cli
+from mikrodock.cli import container as container_cli
+from mikrodock.cli import context as context_cli
+from mikrodock.cli import image as image_cli
+from mikrodock.cli import info as info_cli
+from mikrodock.cli import sim as sim_cli
+from mikrodock.errors import MikrodockError
+
+root = typer.Typer(
+    name="mikrodock",
+    help=(
+        "RouterOS and containers, together.\n\n"
+        "Run RouterOS CHR machines on this machine as easily as `docker run` (mikrodock chr ...),"
+        " and use the Docker command line for containers on a RouterOS router"
+        " (mikrodock run / ps / logs / exec / compose ...)."
+    ),
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"mikrodock {__version__}")
+        raise typer.Exit()
+
+
+@root.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_show_version, is_eager=True, help="Print the version."
+    ),
+    debug: bool = typer.Option(
+        False, "--debug", help="Show tracebacks for errors (or set MIKRODOCK_DEBUG=1)."
+    ),
+) -> None:
+    if debug:
+        os.environ["MIKRODOCK_DEBUG"] = "1"
+
+
+for _module in (context_cli, info_cli, sim_cli, chr_cli, container_cli, image_cli, app_cli,
+                compose_cli):
+    _module.register(root)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the console script: one line on stderr and exit 2 for our errors."""
+    try:
+        root(args=argv, prog_name="mikrodock", standalone_mode=False)
+    except MikrodockError as error:
+        if os.environ.get("MIKRODOCK_DEBUG"):
+            raise
+        typer.echo(f"mikrodock: error: {error.one_line()}", err=True)
+        sys.exit(error.exit_code)
+    except KeyboardInterrupt:
+        typer.echo("mikrodock: interrupted", err=True)
+        sys.exit(130)
+    except typer.Exit as exit_:
+        sys.exit(exit_.exit_code)
+    except typer.Abort:
+        typer.echo("mikrodock: aborted", err=True)
+        sys.exit(1)
+    except Exception as error:  # click usage errors arrive here in non-standalone mode
+        import click
+
+        if isinstance(error, click.ClickException):
+            error.show()
+            sys.exit(2 if isinstance(error, click.UsageError) else error.exit_code)
+        raise

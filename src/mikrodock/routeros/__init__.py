@@ -1,0 +1,1 @@
+"""RouterOS knowledge: the REST client, errors, versions and the per-version dialect."""
