@@ -27,8 +27,15 @@ UNLIMITED = None
 _TRUE = {"true", "yes", "on", "1"}
 _FALSE = {"false", "no", "off", "0", ""}
 
-_DURATION_UNITS = {"w": 604800.0, "d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001,
-                   "us": 0.000001}
+_DURATION_UNITS = {
+    "w": 604800.0,
+    "d": 86400.0,
+    "h": 3600.0,
+    "m": 60.0,
+    "s": 1.0,
+    "ms": 0.001,
+    "us": 0.000001,
+}
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(w|d|h|ms|us|m|s)")
 _CLOCK = re.compile(r"^(?:(\d+)d)?\s*(\d+):(\d{2}):(\d{2})(?:\.(\d+))?$")
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]i?B?|B)?\s*$", re.IGNORECASE)
@@ -72,8 +79,8 @@ def parse_duration(value: str | float | None) -> float:
     clock = _CLOCK.match(text)
     if clock:
         days, hours, minutes, seconds, frac = clock.groups()
-        total = int(days or 0) * 86400 + int(hours) * 3600 + int(minutes) * 60 + int(seconds)
-        return total + (float(f"0.{frac}") if frac else 0.0)
+        whole = int(days or 0) * 86400 + int(hours) * 3600 + int(minutes) * 60 + int(seconds)
+        return whole + (float(f"0.{frac}") if frac else 0.0)
     if re.fullmatch(r"\d+(\.\d+)?", text):
         return float(text)
     total = 0.0
@@ -107,7 +114,7 @@ def format_duration(seconds: float) -> str:
 
 
 def parse_size(value: str | int | None) -> int | None:
-    """Memory sizes in bytes: ``"256M"``, ``"1GiB"``, ``"512k"``, ``"1024"``; ``"unlimited"`` -> None.
+    """Sizes in bytes: ``"256M"``, ``"1GiB"``, ``"512k"``, ``"1024"``; ``"unlimited"`` -> None.
 
     Raises :class:`UsageError` (user input) for anything else.
     """

@@ -1,0 +1,189 @@
+"""Contexts: named routers with their credentials, like ``docker context``.
+
+Stored in ``config_dir()/contexts.json`` with mode 0600 (it holds passwords). One context can be
+the current one; router commands use it when neither ``-H`` nor ``--context`` is given.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import httpx
+
+from mikrodock.errors import ConfigError, UsageError
+from mikrodock.paths import atomic_write, config_dir
+
+__all__ = ["Context", "ContextStore"]
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
+
+
+@dataclass(frozen=True)
+class Context:
+    """One router: where it is and how to log in."""
+
+    name: str
+    url: str
+    user: str
+    password: str
+    tls: str = "verify"  # verify | pin | insecure
+
+    def __repr__(self) -> str:  # never show the password
+        return (
+            f"Context(name={self.name!r}, url={self.url!r}, user={self.user!r}, tls={self.tls!r})"
+        )
+
+
+def check_url(url: str) -> str:
+    """Return ``url`` without a trailing slash, or raise UsageError when it is not http(s)."""
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError) as exc:
+        raise UsageError(f"not a URL: {url!r}", hint="write it like https://192.168.88.1") from exc
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise UsageError(
+            f"not a router URL: {url!r}",
+            hint="write it like https://192.168.88.1 or http://127.0.0.1:8080",
+        )
+    return url.rstrip("/")
+
+
+def check_name(name: str) -> str:
+    if not _NAME.match(name):
+        raise UsageError(
+            f"bad context name: {name!r}",
+            hint="use letters, digits, '.', '_' and '-', starting with a letter or digit",
+        )
+    return name
+
+
+class ContextStore:
+    """The contexts file: read, change, write back atomically with mode 0600."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or config_dir() / "contexts.json"
+
+    def _load(self) -> dict[str, object]:
+        if not self.path.exists():
+            return {"current": None, "contexts": {}}
+        try:
+            data = json.loads(self.path.read_text())
+        except (OSError, ValueError) as exc:
+            raise ConfigError(
+                f"cannot read contexts from {self.path}: {exc}",
+                hint="fix or remove the file, then add the contexts again",
+            ) from exc
+        if not isinstance(data, dict) or not isinstance(data.get("contexts"), dict):
+            raise ConfigError(
+                f"{self.path} is not a mikrodock contexts file",
+                hint="remove it and add the contexts again",
+            )
+        return data
+
+    def _save(self, data: dict[str, object]) -> None:
+        atomic_write(self.path, json.dumps(data, indent=2, sort_keys=True) + "\n", mode=0o600)
+
+    def list(self) -> list[Context]:
+        data = self._load()
+        contexts = data["contexts"]
+        assert isinstance(contexts, dict)
+        return [Context(**value) for _, value in sorted(contexts.items())]
+
+    def current(self) -> str | None:
+        value = self._load().get("current")
+        return value if isinstance(value, str) else None
+
+    def get(self, name: str) -> Context:
+        for context in self.list():
+            if context.name == name:
+                return context
+        known = ", ".join(c.name for c in self.list()) or "none"
+        raise UsageError(
+            f"no context named {name!r} (known: {known})",
+            hint="add it with: mikrodock context add NAME --url URL --user USER",
+        )
+
+    def add(self, context: Context, *, replace: bool = False) -> None:
+        check_name(context.name)
+        check_url(context.url)
+        if context.tls not in ("verify", "pin", "insecure"):
+            raise UsageError(f"bad TLS mode {context.tls!r}", hint="use verify, pin or insecure")
+        data = self._load()
+        contexts = data["contexts"]
+        assert isinstance(contexts, dict)
+        if context.name in contexts and not replace:
+            raise UsageError(
+                f"context {context.name!r} exists", hint="remove it first or pass --replace"
+            )
+        contexts[context.name] = asdict(context)
+        if data.get("current") is None:
+            data["current"] = context.name
+        self._save(data)
+
+    def use(self, name: str) -> None:
+        self.get(name)
+        data = self._load()
+        data["current"] = name
+        self._save(data)
+
+    def remove(self, name: str) -> None:
+        self.get(name)
+        data = self._load()
+        contexts = data["contexts"]
+        assert isinstance(contexts, dict)
+        del contexts[name]
+        if data.get("current") == name:
+            data["current"] = None
+        self._save(data)
+
+
+@dataclass(frozen=True)
+class Target:
+    """The router a command talks to, however the user named it."""
+
+    url: str
+    user: str
+    password: str
+    tls: str = "verify"
+    source: str = ""  # "context NAME", "-H", "chr NAME": for messages
+
+    def __repr__(self) -> str:
+        return f"Target(url={self.url!r}, user={self.user!r}, source={self.source!r})"
+
+
+def resolve_target(
+    *,
+    host: str | None,
+    context: str | None,
+    user: str | None = None,
+    password: str | None = None,
+    tls: str | None = None,
+    store: ContextStore | None = None,
+) -> Target:
+    """Pick the router: ``-H URL`` wins, then ``--context NAME``, then the current context.
+
+    ``password`` comes from the caller (environment, stdin or a prompt), never from argv.
+    """
+    if host and context:
+        raise UsageError("-H and --context both given", hint="name the router one way only")
+    if host:
+        return Target(check_url(host), user or "admin", password or "", tls or "verify", "-H")
+    store = store or ContextStore()
+    name = context or store.current()
+    if not name:
+        raise UsageError(
+            "no router given",
+            hint="pass -H URL, --context NAME, or add one with: mikrodock context add NAME "
+            "--url URL --user USER",
+        )
+    ctx = store.get(name)
+    return Target(
+        ctx.url,
+        user or ctx.user,
+        password if password is not None else ctx.password,
+        tls or ctx.tls,
+        f"context {name}",
+    )
