@@ -1,6 +1,7 @@
 """Shared test setup: every test gets its own MIKRODOCK_HOME, so nothing touches the user's
-files and tests do not see each other's contexts, machines or caches (caches that are costly to
-rebuild, like the test guest, opt out by using MIKRODOCK_TEST_CACHE)."""
+files and tests do not see each other's contexts, machines or caches. Things that are costly to
+build and never change (the test guest, downloaded kernels) go to the `persistent_cache` folder
+instead, which outlives the run (``<repo>/.cache/tests``, ignored by git)."""
 
 from __future__ import annotations
 
@@ -22,3 +23,11 @@ def _isolated_home(
     monkeypatch.delenv("MIKRODOCK_HOST", raising=False)
     monkeypatch.delenv("MIKRODOCK_CONTEXT", raising=False)
     return home
+
+
+@pytest.fixture(scope="session")
+def persistent_cache() -> Path:
+    """A cache folder shared by all tests and kept between runs."""
+    path = REPO / ".cache" / "tests"
+    path.mkdir(parents=True, exist_ok=True)
+    return path

@@ -55,8 +55,16 @@ def _root(
         os.environ["MIKRODOCK_DEBUG"] = "1"
 
 
-for _module in (context_cli, info_cli, sim_cli, chr_cli, container_cli, image_cli, app_cli,
-                compose_cli):
+for _module in (
+    context_cli,
+    info_cli,
+    sim_cli,
+    chr_cli,
+    container_cli,
+    image_cli,
+    app_cli,
+    compose_cli,
+):
     _module.register(root)
 
 
