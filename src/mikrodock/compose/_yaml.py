@@ -1,0 +1,161 @@
+"""YAML as a tree of nodes that keep their raw scalar text and their line numbers.
+
+RouterOS and the compose specification both read scalars as text (``DEBUG: true`` gives the
+variable the text ``true``; ``PUID: 0100`` keeps its leading zero), so the modules of this package
+work on the composed node tree of ruamel.yaml rather than on constructed Python values. Each
+helper here turns one kind of node into what the caller needs and raises a :class:`YamlError`
+that names the line when the node has the wrong kind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from mikrodock.errors import UsageError
+
+__all__ = [
+    "MappingNode",
+    "Node",
+    "ScalarNode",
+    "SequenceNode",
+    "YamlError",
+    "compose",
+    "is_null",
+    "key_line",
+    "line_of",
+    "mapping_get",
+    "mapping_items",
+    "scalar_text",
+    "sequence_items",
+    "to_python",
+]
+
+NULL_TAG = "tag:yaml.org,2002:null"
+
+
+class YamlError(UsageError):
+    """A YAML file that is not what it should be, with the line (1-based) where it goes wrong."""
+
+    def __init__(
+        self, message: str, *, line: int | None = None, source: str = "", hint: str | None = None
+    ) -> None:
+        where = f"{source}:{line}: " if source and line else f"line {line}: " if line else ""
+        if source and not line:
+            where = f"{source}: "
+        super().__init__(f"{where}{message}", hint=hint)
+        self.line = line
+        self.source = source
+        self.bare_message = message
+
+
+def compose(text: str, *, source: str = "") -> Node | None:
+    """The node tree of one YAML document (None for an empty one); syntax errors name the line."""
+    yaml = YAML(typ="safe", pure=True)
+    try:
+        node: Node | None = yaml.compose(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise YamlError(
+            f"YAML syntax error: {problem}",
+            line=line,
+            source=source,
+            hint="fix the YAML syntax at that line",
+        ) from exc
+    except YAMLError as exc:
+        raise YamlError(
+            f"YAML syntax error: {exc}", source=source, hint="fix the YAML syntax"
+        ) from exc
+    return node
+
+
+def line_of(node: Node) -> int:
+    """The 1-based line where ``node`` starts."""
+    return int(node.start_mark.line) + 1
+
+
+def is_null(node: Node | None) -> bool:
+    return node is None or (isinstance(node, ScalarNode) and node.tag == NULL_TAG)
+
+
+def scalar_text(node: Node, what: str, *, source: str = "") -> str:
+    """The raw text of a scalar (``true`` stays ``true``, ``0755`` stays ``0755``)."""
+    if not isinstance(node, ScalarNode):
+        raise YamlError(
+            f"{what} must be a single value, not a list or a mapping",
+            line=line_of(node),
+            source=source,
+        )
+    return str(node.value)
+
+
+def mapping_items(node: Node, what: str, *, source: str = "") -> Iterator[tuple[str, Node]]:
+    """The ``(key text, value node)`` pairs of a mapping, in document order."""
+    if not isinstance(node, MappingNode):
+        raise YamlError(f"{what} must be a mapping (key: value)", line=line_of(node), source=source)
+    for key, value in node.value:
+        yield scalar_text(key, f"a key of {what}", source=source), value
+
+
+def mapping_get(node: MappingNode, key: str) -> Node | None:
+    """The value node under ``key`` (the last one when a key repeats), or None."""
+    found: Node | None = None
+    for key_node, value in node.value:
+        if isinstance(key_node, ScalarNode) and key_node.value == key:
+            found = value
+    return found
+
+
+def key_line(node: MappingNode, key: str) -> int | None:
+    for key_node, _value in node.value:
+        if isinstance(key_node, ScalarNode) and key_node.value == key:
+            return line_of(key_node)
+    return None
+
+
+def sequence_items(node: Node, what: str, *, source: str = "") -> list[Node]:
+    """The items of a sequence; a null node is an empty sequence."""
+    if is_null(node):
+        return []
+    if not isinstance(node, SequenceNode):
+        raise YamlError(f"{what} must be a list", line=line_of(node), source=source)
+    return list(node.value)
+
+
+_BOOL_TRUE = {"true", "True", "TRUE"}
+_BOOL_FALSE = {"false", "False", "FALSE"}
+
+
+def to_python(node: Node | None) -> object:
+    """Plain Python data (for JSON schema checks and printing): ints, floats, bools per YAML 1.2."""
+    if node is None:
+        return None
+    if isinstance(node, MappingNode):
+        return {str(to_python(k)): to_python(v) for k, v in node.value}
+    if isinstance(node, SequenceNode):
+        return [to_python(item) for item in node.value]
+    assert isinstance(node, ScalarNode)
+    tag = str(node.tag)
+    text = str(node.value)
+    if tag == NULL_TAG:
+        return None
+    if tag.endswith(":bool"):
+        return text in _BOOL_TRUE or text.lower() in {"yes", "on", "y"}
+    if tag.endswith(":int"):
+        for base in (10, 0):
+            try:
+                return int(text.replace("_", ""), base)
+            except ValueError:
+                continue
+        return text
+    if tag.endswith(":float"):
+        try:
+            return float(text.replace("_", ""))
+        except ValueError:
+            return text
+    return text
