@@ -1,0 +1,508 @@
+"""The RouterOS REST client: an async core on httpx and a thin synchronous facade.
+
+::
+
+    async with AsyncRouterOS("https://192.168.88.1", "admin", password, tls="pin") as ros:
+        resource = await ros.get("system/resource")
+        running = await ros.print("container", proplist=["name", "running"])
+
+    with RouterOS("http://127.0.0.1:8080", "admin", password) as ros:   # same calls, blocking
+        ros.add("container/envs", {"list": "web", "key": "PORT", "value": 8080})
+
+Menus are written without a leading slash (``"container/envs"``). Every value goes on the wire
+as a RouterOS string (``True`` -> ``"yes"``, ``8080`` -> ``"8080"``, lists comma-joined) and
+comes back as one; :mod:`mikrodock.routeros.models` converts at the model boundary.
+
+Failures are translated in one place (:meth:`AsyncRouterOS._send`): a RouterOS error body
+becomes :class:`RouterError` (:class:`AuthError` for 401, :class:`NotFoundError` for 404) with
+the HTTP status, message and detail; a connection that fails, drops or times out becomes
+:class:`ConnectionFailed`; a pinned certificate that changed, :class:`CertificateChanged`.
+Reads are retried with backoff, writes only when they certainly never left this machine
+(:mod:`mikrodock.routeros.retry`). Timeouts stay below RouterOS's own 60 s cut-off.
+
+The synchronous :class:`RouterOS` runs the async core on one private event loop in a daemon
+thread (shared by every sync client of the process) and waits for each call. That works the
+same from plain scripts, from pytest, and from code that already runs inside an event loop
+(a notebook, an async test), keeps connections pooled between calls, and never blocks
+interpreter exit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import threading
+import time
+from collections.abc import Awaitable, Mapping, Sequence
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, TypeVar, cast
+from urllib.parse import quote
+
+import anyio
+import httpx
+
+from mikrodock.errors import (
+    AuthError,
+    ConnectionFailed,
+    NotFoundError,
+    RouterError,
+    UsageError,
+)
+from mikrodock.routeros.retry import RETRYABLE_STATUSES, RetryPolicy, may_retry, not_sent
+from mikrodock.routeros.tls import TLS_MODES, KnownHosts, TLSMode, ssl_context
+from mikrodock.routeros.values import format_bool
+
+__all__ = ["AsyncRouterOS", "RouterOS", "Timeouts", "wire_value"]
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+_READ_COMMANDS = frozenset({"print", "get"})
+
+# RouterOS error details that have a well-known fix.
+_DETAIL_HINTS = (
+    ("unknown parameter", "this RouterOS version does not have that argument"),
+    ("not allowed by device-mode", "enable it with /system/device-mode/update, then power-cycle"),
+    ("no such command", "this RouterOS version (or its packages) lacks that command"),
+)
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Seconds to open a connection and to wait for an answer (RouterOS cuts requests at 60 s)."""
+
+    connect: float = 5.0
+    read: float = 50.0
+
+    def to_httpx(self) -> httpx.Timeout:
+        return httpx.Timeout(self.read, connect=self.connect, pool=self.connect)
+
+
+def wire_value(value: object) -> str:
+    """A Python value as RouterOS reads it: bools as yes/no, numbers as text, lists comma-joined."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return format_bool(value)
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, Sequence) and not isinstance(value, bytes | bytearray):
+        return ",".join(wire_value(item) for item in value)
+    raise TypeError(f"cannot send {type(value).__name__} to RouterOS: {value!r}")
+
+
+def _wire_props(props: Mapping[str, object] | None) -> dict[str, str]:
+    return {str(key): wire_value(value) for key, value in (props or {}).items()}
+
+
+def _menu(menu: str) -> str:
+    cleaned = menu.strip().strip("/")
+    if not cleaned:
+        raise UsageError("empty RouterOS menu", hint='write a menu like "container/envs"')
+    return cleaned
+
+
+def _item(item_id: str) -> str:
+    if not item_id:
+        raise UsageError("empty RouterOS item id", hint="pass an id like *1F or a name")
+    return quote(item_id, safe="*")
+
+
+def _split_url(url: str) -> tuple[httpx.URL, str, str]:
+    """The REST base URL (``.../rest/``) and any user/password written in ``url``."""
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError) as exc:
+        raise UsageError(f"not a URL: {url!r}", hint="write it like https://192.168.88.1") from exc
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise UsageError(
+            f"not a router URL: {url!r}",
+            hint="write it like https://192.168.88.1 or http://127.0.0.1:8080",
+        )
+    user, password = parsed.username, parsed.password or ""
+    path = parsed.path.rstrip("/")
+    if not path.endswith("/rest"):
+        path += "/rest"
+    base = parsed.copy_with(username=None, password=None, path=path + "/", query=None)
+    return base, user, password
+
+
+class AsyncRouterOS:
+    """An async RouterOS REST client for one router. Use ``async with`` or call :meth:`aclose`.
+
+    ``tls``: ``"verify"`` (default; against ``ca_file`` when given), ``"pin"`` (trust the
+    certificate on first use, see :mod:`mikrodock.routeros.tls`) or ``"insecure"``;
+    ``insecure=True`` is short for ``tls="insecure"``.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        user: str = "admin",
+        password: str = "",
+        *,
+        insecure: bool = False,
+        tls: str | None = None,
+        ca_file: str | os.PathLike[str] | None = None,
+        known_hosts: KnownHosts | None = None,
+        timeouts: Timeouts | None = None,
+        retry: RetryPolicy | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        base, url_user, url_password = _split_url(url)
+        user = user or url_user or "admin"
+        password = password or url_password
+        mode = self._tls_mode(tls, insecure=insecure)
+        self.url = str(base.copy_with(path=base.path[: -len("rest/")] or "/")).rstrip("/")
+        self.user = user
+        self.tls: TLSMode = mode
+        self.timeouts = timeouts or Timeouts()
+        self.retry = retry or RetryPolicy()
+        verify: Any = True
+        if base.scheme == "https":
+            port = base.port or 443
+            verify = ssl_context(
+                mode, host=base.host, port=port, ca_file=ca_file, known_hosts=known_hosts
+            )
+        self._base = str(base)
+        self._http = httpx.AsyncClient(
+            auth=httpx.BasicAuth(user, password),
+            verify=verify,
+            timeout=self.timeouts.to_httpx(),
+            transport=transport,
+            headers={"Accept": "application/json"},
+            trust_env=False,
+        )
+
+    @staticmethod
+    def _tls_mode(tls: str | None, *, insecure: bool) -> TLSMode:
+        if insecure and tls not in (None, "insecure"):
+            raise UsageError(f"insecure=True conflicts with tls={tls!r}", hint="choose one")
+        chosen = "insecure" if insecure else (tls or "verify")
+        for mode in TLS_MODES:
+            if chosen == mode:
+                return mode
+        raise UsageError(f"unknown TLS mode {tls!r}", hint="use verify, pin or insecure")
+
+    def __repr__(self) -> str:  # never the password
+        return f"{type(self).__name__}(url={self.url!r}, user={self.user!r}, tls={self.tls!r})"
+
+    async def __aenter__(self) -> AsyncRouterOS:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close pooled connections. Safe to call twice."""
+        await self._http.aclose()
+
+    # -- the calls ---------------------------------------------------------------------------
+
+    async def print(
+        self,
+        menu: str,
+        *,
+        proplist: Sequence[str] | None = None,
+        query: Sequence[str] | None = None,
+        where: Mapping[str, object] | None = None,
+    ) -> list[dict[str, str]]:
+        """The items of ``menu``. ``where`` filters by equality (``GET ?k=v``); ``query`` takes
+        RouterOS API query words (``["name=web", "disabled=no", "#&"]``) and is sent as
+        ``POST <menu>/print``; ``proplist`` limits the properties returned."""
+        path = _menu(menu)
+        if query is not None:
+            body: dict[str, Any] = {
+                ".query": [*(f"{k}={wire_value(v)}" for k, v in (where or {}).items()), *query]
+            }
+            if proplist is not None:
+                body[".proplist"] = list(proplist)
+            data = await self._send("POST", f"{path}/print", body=body, read=True)
+        else:
+            params = _wire_props(where)
+            if proplist is not None:
+                params[".proplist"] = ",".join(proplist)
+            data = await self._send("GET", path, params=params, read=True)
+        if isinstance(data, dict):
+            return [data]
+        return list(data or [])
+
+    async def get(self, menu: str, item_id: str | None = None) -> dict[str, str]:
+        """A singleton menu (``system/resource``) or one item of a list menu, by id or name."""
+        path = _menu(menu) if item_id is None else f"{_menu(menu)}/{_item(item_id)}"
+        data = await self._send("GET", path, read=True)
+        if isinstance(data, list):
+            if item_id is not None and len(data) == 1:
+                return cast(dict[str, str], data[0])
+            raise UsageError(
+                f"/{_menu(menu)} is a list menu, not a single object",
+                hint="pass an item id, or use print() for all items",
+            )
+        return cast(dict[str, str], data or {})
+
+    async def add(self, menu: str, props: Mapping[str, object]) -> dict[str, str]:
+        """``PUT``: create an item; returns it as RouterOS stored it (with its ``.id``)."""
+        data = await self._send("PUT", _menu(menu), body=_wire_props(props), read=False)
+        return cast(dict[str, str], data or {})
+
+    async def set(self, menu: str, item_id: str, props: Mapping[str, object]) -> dict[str, str]:
+        """``PATCH``: change properties of one item; returns the whole updated item."""
+        path = f"{_menu(menu)}/{_item(item_id)}"
+        data = await self._send("PATCH", path, body=_wire_props(props), read=False)
+        return cast(dict[str, str], data or {})
+
+    async def remove(self, menu: str, item_id: str) -> None:
+        """``DELETE``: remove one item."""
+        await self._send("DELETE", f"{_menu(menu)}/{_item(item_id)}", read=False)
+
+    async def command(
+        self, menu: str, command: str, args: Mapping[str, object] | None = None
+    ) -> Any:
+        """``POST <menu>/<command>`` with ``args``; returns the decoded answer (often ``[]``).
+
+        ``print`` and ``get`` count as reads (retried); any other command is a write."""
+        name = command.strip("/")
+        return await self._send(
+            "POST", f"{_menu(menu)}/{name}", body=_wire_props(args), read=name in _READ_COMMANDS
+        )
+
+    async def execute(self, script: str) -> str:
+        """Run a RouterOS script and return what it printed (``ret``). RouterOS answers 200 even
+        when the script fails: the error text is then what comes back."""
+        data = await self._send(
+            "POST", "execute", body={"script": script, "as-string": ""}, read=False
+        )
+        if isinstance(data, dict):
+            return str(data.get("ret", ""))
+        return ""
+
+    # -- the one place that talks HTTP ----------------------------------------------------------
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        body: Any = None,
+        read: bool,
+    ) -> Any:
+        url = self._base + path
+        content = None if body is None else json.dumps(body).encode()
+        headers = {"Content-Type": "application/json"} if content is not None else None
+        delays = self.retry.delays()
+        while True:
+            started = time.monotonic()
+            try:
+                response = await self._http.request(
+                    method, url, params=params, content=content, headers=headers
+                )
+            except httpx.RequestError as exc:
+                delay = next(delays, None) if may_retry(exc, read=read) else None
+                if delay is None:
+                    raise self._connection_failed(exc, method, path, read=read) from exc
+                log.debug("%s /rest/%s failed (%s); again in %.2fs", method, path, exc, delay)
+                await anyio.sleep(delay)
+                continue
+            status = response.status_code
+            log.debug(
+                "%s /rest/%s -> %d in %.3fs", method, path, status, time.monotonic() - started
+            )
+            if status < 400:
+                return _decode(response, method, path)
+            if read and status in RETRYABLE_STATUSES:
+                delay = next(delays, None)
+                if delay is not None:
+                    log.debug(
+                        "%s /rest/%s answered %d; again in %.2fs", method, path, status, delay
+                    )
+                    await anyio.sleep(delay)
+                    continue
+            raise _router_error(response, method, path)
+
+    def _connection_failed(
+        self, exc: httpx.RequestError, method: str, path: str, *, read: bool
+    ) -> ConnectionFailed:
+        where = f"{method} {self.url}/rest/{path}"
+        if isinstance(exc, httpx.TimeoutException):
+            what = "connect" if isinstance(exc, httpx.ConnectTimeout) else "answer"
+            limit = self.timeouts.connect if what == "connect" else self.timeouts.read
+            message = f"{where}: no {what} within {limit:g} s"
+        else:
+            message = f"{where}: {type(exc).__name__}: {exc or 'connection failed'}"
+        if "CERTIFICATE_VERIFY_FAILED" in str(exc):
+            hint = (
+                "the router's certificate is not signed by a trusted CA: pass its CA file, "
+                "or trust it on first use (tls=pin / --tls-pin)"
+            )
+        elif not_sent(exc):
+            hint = (
+                f"check that the router is up and its REST service (www or www-ssl) "
+                f"listens at {self.url}"
+            )
+        elif read:
+            hint = "the router stopped answering; check it and try again"
+        else:
+            hint = (
+                "the change may or may not have been applied; look at the router "
+                "before trying again"
+            )
+        return ConnectionFailed(message, hint=hint)
+
+
+def _decode(response: httpx.Response, method: str, path: str) -> Any:
+    if not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError as exc:
+        raise RouterError(
+            response.status_code,
+            "answer is not JSON",
+            response.text[:200],
+            method=method,
+            path=f"/rest/{path}",
+            hint="is this URL a RouterOS router (REST needs RouterOS 7.1 or later)?",
+        ) from exc
+
+
+def _router_error(response: httpx.Response, method: str, path: str) -> RouterError:
+    status = response.status_code
+    message, detail = response.reason_phrase, ""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+        detail = response.text.strip()[:200]
+    if isinstance(body, dict):
+        message = str(body.get("message", message))
+        detail = str(body.get("detail", ""))
+    where = {"method": method, "path": f"/rest/{path}"}
+    if status == 401:
+        return AuthError(
+            status,
+            message,
+            detail,
+            **where,
+            hint="check the user name and password for this router",
+        )
+    if status == 404:
+        return NotFoundError(
+            status,
+            message,
+            detail,
+            **where,
+            hint="no such item or menu on this router: check the name or id "
+            "(ids like *1F change after a reboot)",
+        )
+    hint = next((text for key, text in _DETAIL_HINTS if key in detail), None)
+    return RouterError(status, message, detail, **where, hint=hint)
+
+
+# -- the synchronous facade ------------------------------------------------------------------
+
+
+class _LoopThread:
+    """One asyncio event loop in a daemon thread, shared by every sync client of the process."""
+
+    _lock = threading.Lock()
+    _loop: asyncio.AbstractEventLoop | None = None
+    _pid = 0
+
+    @classmethod
+    def loop(cls) -> asyncio.AbstractEventLoop:
+        with cls._lock:
+            if cls._loop is None or cls._pid != os.getpid():  # new process after fork
+                loop = asyncio.new_event_loop()
+                thread = threading.Thread(
+                    target=loop.run_forever, name="mikrodock-routeros", daemon=True
+                )
+                thread.start()
+                cls._loop, cls._pid = loop, os.getpid()
+            return cls._loop
+
+
+def _run(awaitable: Awaitable[T]) -> T:
+    """Run ``awaitable`` on the private loop and wait for it (the facade's one mechanism)."""
+
+    async def call() -> T:
+        return await awaitable
+
+    future = asyncio.run_coroutine_threadsafe(call(), _LoopThread.loop())
+    try:
+        return future.result()
+    except BaseException:
+        future.cancel()
+        raise
+
+
+class RouterOS:
+    """The synchronous client: same calls as :class:`AsyncRouterOS`, blocking."""
+
+    def __init__(self, url: str, user: str = "admin", password: str = "", **options: Any) -> None:
+        async def open_core() -> AsyncRouterOS:
+            return AsyncRouterOS(url, user, password, **options)
+
+        self._core = _run(open_core())
+
+    @property
+    def url(self) -> str:
+        return self._core.url
+
+    @property
+    def user(self) -> str:
+        return self._core.user
+
+    def __repr__(self) -> str:
+        return f"RouterOS(url={self.url!r}, user={self.user!r}, tls={self._core.tls!r})"
+
+    def __enter__(self) -> RouterOS:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        _run(self._core.aclose())
+
+    def print(
+        self,
+        menu: str,
+        *,
+        proplist: Sequence[str] | None = None,
+        query: Sequence[str] | None = None,
+        where: Mapping[str, object] | None = None,
+    ) -> list[dict[str, str]]:
+        return _run(self._core.print(menu, proplist=proplist, query=query, where=where))
+
+    def get(self, menu: str, item_id: str | None = None) -> dict[str, str]:
+        return _run(self._core.get(menu, item_id))
+
+    def add(self, menu: str, props: Mapping[str, object]) -> dict[str, str]:
+        return _run(self._core.add(menu, props))
+
+    def set(self, menu: str, item_id: str, props: Mapping[str, object]) -> dict[str, str]:
+        return _run(self._core.set(menu, item_id, props))
+
+    def remove(self, menu: str, item_id: str) -> None:
+        _run(self._core.remove(menu, item_id))
+
+    def command(self, menu: str, command: str, args: Mapping[str, object] | None = None) -> Any:
+        return _run(self._core.command(menu, command, args))
+
+    def execute(self, script: str) -> str:
+        return _run(self._core.execute(script))

@@ -1,0 +1,69 @@
+"""When the REST client may send a request again, and how long it waits before it does.
+
+The rule: a request is repeated only when repeating it cannot change the router twice.
+
+- Reads (``GET``, and ``POST .../print`` or ``.../get``) are repeated after any transport
+  failure (refused, reset, dropped, timed out) and after a 5xx answer.
+- Writes (``PUT``, ``PATCH``, ``DELETE``, any other ``POST`` command, ``/execute``) are repeated
+  only when the request certainly never left this machine: the connection could not be opened,
+  or no pooled connection became free. Once a write may have been sent, its failure is reported,
+  with a hint to look at the router before trying again.
+"""
+
+from __future__ import annotations
+
+import random
+import ssl
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import httpx
+
+__all__ = ["NO_RETRY", "RETRYABLE_STATUSES", "RetryPolicy", "may_retry", "not_sent"]
+
+RETRYABLE_STATUSES = frozenset({500, 502, 503, 504})
+"""Answers after which a read is repeated."""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """``attempts`` in all (1 = never repeat); waits ``backoff * factor**n``, capped, jittered."""
+
+    attempts: int = 3
+    backoff: float = 0.2
+    factor: float = 2.0
+    max_delay: float = 3.0
+
+    def delays(self) -> Iterator[float]:
+        """The waits before the 2nd, 3rd, ... attempt (``attempts - 1`` of them)."""
+        for n in range(max(self.attempts, 1) - 1):
+            delay = min(self.backoff * self.factor**n, self.max_delay)
+            yield delay * random.uniform(0.5, 1.0)
+
+
+NO_RETRY = RetryPolicy(attempts=1)
+
+
+def _tls_failure(exc: BaseException) -> bool:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def not_sent(exc: httpx.RequestError) -> bool:
+    """True when the request certainly did not reach the router."""
+    return isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+
+
+def may_retry(exc: httpx.RequestError, *, read: bool) -> bool:
+    """Whether a request that failed with ``exc`` may be sent again."""
+    if _tls_failure(exc):
+        return False  # a certificate problem does not go away by asking again
+    if not_sent(exc):
+        return True
+    if not read:
+        return False
+    return isinstance(exc, httpx.TimeoutException | httpx.NetworkError | httpx.RemoteProtocolError)
