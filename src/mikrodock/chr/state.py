@@ -1,0 +1,170 @@
+"""Machines on disk: one folder per machine under ``state_dir()/machines/<name>/``.
+
+``machine.json`` holds a :class:`MachineRecord`; every write is atomic. Names and ports are
+handed out under one file lock (:func:`allocation_lock`) and the record is written before the
+lock is released, so two ``chr run`` started at once never get the same name or port.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import filelock
+
+from mikrodock.errors import ConfigError, UsageError
+from mikrodock.paths import atomic_write, state_dir
+
+__all__ = [
+    "MachineRecord",
+    "allocation_lock",
+    "list_records",
+    "load_record",
+    "machine_dir",
+    "machines_root",
+    "pid_alive",
+    "save_record",
+    "validate_name",
+]
+
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+
+
+@dataclass
+class MachineRecord:
+    """What mikrodock knows about one machine (``machine.json``)."""
+
+    name: str
+    arch: str
+    version: str
+    base_image: str
+    memory_mib: int
+    cpus: int
+    accel_requested: str
+    ports: dict[str, int]
+    """guest port (as a string) -> host port"""
+    mac: str
+    publish_all: bool = False
+    accel: str = ""
+    status: str = "created"
+    """created | running | stopped"""
+    pid: int = 0
+    started_at: float = 0.0
+    created_at: float = 0.0
+    user: str = "admin"
+    password_file: str = ""
+    """'' when the password is empty (the CHR default)"""
+    links: list[dict[str, Any]] = field(default_factory=list)
+    source: str = ""
+    """'' for a fresh boot, or 'machine:tag' for a clone"""
+    firmware_code: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def dir(self) -> Path:
+        return machine_dir(self.name)
+
+    @property
+    def http_port(self) -> int:
+        return self.ports.get("80", 0)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}"
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self), indent=2, sort_keys=True) + "\n"
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> MachineRecord:
+        known = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{key: value for key, value in data.items() if key in known})
+
+
+def machines_root() -> Path:
+    root = state_dir() / "machines"
+    root.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return root
+
+
+def machine_dir(name: str) -> Path:
+    return machines_root() / name
+
+
+def validate_name(name: str) -> str:
+    if not _NAME.match(name):
+        raise UsageError(
+            f"bad machine name {name!r}",
+            hint="use 1-40 lower-case letters, digits, '-' or '_', starting with a letter or digit",
+        )
+    return name
+
+
+@contextlib.contextmanager
+def allocation_lock() -> Iterator[None]:
+    """Held while names and ports are chosen and the new record is written."""
+    lock = filelock.FileLock(str(state_dir() / "allocate.lock"))
+    with lock.acquire(timeout=60):
+        yield
+
+
+def save_record(record: MachineRecord) -> None:
+    folder = machine_dir(record.name)
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    atomic_write(folder / "machine.json", record.to_json(), mode=0o600)
+
+
+def load_record(name: str) -> MachineRecord:
+    path = machine_dir(name) / "machine.json"
+    try:
+        data = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise UsageError(
+            f"no machine named {name!r}", hint="see `mikrodock chr ls` for the machines"
+        ) from None
+    except (OSError, ValueError) as exc:
+        raise ConfigError(
+            f"cannot read {path}: {exc}",
+            hint=f"remove the machine with `mikrodock chr rm -f {name}`",
+        ) from exc
+    return MachineRecord.from_dict(data)
+
+
+def list_records() -> tuple[list[MachineRecord], list[str]]:
+    """Every readable record, and the names of folders without a readable ``machine.json``."""
+    records: list[MachineRecord] = []
+    broken: list[str] = []
+    for folder in sorted(machines_root().iterdir()):
+        if not folder.is_dir() or folder.name.startswith("."):
+            continue
+        try:
+            records.append(load_record(folder.name))
+        except (ConfigError, UsageError):
+            broken.append(folder.name)
+    return records, broken
+
+
+def pid_alive(pid: int) -> bool:
+    """True while process ``pid`` exists and is not a zombie."""
+    if pid <= 0:
+        return False
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        if stat.rsplit(")", 1)[1].split()[0] in ("Z", "X"):
+            return False
+    except (OSError, IndexError):
+        pass
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
