@@ -1,0 +1,214 @@
+"""The shell scripts that run inside the test guest (busybox ``sh``), kept as strings.
+
+``INIT`` is PID 1: it loads the kernel modules, mounts the FAT partition (``/flash``, where the
+admin password lives in ``/flash/password``), takes an address by DHCP, starts the HTTP server
+(busybox ``nc -ll`` running ``HTTP_HANDLER`` once per connection), watches the ACPI power button and
+prints the RouterOS login banner on the serial console.
+
+``HTTP_HANDLER`` answers a small, RouterOS-shaped REST API. Only the parts the CHR tests rely
+on: readiness (``/rest/system/resource``), Basic auth, password changes, ``/rest/execute``,
+reboot and shutdown.
+"""
+
+from __future__ import annotations
+
+__all__ = ["HTTP_HANDLER", "INIT", "UDHCPC_SCRIPT"]
+
+INIT = r"""#!/bin/sh
+# PID 1 of the mikrodock test guest.
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+mount -t tmpfs tmp /tmp
+exec </dev/console >/dev/console 2>&1
+
+for m in $(cat /lib/modules/order); do
+    insmod "/lib/modules/$m.ko" || echo "guest: insmod $m failed"
+done
+
+version=7.22.3
+for word in $(cat /proc/cmdline); do
+    case "$word" in mikrodock.version=*) version="${word#*=}" ;; esac
+done
+channel=stable
+case "$version" in *beta*|*rc*) channel=testing ;; esac
+echo "$version ($channel)" > /etc/version
+
+i=0
+while [ ! -b /dev/vda1 ] && [ "$i" -lt 50 ]; do usleep 20000; i=$((i + 1)); done
+if mount -t vfat -o rw,flush /dev/vda1 /flash; then
+    echo /flash > /etc/state
+else
+    echo "guest: /dev/vda1 not mounted; state kept in memory"
+    echo /tmp > /etc/state
+fi
+
+power_off() {
+    echo "guest: power button, shutting down"
+    umount /flash 2>/dev/null
+    poweroff -f
+}
+for d in /sys/class/input/event*; do
+    [ -e "$d/device/name" ] || continue
+    if [ "$(cat "$d/device/name")" = "Power Button" ]; then
+        (dd if="/dev/input/${d##*/}" of=/dev/null bs=24 count=1 2>/dev/null && power_off) &
+    fi
+done
+
+ip link set lo up
+ip link set eth0 up
+udhcpc -i eth0 -s /etc/udhcpc.script -q -n -t 20 -T 1 -f >/dev/null 2>&1 ||
+    echo "guest: no DHCP lease on eth0"
+nc -ll -p 80 -e /etc/http.sh &
+
+printf '\n\n  MikroTik %s\n  https://www.mikrotik.com/\n\n' "$(cat /etc/version)"
+export HOME=/ PS1='[admin@MikroTik] > '
+while true; do
+    printf 'MikroTik Login: '
+    read -r login || { sleep 1; continue; }
+    printf 'Password: '
+    read -r password
+    setsid -c sh -i </dev/ttyS0 >/dev/ttyS0 2>&1
+done
+"""
+
+UDHCPC_SCRIPT = r"""#!/bin/sh
+case "$1" in
+bound|renew)
+    ifconfig "$interface" "$ip" netmask "${subnet:-255.255.255.0}"
+    [ -n "$router" ] && route add default gw "${router%% *}" dev "$interface"
+    ;;
+deconfig)
+    ifconfig "$interface" 0.0.0.0
+    ;;
+esac
+exit 0
+"""
+
+HTTP_HANDLER = r"""#!/bin/sh
+# One request per connection (nc -ll forks one per client); answers like RouterOS's REST API.
+cr=$(printf '\r')
+state=$(cat /etc/state)
+read -r method target proto
+len=0
+auth=
+while read -r line; do
+    line=${line%"$cr"}
+    [ -z "$line" ] && break
+    case "$line" in
+        [Cc]ontent-[Ll]ength:*) len=${line#*:}; len=${len# } ;;
+        [Aa]uthorization:*) auth=${line#*:}; auth=${auth# } ;;
+    esac
+done
+body=
+case "$len" in ''|*[!0-9]*) len=0 ;; esac
+[ "$len" -gt 0 ] && body=$(head -c "$len")
+path=${target%%\?*}
+
+reply() {  # reply STATUS BODY [CONTENT-TYPE] [EXTRA-HEADER]
+    printf 'HTTP/1.1 %s\r\nServer: mikrodock-test-guest\r\nContent-Type: %s\r\n' \
+        "$1" "${3:-application/json}"
+    [ -n "$4" ] && printf '%s\r\n' "$4"
+    printf 'Content-Length: %s\r\nConnection: close\r\n\r\n%s' "${#2}" "$2"
+}
+error() {  # error CODE MESSAGE [DETAIL]
+    if [ -n "$3" ]; then
+        reply "$1 $2" "{\"detail\":\"$3\",\"error\":$1,\"message\":\"$2\"}"
+    else
+        reply "$1 $2" "{\"error\":$1,\"message\":\"$2\"}"
+    fi
+}
+field() {  # field NAME: a string value of the JSON request body
+    sp='[[:space:]]*'
+    printf '%s' "$body" | sed -n 's/.*"'"$1\"$sp:$sp"'"\(\([^"\\]\|\\.\)*\)".*/\1/p'
+}
+password() { cat "$state/password" 2>/dev/null; }
+set_password() {
+    printf '%s' "$1" > "$state/password.new" && mv "$state/password.new" "$state/password"
+    sync
+}
+duration() {  # seconds -> RouterOS duration (1w2d3h4m5s)
+    s=$1 out=
+    [ "$s" -ge 604800 ] && out="${out}$((s / 604800))w" && s=$((s % 604800))
+    [ "$s" -ge 86400 ] && out="${out}$((s / 86400))d" && s=$((s % 86400))
+    [ "$s" -ge 3600 ] && out="${out}$((s / 3600))h" && s=$((s % 3600))
+    [ "$s" -ge 60 ] && out="${out}$((s / 60))m" && s=$((s % 60))
+    [ "$s" -gt 0 ] || [ -z "$out" ] && out="${out}${s}s"
+    printf '%s' "$out"
+}
+meminfo() { sed -n "s/^$1:[[:space:]]*\([0-9]*\) kB/\1/p" /proc/meminfo; }
+resource() {
+    up=$(cut -d. -f1 /proc/uptime)
+    vendor=$(cat /sys/class/dmi/id/sys_vendor 2>/dev/null)
+    product=$(cat /sys/class/dmi/id/product_name 2>/dev/null)
+    board="CHR ${vendor:-QEMU} ${product:-Standard PC}"
+    set -- $(df -k "$state" | tail -n 1)
+    hdd_total=$(($2 * 1024)) hdd_free=$(($4 * 1024))
+    mem_total=$(($(meminfo MemTotal) * 1024)) mem_free=$(($(meminfo MemFree) * 1024))
+    printf '{"architecture-name":"x86_64","bad-blocks":"0","board-name":"%s",' "$board"
+    printf '"build-time":"2026-01-01 00:00:00","cpu":"QEMU","cpu-count":"%s",' "$(nproc)"
+    printf '"cpu-frequency":"2400","cpu-load":"0","factory-software":"7.1",'
+    printf '"free-hdd-space":"%s","free-memory":"%s","platform":"MikroTik",' "$hdd_free" "$mem_free"
+    printf '"total-hdd-space":"%s","total-memory":"%s","uptime":"%s",' "$hdd_total" "$mem_total" \
+        "$(duration "$up")"
+    printf '"version":"%s","write-sect-since-reboot":"0","write-sect-total":"0"}' \
+        "$(cat /etc/version)"
+}
+later() { (sleep 1; "$@") >/dev/null 2>&1 & }
+
+case "$path" in
+    /|/index.html|/webfig/)
+        page="<html><head><title>RouterOS router configuration page</title></head>"
+        reply "200 OK" "$page<body>mikrodock test guest</body></html>" "text/html"
+        exit 0 ;;
+    /rest|/rest/*) ;;
+    *) error 404 "Not Found"; exit 0 ;;
+esac
+
+given=
+case "$auth" in "Basic "*) given=$(printf '%s' "${auth#Basic }" | base64 -d 2>/dev/null) ;; esac
+if [ "$given" != "admin:$(password)" ]; then
+    reply "401 Unauthorized" '{"error":401,"message":"Unauthorized"}' "" \
+        'WWW-Authenticate: Basic realm="mikrodock test guest"'
+    exit 0
+fi
+
+case "$method $path" in
+    "GET /rest/system/resource")
+        reply "200 OK" "$(resource)" ;;
+    "GET /rest/system/identity")
+        reply "200 OK" '{"name":"MikroTik"}' ;;
+    "GET /rest/user")
+        reply "200 OK" '[{".id":"*1","disabled":"false","group":"full","name":"admin"}]' ;;
+    "POST /rest/execute")
+        script=$(field script)
+        case "$script" in
+            ":put "*) ret=${script#:put }; ret=${ret#\\\"}; ret=${ret%\\\"} ;;
+            *) ret= ;;
+        esac
+        reply "200 OK" "{\"ret\":\"$ret\"}" ;;
+    "POST /rest/password")
+        if [ "$(field old-password)" != "$(password)" ]; then
+            error 400 "Bad Request" "old password is not valid"
+        elif [ "$(field new-password)" != "$(field confirm-new-password)" ]; then
+            error 400 "Bad Request" "new passwords do not match"
+        else
+            set_password "$(field new-password)"
+            reply "200 OK" "[]"
+        fi ;;
+    "POST /rest/user/set")
+        target_user=$(field .id)
+        [ -n "$target_user" ] || target_user=$(field numbers)
+        case "$target_user" in
+            admin|\*1) set_password "$(field password)"; reply "200 OK" "[]" ;;
+            *) error 400 "Bad Request" "no such item" ;;
+        esac ;;
+    "POST /rest/system/reboot")
+        reply "200 OK" "[]"; later reboot -f ;;
+    "POST /rest/system/shutdown")
+        reply "200 OK" "[]"; later poweroff -f ;;
+    *)
+        error 404 "Not Found" "no such command or directory (${path#/rest/})" ;;
+esac
+"""
