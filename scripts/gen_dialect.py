@@ -203,12 +203,62 @@ def build(schema: Path) -> dict[str, Any]:
                     },
                 }
             table_menus[menu] = entry
+    deep = load_deep(schema)
     return {
         "format": 1,
         "floor": FLOOR,
-        "sources": {name: list(trees) for name, (trees, _) in sources.items()},
+        "sources": {
+            **{name: list(trees) for name, (trees, _) in sources.items()},
+            "deep": list(deep),
+        },
         "menus": dict(sorted(table_menus.items())),
+        "properties": properties(deep, sorted(table_menus)),
+        "required": required(schema, sorted(table_menus)),
     }
+
+
+def load_deep(schema: Path) -> dict[str, Tree]:
+    folder = schema / "subtrees" / "deep-inspect"
+    return _by_version({p.stem: json.loads(p.read_text()) for p in folder.glob("*.json")})
+
+
+def properties(deep: dict[str, Tree], menus: list[str]) -> dict[str, dict[str, str]]:
+    """menu -> readable property -> ranges over the deep captures, from the completions of
+    ``<menu>/get value-name`` (every field a record of the menu can have)."""
+    captures = list(deep)
+    per_version: dict[str, dict[str, set[str]]] = {}
+    for version, tree in deep.items():
+        for menu in menus:
+            node = node_at(tree, menu)
+            completion = ((node or {}).get("get", {}).get("value-name", {})).get("_completion")
+            if isinstance(completion, dict):
+                per_version.setdefault(menu, {})[version] = set(completion)
+    out: dict[str, dict[str, str]] = {}
+    for menu, seen in sorted(per_version.items()):
+        names = sorted(set().union(*seen.values()))
+        out[menu] = {
+            n: ranges([n in seen.get(v, set()) for v in captures], captures) for n in names
+        }
+    return out
+
+
+def required(schema: Path, menus: list[str]) -> dict[str, dict[str, list[str]]]:
+    """menu -> {"add": arguments a live router refused to go without}. The probes cover base
+    menus only and agree across their versions; a disagreement stops the generator."""
+    found: dict[str, set[frozenset[str]]] = {}
+    for path in sorted((schema / "required-args").glob("required-args.v*.json")):
+        if path.name.endswith(".meta.json"):
+            continue
+        for entry in json.loads(path.read_text()):
+            menu = entry["path"].strip("/")
+            if menu in menus and entry.get("hasAdd"):
+                found.setdefault(menu, set()).add(frozenset(entry["required"]))
+    out: dict[str, dict[str, list[str]]] = {}
+    for menu, sets in sorted(found.items()):
+        if len(sets) != 1:
+            raise SystemExit(f"required args of /{menu}/add differ between versions: {sets}")
+        out[menu] = {"add": sorted(next(iter(sets)))}
+    return out
 
 
 def render(table: dict[str, Any]) -> str:

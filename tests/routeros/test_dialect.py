@@ -249,3 +249,19 @@ def test_table_is_what_the_generator_makes_from_the_trees() -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_properties_list_what_a_record_can_carry() -> None:
+    fields = Dialect.for_version("7.19").properties("system/resource")
+    assert fields is not None
+    assert {"architecture-name", "board-name", "free-memory", "version"} <= fields
+    assert Dialect.for_version("7.22.3").properties("container") is None  # not in the trees
+
+
+def test_required_args_of_base_menus() -> None:
+    d = Dialect.for_version("7.22.3")
+    assert d.required_args("ip/address") == {"address", "interface"}
+    assert d.required_args("ip/firewall/nat") == {"chain"}
+    assert d.required_args("interface/bridge") == frozenset()
+    assert d.required_args("container") is None  # unknown: never probed
+    assert d.required_args("container", "kill") is None

@@ -162,3 +162,39 @@ def test_every_modeled_menu_is_in_some_tree() -> None:
     for path in [*SUBTREE_FILES, *WHOLE_FILES]:
         found.update(m for m, _ in _menus(_load(path)))
     assert found == modeled_menus()
+
+
+DEEP_FILES = _files(SCHEMA / "subtrees" / "deep-inspect", "*.json")
+REQUIRED_FILES = [
+    p
+    for p in _files(SCHEMA / "required-args", "required-args.v*.json")
+    if not p.name.endswith(".meta.json")
+]
+
+
+@pytest.mark.parametrize("path", DEEP_FILES, ids=[p.stem for p in DEEP_FILES])
+def test_properties_agree_with_deep_inspect(path: Path) -> None:
+    """``properties(menu)`` is the ``get value-name`` completion list of the capture."""
+    dialect = Dialect.for_version(path.stem)
+    checked = 0
+    for menu, node in _menus(_load(path)):
+        completion = node.get("get", {}).get("value-name", {}).get("_completion")
+        if completion is None:
+            assert dialect.properties(menu) is None, menu
+            continue
+        assert dialect.properties(menu) == frozenset(completion), f"{path.stem} /{menu}"
+        checked += 1
+    assert checked >= 5
+
+
+@pytest.mark.parametrize("path", REQUIRED_FILES, ids=[p.stem for p in REQUIRED_FILES])
+def test_required_args_agree_with_live_probes(path: Path) -> None:
+    version = path.stem.removeprefix("required-args.v")
+    dialect = Dialect.for_version(version)
+    checked = 0
+    for entry in json.loads(path.read_text()):
+        menu = entry["path"].strip("/")
+        if Dialect.is_modeled(menu) and entry["hasAdd"] and dialect.has_menu(menu):
+            assert dialect.required_args(menu, "add") == frozenset(entry["required"]), menu
+            checked += 1
+    assert checked >= 5

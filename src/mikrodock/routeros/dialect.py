@@ -54,16 +54,18 @@ class _Table:
     floor: RouterOSVersion
     sources: dict[str, tuple[RouterOSVersion, ...]]
     menus: dict[str, _Menu]
+    properties: dict[str, dict[str, _Ranges]]  # over the "deep" captures
+    required: dict[str, dict[str, frozenset[str]]]
 
 
-def _parse_ranges(text: str, captures: tuple[RouterOSVersion, ...]) -> _Ranges:
+def _parse_ranges(text: str, index: dict[str, int]) -> _Ranges:
+    """``"7.20-7.23,7.24-"`` -> ((i, j), (k, n)) with ``index`` mapping captures to positions."""
     if not text:
-        return ((0, len(captures)),)
-    index = {str(v): i for i, v in enumerate(captures)}
+        return ((0, len(index)),)
     out: list[tuple[int, int]] = []
     for part in text.split(","):
         start, _, end = part.partition("-")
-        out.append((index[start] if start else 0, index[end] if end else len(captures)))
+        out.append((index[start] if start else 0, index[end] if end else len(index)))
     return tuple(out)
 
 
@@ -79,9 +81,10 @@ def _table() -> _Table:
     sources = {
         name: tuple(parse_version(v) for v in versions) for name, versions in raw["sources"].items()
     }
+    indexes = {name: {v: i for i, v in enumerate(raw["sources"][name])} for name in sources}
     menus: dict[str, _Menu] = {}
     for name, entry in raw["menus"].items():
-        caps = sources[entry["source"]]
+        caps = indexes[entry["source"]]
         commands = {
             cmd: _Command(
                 present=_parse_ranges(body["in"], caps),
@@ -90,7 +93,16 @@ def _table() -> _Table:
             for cmd, body in entry["commands"].items()
         }
         menus[name] = _Menu(entry["source"], _parse_ranges(entry["in"], caps), commands)
-    return _Table(parse_version(raw["floor"]), sources, menus)
+    deep = indexes["deep"]
+    properties = {
+        menu: {name: _parse_ranges(r, deep) for name, r in fields.items()}
+        for menu, fields in raw["properties"].items()
+    }
+    required = {
+        menu: {cmd: frozenset(names) for cmd, names in commands.items()}
+        for menu, commands in raw["required"].items()
+    }
+    return _Table(parse_version(raw["floor"]), sources, menus, properties, required)
 
 
 def _norm(menu: str) -> str:
@@ -205,6 +217,24 @@ class Dialect:
             if end > position:
                 return _table().floor if start == 0 else captures[start]
         return None
+
+    def properties(self, menu: str) -> frozenset[str] | None:
+        """The fields a ``GET /rest/<menu>`` record can carry, read-only ones included
+        (``architecture-name``, ``free-memory``, ... for ``system/resource``). ``None`` when the
+        trees do not tell (the container menus, ``/app``, the whole-tree menus)."""
+        fields = _table().properties.get(_norm(menu))
+        if fields is None or not self.has_menu(menu):
+            return None
+        position = self._positions["deep"]
+        return frozenset(name for name, r in fields.items() if _in(r, position))
+
+    def required_args(self, menu: str, command: str = "add") -> frozenset[str] | None:
+        """Arguments ``menu``/``command`` refuses to run without, as probed on live routers
+        (base menus only: ``ip/address`` add needs ``address`` and ``interface``). ``None``
+        when unknown; an empty set when nothing is required."""
+        if not self.has_command(menu, command):
+            return None
+        return _table().required.get(_norm(menu), {}).get(command)
 
     def _missing(self, menu: str, command: str) -> UnsupportedError:
         if not self.is_modeled(menu):
