@@ -157,8 +157,29 @@ def test_mount_read_only_changes_name() -> None:
 def test_package_activation_and_image_fields() -> None:
     assert not Dialect.for_version("7.17").needs_apply_changes
     assert Dialect.for_version("7.18").needs_apply_changes
-    for version in ("7.15", "7.19", "7.22"):
-        assert set(Dialect.for_version(version).image_field_names) == {"repo", "tag"}
+    assert Dialect.for_version("7.17.1").image_field_names == ("tag", "repo")
+    assert Dialect.for_version("7.18").image_field_names == ("repo", "tag")
+    assert Dialect.for_version("7.19.6").image_field_names == ("repo", "tag")
+    assert Dialect.for_version("7.22.3").image_field_names == ("tag", "repo")
+
+
+@pytest.mark.parametrize(
+    ("version", "menu", "command", "expected"),
+    [
+        ("7.19", "container", "start", "number"),
+        ("7.20", "container", "stop", "numbers"),
+        ("7.21", "container", "kill", "number"),
+        ("7.21", "container", "repull", "number"),
+        ("7.22", "container", "set", "numbers"),
+        ("7.22", "container/envs", "remove", "numbers"),
+        ("7.19", "container", "kill", None),
+        ("7.22", "container", "add", None),
+    ],
+)
+def test_item_arg_names_what_a_command_acts_on(
+    version: str, menu: str, command: str, expected: str | None
+) -> None:
+    assert Dialect.for_version(version).item_arg(menu, command) == expected
 
 
 # -- lookups and errors ---------------------------------------------------------------------

@@ -32,6 +32,10 @@ __all__ = ["FLOOR", "Dialect", "captured_versions", "modeled_menus"]
 #: Flag fields replace the ``status`` string from this version on (not visible in inspect trees:
 #: read from WebFig's container UI and REST captures, see docs/DIALECT.md).
 _FLAGS_SINCE = parse_version("7.20")
+#: The image field of a container record: ``repo`` in 7.18/7.19 captures, ``tag`` before and
+#: again in 7.22.3 (7.20/7.21 unknown: guessed like 7.22).
+_REPO_SINCE = parse_version("7.18")
+_TAG_AGAIN_SINCE = parse_version("7.20")
 
 _Ranges = tuple[tuple[int, int], ...]  # [start, end) as capture indexes of the menu's source
 
@@ -371,9 +375,22 @@ class Dialect:
 
     @cached_property
     def image_field_names(self) -> tuple[str, ...]:
-        """Names a ``/container`` record may carry its image under, the likelier first.
-        Public captures disagree (``repo`` seen on 7.18/7.19, ``tag`` on 7.22): read both."""
-        return ("repo", "tag") if self.resolved < parse_version("7.20") else ("tag", "repo")
+        """Names a ``/container`` record may carry its image under, the likelier first. Not in
+        the trees (print-only); public captures show ``tag`` up to 7.17, ``repo`` on 7.18 and
+        7.19, ``tag`` again on 7.22.3: read both."""
+        if _REPO_SINCE <= self.resolved < _TAG_AGAIN_SINCE:
+            return ("repo", "tag")
+        return ("tag", "repo")
+
+    def item_arg(self, menu: str, command: str) -> str | None:
+        """The argument that names the item a command acts on: ``numbers`` or ``number``
+        (``container/start`` takes ``numbers`` from 7.20, ``container/kill`` takes ``number``);
+        ``None`` when the command takes neither or is absent."""
+        names = self._snapshot.get(_norm(menu), {}).get(command, frozenset())
+        for name in ("numbers", "number"):
+            if name in names:
+                return name
+        return None
 
 
 @cache
