@@ -1,0 +1,181 @@
+"""Starting a machine's QEMU and waiting until its router is ready, with accelerator fallback.
+
+:func:`boot` tries each accelerator candidate in turn: when QEMU exits or reports a KVM/HVF error
+before the router is ready, it is ended and started again under the next candidate (TCG), and a
+note says so. Any other failure ends the process, removes its sockets and raises a
+:class:`MachineError` carrying QEMU's stderr and the console's last lines.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from mikrodock.chr import accel as accel_mod
+from mikrodock.chr.argv import Forward, LinkNic, MachineSpec, build_argv
+from mikrodock.chr.process import end_process, find_qemu, launch, signal_name
+from mikrodock.chr.qmp import qmp_call
+from mikrodock.chr.ready import NotReady, wait_ready
+from mikrodock.chr.state import MachineRecord, save_record
+from mikrodock.errors import MachineError, MikrodockError
+
+__all__ = ["boot", "clean_runtime", "password_of", "spec_for", "tail"]
+
+Note = Callable[[str], None]
+
+
+def tail(path: Path, lines: int = 8, start: int = 0) -> str:
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(start)
+            text = handle.read().decode(errors="replace")
+    except OSError:
+        return ""
+    kept = [line for line in text.splitlines() if line.strip()][-lines:]
+    return " | ".join(line.strip() for line in kept)
+
+
+def password_of(record: MachineRecord) -> str:
+    if not record.password_file:
+        return ""
+    try:
+        return (record.dir / record.password_file).read_text().strip()
+    except OSError as exc:
+        raise MachineError(
+            f"cannot read the password of {record.name}: {exc}",
+            hint=f"the file {record.dir / record.password_file} was removed",
+        ) from exc
+
+
+def spec_for(record: MachineRecord, accel: str, *, incoming: bool = False) -> MachineSpec:
+    folder = record.dir
+    return MachineSpec(
+        name=record.name,
+        arch=record.arch,
+        disk=folder / "disk.qcow2",
+        qmp_socket=folder / "qmp.sock",
+        serial_socket=folder / "serial.sock",
+        serial_log=folder / "serial.log",
+        pidfile=folder / "qemu.pid",
+        memory_mib=record.memory_mib,
+        cpus=record.cpus,
+        accel=accel,
+        forwards=tuple(
+            Forward(host, int(guest))
+            for guest, host in sorted(record.ports.items(), key=lambda item: int(item[0]))
+        ),
+        mac=record.mac,
+        links=tuple(
+            LinkNic(int(nic["local"]), int(nic["remote"]), str(nic["mac"])) for nic in record.links
+        ),
+        publish_all=record.publish_all,
+        firmware_code=Path(record.firmware_code) if record.firmware_code else None,
+        firmware_vars=folder / "vars.fd" if record.firmware_code else None,
+        incoming=incoming,
+    )
+
+
+def clean_runtime(folder: Path) -> None:
+    for name in ("qmp.sock", "serial.sock", "qemu.pid"):
+        (folder / name).unlink(missing_ok=True)
+
+
+def _watch(
+    proc_pid: int,
+    proc_poll: Callable[[], int | None],
+    accel: str,
+    log: Path,
+    offset: int,
+    serial: Path,
+) -> Callable[[], NotReady | None]:
+    def check() -> NotReady | None:
+        code = proc_poll()
+        stderr = ""
+        try:
+            with open(log, "rb") as handle:
+                handle.seek(offset)
+                stderr = handle.read().decode(errors="replace")
+        except OSError:
+            pass
+        broke = accel_mod.accel_failure(accel, stderr)
+        if broke:
+            return NotReady(f"{accel.upper()} failed: {broke}", accel_broke=True)
+        if code is not None:
+            return NotReady(
+                f"QEMU (pid {proc_pid}) exited with {signal_name(code)} under {accel.upper()}:"
+                f" {tail(log, 4, offset) or 'no message'}; console: {tail(serial, 3) or 'empty'}",
+                accel_broke=accel != "tcg",
+            )
+        return None
+
+    return check
+
+
+def _incoming(record: MachineRecord, uri: str, check: Callable[[], NotReady | None]) -> None:
+    sock = record.dir / "qmp.sock"
+    deadline = time.monotonic() + 20
+    while not sock.exists():
+        problem = check()
+        if problem:
+            raise problem
+        if time.monotonic() > deadline:
+            raise NotReady("QEMU's monitor socket never appeared")
+        time.sleep(0.02)
+    qmp_call(sock, "migrate-incoming", {"uri": uri})
+
+
+def boot(
+    record: MachineRecord,
+    accels: list[str],
+    *,
+    timeout: float,
+    note: Note,
+    incoming_uri: str | None = None,
+    before_retry: Callable[[], None] | None = None,
+) -> dict[str, float]:
+    """Start QEMU for ``record`` and wait until ready; updates and saves the record."""
+    binary = find_qemu(record.arch)
+    folder = record.dir
+    log = folder / "qemu.log"
+    for index, accel in enumerate(accels):
+        clean_runtime(folder)
+        argv = build_argv(spec_for(record, accel, incoming=incoming_uri is not None))
+        argv[0] = binary
+        offset = log.stat().st_size if log.exists() else 0
+        started = time.time()
+        proc = launch(argv, folder)
+        record.pid, record.accel, record.status = proc.pid, accel, "running"
+        record.started_at = started
+        save_record(record)
+        check = _watch(proc.pid, proc.poll, accel, log, offset, folder / "serial.log")
+        try:
+            if incoming_uri is not None:
+                _incoming(record, incoming_uri, check)
+            timings = wait_ready(
+                record.url, record.user, password_of(record), timeout=timeout, watch=check
+            )
+            timings["started"] = started
+            return timings
+        except NotReady as problem:
+            end_process(proc.pid)
+            clean_runtime(folder)
+            if problem.accel_broke and index + 1 < len(accels):
+                note(f"{problem}; starting {record.name} again under {accels[index + 1].upper()}")
+                record.notes.append(f"{accel} failed, fell back to {accels[index + 1]}")
+                if before_retry:
+                    before_retry()
+                continue
+            record.pid, record.status = 0, "stopped"
+            save_record(record)
+            raise MachineError(
+                f"{record.name} did not become ready: {problem}",
+                hint=f"see {log} and {folder / 'serial.log'}; try --accel tcg or more --memory",
+            ) from None
+        except (MikrodockError, BaseException):
+            end_process(proc.pid)
+            clean_runtime(folder)
+            record.pid, record.status = 0, "stopped"
+            save_record(record)
+            raise
+    raise MachineError(f"no accelerator could start {record.name}", hint="try --accel tcg")

@@ -1,0 +1,362 @@
+"""Machine lifecycle: run, start, stop, remove, and the small things (exec, logs, ssh-config).
+
+``run`` checks everything it can before it creates anything (memory, accelerator, ports, name,
+QEMU and firmware installed), then allocates the name and ports under the allocation lock,
+puts a qcow2 overlay on the cached base image, boots and provisions. If any step fails, the
+process, its sockets and the machine folder are removed: nothing is left behind.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import subprocess
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mikrodock.chr import accel as accel_mod
+from mikrodock.chr import images
+from mikrodock.chr.argv import ARCHES, DEFAULT_GUEST_PORTS
+from mikrodock.chr.boot import boot, clean_runtime, password_of
+from mikrodock.chr.download import Progress
+from mikrodock.chr.ports import check_free, pick_free
+from mikrodock.chr.process import end_process, find_firmware, find_qemu, make_vars, wait_exit
+from mikrodock.chr.provision import generate_password, router_for, set_device_mode, set_password
+from mikrodock.chr.qmp import qmp_call
+from mikrodock.chr.state import (
+    MachineRecord,
+    allocation_lock,
+    list_records,
+    load_record,
+    machine_dir,
+    machines_root,
+    save_record,
+    validate_name,
+)
+from mikrodock.chr.status import running_pid
+from mikrodock.errors import MachineError, MikrodockError, UsageError
+from mikrodock.routeros.values import parse_size
+
+__all__ = [
+    "RunRequest",
+    "RunResult",
+    "create_overlay",
+    "exec_script",
+    "remove",
+    "run",
+    "ssh_config",
+    "start",
+    "stop",
+]
+
+Note = Callable[[str], None]
+MIN_MEMORY_MIB = 128
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+@dataclass
+class RunRequest:
+    """What ``chr run`` was asked for (the CLI and the Python API both build one)."""
+
+    image: str = "stable"
+    image_path: Path | None = None
+    name: str | None = None
+    arch: str = "x86_64"
+    memory: str | int = "256M"
+    cpus: int = 1
+    publish: tuple[str, ...] = ()
+    publish_all: bool = False
+    accel: str = "auto"
+    password: str | None = None
+    """None: generate one; "": keep the empty default; else this password"""
+    device_mode: Mapping[str, str] = field(default_factory=dict)
+    packages: tuple[str, ...] = ()
+    timeout: float = 300.0
+
+
+@dataclass
+class RunResult:
+    record: MachineRecord
+    timings: dict[str, float]
+    notes: list[str]
+
+    @property
+    def credentials(self) -> str:
+        if not self.record.password_file:
+            return f"user {self.record.user}, empty password"
+        return f"user {self.record.user}, password in {self.record.dir / self.record.password_file}"
+
+
+def memory_mib(value: str | int) -> int:
+    size = parse_size(value) if isinstance(value, str) else value * (1 << 20)
+    mib = (size or 0) // (1 << 20)
+    if mib < MIN_MEMORY_MIB:
+        raise UsageError(
+            f"--memory {value} is too little for RouterOS",
+            hint=f"give at least {MIN_MEMORY_MIB}M (256M or more is recommended)",
+        )
+    available = _host_available_mib()
+    if available and mib > available:
+        raise UsageError(
+            f"--memory {value} is more than this host has free ({available} MiB)",
+            hint="give less --memory or stop other machines",
+        )
+    return mib
+
+
+def _host_available_mib() -> int:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) // 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def parse_publish(items: tuple[str, ...]) -> list[tuple[int, int]]:
+    """``HOST:GUEST`` or ``GUEST`` (host picked) -> (host or 0, guest)."""
+    pairs: list[tuple[int, int]] = []
+    for item in items:
+        parts = item.removesuffix("/tcp").split(":")
+        try:
+            numbers = [int(part) for part in parts]
+        except ValueError:
+            numbers = []
+        if len(numbers) not in (1, 2) or not all(0 < n < 65536 for n in numbers):
+            raise UsageError(f"bad -p {item!r}", hint="write -p HOST:GUEST (like -p 8080:80)")
+        pairs.append((numbers[0], numbers[1]) if len(numbers) == 2 else (0, numbers[0]))
+    return pairs
+
+
+def random_mac() -> str:
+    return "52:54:00:" + ":".join(f"{b:02x}" for b in secrets.token_bytes(3))
+
+
+def _taken_ports(records: list[MachineRecord]) -> set[int]:
+    taken: set[int] = set()
+    for record in records:
+        taken.update(record.ports.values())
+        taken.update(int(link["local"]) for link in record.links)
+    return taken
+
+
+def _next_name(taken: set[str]) -> str:
+    index = 1
+    while f"chr{index}" in taken:
+        index += 1
+    return f"chr{index}"
+
+
+def allocate(
+    name: str | None,
+    publish: list[tuple[int, int]],
+    publish_all: bool,
+    make: Callable[[str, dict[str, int]], MachineRecord],
+) -> MachineRecord:
+    """Choose the name and host ports and write the record, all under the allocation lock."""
+    with allocation_lock():
+        records, broken = list_records()
+        taken_names = {r.name for r in records} | set(broken)
+        taken_names |= {p.name for p in machines_root().iterdir()}
+        if name is not None and name in taken_names:
+            raise UsageError(
+                f"a machine named {name!r} already exists",
+                hint=f"pick another --name or remove it with `mikrodock chr rm -f {name}`",
+            )
+        chosen = name or _next_name(taken_names)
+        taken = _taken_ports(records)
+        ports: dict[str, int] = {}
+        for host, guest in publish:
+            if host:
+                check_free(host, taken | set(ports.values()), publish_all=publish_all)
+                ports[str(guest)] = host
+        wanted = [
+            g
+            for g in [*DEFAULT_GUEST_PORTS.values(), *(g for _, g in publish)]
+            if str(g) not in ports
+        ]
+        wanted = list(dict.fromkeys(wanted))
+        for guest, host in zip(
+            wanted, pick_free(len(wanted), taken | set(ports.values())), strict=True
+        ):
+            ports[str(guest)] = host
+        record = make(chosen, ports)
+        machine_dir(chosen).mkdir(mode=0o700)
+        save_record(record)
+        return record
+
+
+def create_overlay(disk: Path, backing: Path, backing_format: str) -> None:
+    result = subprocess.run(
+        ["qemu-img", "create", "-q", "-f", "qcow2", "-F", backing_format, "-b", str(backing),
+         str(disk)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if result.returncode != 0:
+        raise MachineError(f"cannot create the overlay {disk}: {result.stderr.strip()}")
+
+
+def destroy(record: MachineRecord) -> None:
+    """End the machine's process and remove its folder (used when a run fails, and by rm)."""
+    end_process(running_pid(record) or record.pid)
+    shutil.rmtree(record.dir, ignore_errors=True)
+
+
+def _base_for(request: RunRequest, progress: Progress | None) -> images.ImageInfo:
+    if request.image_path is not None:
+        return images.import_image(request.image_path, request.arch)
+    return images.pull(request.image, request.arch, progress)
+
+
+def run(request: RunRequest, *, note: Note = _quiet, progress: Progress | None = None) -> RunResult:
+    """Make, boot and provision a new machine; returns once its REST API is ready."""
+    if request.arch not in ARCHES:
+        raise UsageError(f"unknown architecture {request.arch!r}", hint="use x86_64 or aarch64")
+    if request.name is not None:
+        validate_name(request.name)
+    if request.cpus < 1:
+        raise UsageError(f"--cpus {request.cpus} is not possible", hint="give 1 or more")
+    if request.packages:
+        raise UsageError("--package is not supported yet", hint="install packages with exec")
+    mib = memory_mib(request.memory)
+    accels = accel_mod.candidates(request.accel, request.arch)
+    publish = parse_publish(request.publish)
+    find_qemu(request.arch)
+    firmware = find_firmware() if request.arch == "aarch64" else None
+    base = _base_for(request, progress)
+
+    def make(name: str, ports: dict[str, int]) -> MachineRecord:
+        return MachineRecord(
+            name=name, arch=request.arch, version=base.version, base_image=base.path,
+            memory_mib=mib, cpus=request.cpus, accel_requested=request.accel, ports=ports,
+            mac=random_mac(), publish_all=request.publish_all, status="creating",
+            firmware_code=str(firmware[0]) if firmware else "",
+        )  # fmt: skip
+
+    record = allocate(request.name, publish, request.publish_all, make)
+    notes: list[str] = []
+
+    def say(text: str) -> None:
+        notes.append(text)
+        note(text)
+
+    def fresh_disk() -> None:
+        (record.dir / "disk.qcow2").unlink(missing_ok=True)
+        create_overlay(record.dir / "disk.qcow2", base.disk, "raw")
+
+    try:
+        fresh_disk()
+        if firmware:
+            make_vars(firmware[0], firmware[1], record.dir / "vars.fd")
+        timings = boot(record, accels, timeout=request.timeout, note=say, before_retry=fresh_disk)
+        password = generate_password() if request.password is None else request.password
+        if password:
+            set_password(record, password)
+        if request.device_mode:
+            set_device_mode(record, request.device_mode)
+            timings.update(boot_wait(record, request.timeout))
+        return RunResult(record, timings, notes)
+    except BaseException:
+        destroy(record)
+        raise
+
+
+def boot_wait(record: MachineRecord, timeout: float) -> dict[str, float]:
+    """Wait for an already running machine to answer again (after a reset)."""
+    from mikrodock.chr.ready import wait_ready
+
+    return wait_ready(
+        record.url, record.user, password_of(record), timeout=timeout, watch=lambda: None
+    )
+
+
+def start(name: str, *, timeout: float = 300.0, note: Note = _quiet) -> RunResult:
+    """Boot a stopped machine again (its disk keeps what the router wrote)."""
+    record = load_record(name)
+    if running_pid(record):
+        raise UsageError(f"{name} is already running", hint="see `mikrodock chr ls`")
+    with allocation_lock():
+        records, _ = list_records()
+        taken = _taken_ports([r for r in records if r.name != name and running_pid(r)])
+        for port in record.ports.values():
+            check_free(port, taken, publish_all=record.publish_all)
+    accels = (
+        [record.accel]
+        if record.accel
+        else accel_mod.candidates(record.accel_requested, record.arch)
+    )
+    notes: list[str] = []
+
+    def say(text: str) -> None:
+        notes.append(text)
+        note(text)
+
+    timings = boot(record, accels, timeout=timeout, note=say)
+    return RunResult(record, timings, notes)
+
+
+def stop(name: str, *, force: bool = False, timeout: float = 30.0) -> MachineRecord:
+    """ACPI power-down through QMP; ``quit`` after ``timeout``; ``force`` kills at once."""
+    record = load_record(name)
+    pid = running_pid(record)
+    if pid and not force:
+        sock = record.dir / "qmp.sock"
+        try:
+            qmp_call(sock, "system_powerdown")
+            if not wait_exit(pid, timeout):
+                qmp_call(sock, "quit")
+                wait_exit(pid, 5.0)
+        except MikrodockError:
+            pass
+    if pid:
+        end_process(pid)
+    clean_runtime(record.dir)
+    record.status, record.pid = "stopped", 0
+    save_record(record)
+    return record
+
+
+def remove(name: str, *, force: bool = False) -> None:
+    """Remove a machine (running ones only with ``force``), a broken folder or a stray QEMU."""
+    from mikrodock.chr.status import remove_stray
+
+    if remove_stray(name):
+        return
+    folder = machine_dir(name)
+    if not folder.exists():
+        raise UsageError(f"no machine named {name!r}", hint="see `mikrodock chr ls`")
+    try:
+        record = load_record(name)
+    except MikrodockError:
+        shutil.rmtree(folder, ignore_errors=True)
+        return
+    if running_pid(record) and not force:
+        raise UsageError(f"{name} is running", hint=f"stop it first or use `chr rm -f {name}`")
+    destroy(record)
+
+
+def exec_script(name: str, script: str) -> str:
+    """Run a RouterOS script through REST ``/execute``; returns what it printed (``ret``)."""
+    record = load_record(name)
+    if not running_pid(record):
+        raise UsageError(f"{name} is not running", hint=f"start it: mikrodock chr start {name}")
+    with router_for(record) as ros:
+        return ros.execute(script)
+
+
+def ssh_config(name: str) -> str:
+    record = load_record(name)
+    return (
+        f"Host {record.name}\n"
+        f"    HostName 127.0.0.1\n"
+        f"    Port {record.ports.get('22', 0)}\n"
+        f"    User {record.user}\n"
+        f"    StrictHostKeyChecking no\n"
+        f"    UserKnownHostsFile {os.devnull}\n"
+    )

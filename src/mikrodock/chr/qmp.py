@@ -1,0 +1,61 @@
+"""QMP over the machine's unix socket, usable from plain and from async code.
+
+Every control action (power-down, quit, stop/cont, migrate, status) goes through
+:func:`qmp_call` or :func:`run_qmp`, which run the ``qemu.qmp`` client on a fresh event loop in a
+worker thread, so callers need not care whether an event loop is already running.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from qemu.qmp import QMPClient
+
+from mikrodock.errors import MachineError
+
+__all__ = ["qmp_call", "run_qmp"]
+
+T = TypeVar("T")
+
+
+def _in_thread(factory: Callable[[], Awaitable[T]]) -> T:
+    async def main() -> T:
+        return await factory()
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, main()).result()
+
+
+def run_qmp(socket: Path, work: Callable[[QMPClient], Awaitable[T]], timeout: float = 10.0) -> T:
+    """Connect to ``socket``, run ``work(client)``, disconnect; errors become MachineError."""
+
+    async def session() -> T:
+        client = QMPClient("mikrodock")
+        try:
+            await asyncio.wait_for(client.connect(str(socket)), timeout)
+        except (TimeoutError, OSError, Exception) as exc:
+            raise MachineError(
+                f"cannot reach QEMU's monitor at {socket}: {exc}",
+                hint="the machine is not running; see `mikrodock chr ls`",
+            ) from exc
+        try:
+            return await work(client)
+        finally:
+            await client.disconnect()
+
+    return _in_thread(session)
+
+
+def qmp_call(
+    socket: Path, command: str, args: dict[str, Any] | None = None, timeout: float = 10.0
+) -> Any:
+    """One QMP command and its result."""
+
+    async def work(client: QMPClient) -> Any:
+        return await asyncio.wait_for(client.execute(command, args), timeout)
+
+    return run_qmp(socket, work, timeout)

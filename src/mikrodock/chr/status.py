@@ -1,0 +1,93 @@
+"""What is running: machine states for ``chr ls``, and strays (orphans) in both directions.
+
+- a *dead* machine: its record says running but its QEMU is gone (crashed, killed, rebooted
+  host); ``chr rm`` cleans it, ``chr start`` boots it again;
+- a *stray* QEMU: a process started for a machine folder that no longer exists; ``chr ls``
+  lists it and ``chr rm NAME`` ends it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from mikrodock.chr.process import _cmdline, alive, end_process, find_strays
+from mikrodock.chr.state import MachineRecord, list_records
+
+__all__ = ["MachineStatus", "list_machines", "remove_stray", "running_pid"]
+
+
+def running_pid(record: MachineRecord) -> int:
+    """The pid of this machine's QEMU when it runs, else 0 (a reused pid does not count)."""
+    pid = record.pid
+    if pid <= 0 or not alive(pid):
+        return 0
+    argv = _cmdline(pid)
+    if argv and str(record.dir / "qemu.pid") not in argv:
+        return 0
+    return pid
+
+
+@dataclass
+class MachineStatus:
+    """One line of ``chr ls``."""
+
+    name: str
+    state: str
+    """running | stopped | dead (QEMU gone) | creating | broken | stray (QEMU without folder)"""
+    version: str = ""
+    arch: str = ""
+    accel: str = ""
+    ports: dict[str, int] = field(default_factory=dict)
+    uptime: float = 0.0
+    pid: int = 0
+    url: str = ""
+    source: str = ""
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "name": self.name, "state": self.state, "version": self.version, "arch": self.arch,
+            "accel": self.accel, "ports": self.ports, "uptime": round(self.uptime, 1),
+            "pid": self.pid, "url": self.url, "source": self.source,
+        }  # fmt: skip
+
+
+def _state(record: MachineRecord, pid: int) -> str:
+    if pid:
+        return "running" if record.status != "creating" else "creating"
+    if record.status in ("running", "creating"):
+        return "dead"
+    return "stopped"
+
+
+def list_machines() -> list[MachineStatus]:
+    records, broken = list_records()
+    now = time.time()
+    found: list[MachineStatus] = []
+    for record in records:
+        pid = running_pid(record)
+        found.append(
+            MachineStatus(
+                name=record.name,
+                state=_state(record, pid),
+                version=record.version,
+                arch=record.arch,
+                accel=record.accel,
+                ports={guest: host for guest, host in record.ports.items()},
+                uptime=now - record.started_at if pid and record.started_at else 0.0,
+                pid=pid,
+                url=record.url,
+                source=record.source,
+            )
+        )
+    found.extend(MachineStatus(name=name, state="broken") for name in broken)
+    found.extend(MachineStatus(name=s.name, state="stray", pid=s.pid) for s in find_strays())
+    return found
+
+
+def remove_stray(name: str) -> bool:
+    """End the stray QEMU(s) started for a removed machine named ``name``; True if any."""
+    strays = [s for s in find_strays() if s.name == name]
+    for stray in strays:
+        end_process(stray.pid)
+    return bool(strays)
