@@ -138,11 +138,15 @@ def _content_hash(version: str) -> str:
     return digest.hexdigest()[:16]
 
 
-def guest_image(version: str = DEFAULT_VERSION) -> Path:
-    """The cached test guest for ``version``, built on first use. Never modify the file:
-    boot it through a qcow2 overlay or a copy."""
+def guest_image(version: str = DEFAULT_VERSION, *, cache: Path | None = None) -> Path:
+    """The cached test guest for ``version``, built on first use (one build even when several
+    processes ask at once). ``cache`` defaults to ``cache_dir()/test-guest``.
+
+    Never boot this file directly (the guest writes to its disk): boot a qcow2 overlay on it,
+    or a copy."""
     _check_version(version)
-    cache = guest_cache_dir()
+    cache = cache if cache is not None else guest_cache_dir()
+    cache.mkdir(parents=True, exist_ok=True)
     target = cache / f"{_content_hash(version)}.img"
     if target.is_file():
         return target
