@@ -1,0 +1,176 @@
+"""``/app`` (7.21+): the app catalogue, and ``/app/add yaml=`` (7.22+).
+
+A fresh router lists a few built-in apps (made up for the simulator, shaped like RouterOS's:
+``name``, ``category``, ``containers``, ``environment``, ``firewall-redirects``, ...; all
+disabled). ``/app/add yaml=...`` stores the YAML and its ``name``; the fields RouterOS
+computes from the YAML come from :func:`interpret_app_yaml`, which uses
+``mikrodock.compose.app_fields.interpret_app_yaml`` when that module exists and otherwise
+gives only the name. Enabling an app only flips ``disabled``: no containers appear.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, cast
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
+from mikrodock.sim.base import CommandHandler, MenuSpec, bad_request
+from mikrodock.sim.state import Item
+
+if TYPE_CHECKING:
+    from mikrodock.sim.router import SimRouter
+
+__all__ = ["interpret_app_yaml", "specs"]
+
+_FIELDS = (
+    "category",
+    "cmds",
+    "containers",
+    "default-credentials",
+    "default-network",
+    "description",
+    "environment",
+    "extra-mounts",
+    "firewall-redirects",
+    "hw-device-access",
+    "interface",
+    "network",
+    "project-page",
+    "required-mounts",
+    "running",
+    "status",
+    "ui-url",
+)
+
+_BUILTIN = (
+    (
+        "hello-web",
+        "networking",
+        "web:none:docker.io/library/nginx:alpine",
+        "8080:80:tcp:web",
+        "A small static web server",
+    ),
+    (
+        "sample-db",
+        "database",
+        "db:none:docker.io/library/postgres:16",
+        "5432:5432:tcp:postgres",
+        "A PostgreSQL database",
+    ),
+    ("sample-dns", "networking", "dns:none:docker.io/library/alpine:3", "", "A DNS resolver"),
+)
+
+
+def _yaml_name(yaml_text: str) -> str:
+    try:
+        data = YAML(typ="safe").load(yaml_text)
+    except YAMLError as error:
+        raise bad_request(f"failure: invalid yaml: {str(error).splitlines()[0]}") from error
+    if not isinstance(data, dict) or not data.get("name"):
+        raise bad_request("failure: yaml has no name")
+    return str(data["name"])
+
+
+def interpret_app_yaml(yaml_text: str) -> dict[str, str]:
+    """The fields RouterOS computes from an app YAML (``name`` at least)."""
+    name = _yaml_name(yaml_text)
+    try:
+        module = importlib.import_module("mikrodock.compose.app_fields")
+    except ImportError:
+        return {"name": name}
+    interpret = cast(Callable[[str], dict[str, str]], module.interpret_app_yaml)
+    try:
+        fields = dict(interpret(yaml_text))
+    except Exception as error:  # the interpreter's own errors become a RouterOS failure
+        raise bad_request(f"failure: {error}") from error
+    fields.setdefault("name", name)
+    return {key: str(value) for key, value in fields.items()}
+
+
+def _blank() -> Item:
+    item: Item = dict.fromkeys(_FIELDS, "")
+    item.update(
+        {
+            "disabled": "true",
+            "running": "false",
+            "interface": "none",
+            "network": "default",
+            "default-network": "internal",
+        }
+    )
+    return item
+
+
+def _seed(router: SimRouter) -> list[Item]:
+    out = []
+    for name, category, containers, redirects, description in _BUILTIN:
+        item = _blank()
+        item.update(
+            name=name,
+            category=category,
+            containers=containers,
+            description=description,
+            **{"firewall-redirects": redirects},
+        )
+        out.append(item)
+    return out
+
+
+def _on_add(router: SimRouter, item: Item) -> None:
+    yaml_text = item.get("yaml", "")
+    if not yaml_text:
+        raise bad_request("missing =yaml=")
+    fields = interpret_app_yaml(yaml_text)
+    if any(a.get("name") == fields["name"] for a in router.state.menu("app").items):
+        raise bad_request(f"failure: app {fields['name']} already exists")
+    for key, value in fields.items():
+        if key == "name" or not item.get(key):
+            item[key] = value
+
+
+def _on_set(router: SimRouter, item: Item, props: dict[str, str]) -> None:
+    if "yaml" in props:
+        props.update({k: v for k, v in interpret_app_yaml(props["yaml"]).items() if k not in props})
+
+
+def _protect_builtin(router: SimRouter, item: Item) -> None:
+    if not item.get("yaml"):
+        raise bad_request("failure: built-in app can not be removed")
+
+
+def _enable(state: str) -> CommandHandler:
+    def command(router: SimRouter, args: dict[str, str]) -> list[Any]:
+        for word in args.get("numbers", "").split(","):
+            item = next(
+                (
+                    a
+                    for a in router.state.menu("app").items
+                    if word.strip() in (a[".id"], a.get("name"))
+                ),
+                None,
+            )
+            if item is None:
+                raise bad_request("no such item")
+            item["disabled"] = "false" if state == "enable" else "true"
+        return []
+
+    return command
+
+
+def specs() -> list[MenuSpec]:
+    return [
+        MenuSpec(
+            "app",
+            package="container",
+            gated=True,
+            defaults=lambda router: _blank(),
+            seed=_seed,
+            on_add=_on_add,
+            on_set=_on_set,
+            on_remove=_protect_builtin,
+            commands={"enable": _enable("enable"), "disable": _enable("disable")},
+        ),
+    ]

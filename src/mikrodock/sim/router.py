@@ -1,0 +1,164 @@
+"""The simulated router: its options, its state, and the events that change it as a whole.
+
+:class:`SimRouter` ties the menu specs (:mod:`mikrodock.sim.menus`) to one :class:`SimState`
+and the :class:`~mikrodock.routeros.dialect.Dialect` of the simulated version. Time-driven
+changes (a container that finishes extracting) are applied lazily: :meth:`SimRouter.advance`
+runs every transition whose time has come, and every request and every control call runs it
+first, so what a client sees follows real time.
+
+Boot events: :meth:`reboot` (``/system/reboot``, ``/system/package/apply-changes``) activates
+scheduled packages; :meth:`power_cycle` (sim-only ``POST /sim/power-cycle``, the CHR layer's
+hard reset) does that and also confirms a pending device-mode update.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mikrodock.routeros.dialect import Dialect
+from mikrodock.routeros.version import RouterOSVersion, parse_version
+from mikrodock.sim import containers, logs, packages
+from mikrodock.sim.base import MenuSpec, RestError
+from mikrodock.sim.menus import build_specs
+from mikrodock.sim.state import SimState
+
+__all__ = ["ARCHES", "Delays", "SimOptions", "SimRouter"]
+
+ARCHES = ("x86_64", "arm64", "arm")
+
+
+@dataclass(frozen=True)
+class Delays:
+    """How long (seconds) the container state machine stays in each passing state."""
+
+    extract: float = 0.2
+    start: float = 0.05
+    stop: float = 0.1
+
+
+@dataclass(frozen=True)
+class SimOptions:
+    """How the simulated router starts out."""
+
+    version: RouterOSVersion = field(default_factory=lambda: parse_version("7.22.3"))
+    arch: str = "x86_64"
+    container_package: bool = True
+    device_mode_locked: bool = False
+    delays: Delays = field(default_factory=Delays)
+
+
+class SimRouter:
+    """One simulated RouterOS router (no I/O: the server feeds it requests)."""
+
+    def __init__(self, options: SimOptions, state_file: Path | None = None) -> None:
+        if options.arch not in ARCHES:
+            raise ValueError(f"unknown architecture {options.arch!r}; use one of {ARCHES}")
+        self.options = options
+        self.version = options.version
+        self.dialect = Dialect.for_version(options.version)
+        self.specs: dict[str, MenuSpec] = build_specs()
+        self.state = SimState()
+        loaded = state_file is not None and self.state.load(state_file)
+        if not loaded:
+            self.factory_reset()
+        self.state.path = state_file
+        self.state.boot_time = time.time()
+        self.state.touch()
+        self.state.save_if_dirty()
+
+    @property
+    def delays(self) -> Delays:
+        return self.options.delays
+
+    # --- menus -------------------------------------------------------------------------
+    def factory_reset(self) -> None:
+        """Fill the state as a fresh router (with the options' packages and device-mode)."""
+        with self.state.lock:
+            self.state.menus.clear()
+            self.state.singletons.clear()
+            self.state.flags = {
+                "container-package": "installed" if self.options.container_package else "",
+                "device-mode-container": "false" if self.options.device_mode_locked else "true",
+            }
+            for spec in self.specs.values():
+                if spec.seed is None:
+                    continue
+                seeded = spec.seed(self)
+                if spec.kind == "singleton":
+                    self.state.singletons[spec.name] = seeded[0]
+                else:
+                    menu = self.state.menu(spec.name)
+                    for item in seeded:
+                        menu.add(item)
+            self.state.touch()
+
+    def package_installed(self, name: str) -> bool:
+        if name == "routeros":
+            return True
+        return self.state.flags.get(f"{name}-package") == "installed"
+
+    def available(self, menu: str) -> bool:
+        """Whether ``menu`` exists on this router (version and installed packages)."""
+        spec = self.specs.get(menu)
+        if spec is None or not self.package_installed(spec.package):
+            return False
+        if spec.builtin_args is not None:
+            return True
+        return self.dialect.has_menu(menu)
+
+    def args(self, menu: str, command: str) -> frozenset[str] | None:
+        """The arguments ``menu``/``command`` takes here; None when there is no such command."""
+        spec = self.specs[menu]
+        if spec.builtin_args is not None:
+            return spec.builtin_args.get(command)
+        if not self.dialect.has_command(menu, command):
+            return None
+        return self.dialect.args(menu, command)
+
+    def check_device_mode(self, menu: str) -> None:
+        spec = self.specs.get(menu)
+        if spec is not None and spec.gated and not self.device_mode_allows("container"):
+            raise RestError(400, "not allowed by device-mode")
+
+    def device_mode_allows(self, feature: str) -> bool:
+        mode = self.state.singletons.get("system/device-mode", {})
+        if feature == "container":
+            return self.state.flags.get("device-mode-container") == "true"
+        return mode.get(feature, "true") == "true"
+
+    # --- time ----------------------------------------------------------------------------
+    def now(self) -> float:
+        return time.time()
+
+    def advance(self) -> None:
+        """Apply every time-driven transition that is due."""
+        with self.state.lock:
+            containers.advance(self, self.now())
+
+    def uptime(self) -> float:
+        return max(0.0, self.now() - self.state.boot_time)
+
+    def log(self, topics: str, message: str) -> None:
+        logs.append(self, topics, message)
+
+    # --- boot events -----------------------------------------------------------------------
+    def reboot(self) -> None:
+        """A software reboot: scheduled package changes apply, containers restart."""
+        with self.state.lock:
+            self.advance()
+            packages.apply_scheduled(self)
+            self.state.boot_time = self.now()
+            containers.on_boot(self)
+            self.log("system,info", "router rebooted")
+            self.state.touch()
+
+    def power_cycle(self) -> None:
+        """A hard reset: as :meth:`reboot`, and a pending device-mode update is confirmed."""
+        with self.state.lock:
+            pending = self.state.flags.pop("device-mode-pending", "")
+            deadline = float(self.state.flags.pop("device-mode-deadline", "0") or 0)
+            if pending and self.now() <= deadline:
+                packages.confirm_device_mode(self, pending)
+            self.reboot()

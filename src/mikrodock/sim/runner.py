@@ -1,0 +1,237 @@
+"""Run a simulator: uvicorn on 127.0.0.1, in a background thread (tests) or in front (CLI).
+
+:class:`Simulator` owns one :class:`~mikrodock.sim.router.SimRouter`, its fault set, the
+listening socket (bound at construction, so ``port=0`` is resolved before serving) and, with
+``tls=True``, a fresh certificate authority and server certificate.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import tempfile
+import threading
+import time
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import uvicorn
+
+from mikrodock.errors import UsageError
+from mikrodock.routeros.version import parse_version
+from mikrodock.sim.faults import Fault, FaultSet
+from mikrodock.sim.files import file_bytes, find_file, put_file
+from mikrodock.sim.rest import Rest
+from mikrodock.sim.router import Delays, SimOptions, SimRouter
+from mikrodock.sim.server import build_app
+from mikrodock.sim.state import Item, public
+from mikrodock.sim.tls import make_certificates
+
+__all__ = ["Simulator"]
+
+_READY_TIMEOUT = 10.0
+
+
+class Simulator:
+    """A simulated RouterOS router served over HTTP(S) on 127.0.0.1.
+
+    Use it as a context manager (``with Simulator(...) as sim:``) or through
+    :func:`mikrodock.sim.running`. Attributes: ``url``, ``user``, ``password``, ``port``,
+    ``version``, ``arch``, ``router`` (the model, for direct inspection) and, with TLS,
+    ``fingerprint`` (SHA-256 hex of the server certificate), ``ca_path`` and ``cert_path``.
+    """
+
+    def __init__(
+        self,
+        version: str = "7.22.3",
+        arch: str = "x86_64",
+        user: str = "admin",
+        password: str | None = None,
+        *,
+        container_package: bool = True,
+        device_mode_locked: bool = False,
+        tls: bool = False,
+        delays: Delays | dict[str, float] | None = None,
+        state_file: Path | str | None = None,
+        faults: list[Fault] | tuple[Fault, ...] = (),
+        port: int = 0,
+    ) -> None:
+        if isinstance(delays, dict):
+            delays = Delays(**delays)
+        options = SimOptions(
+            version=parse_version(version),
+            arch=arch,
+            container_package=container_package,
+            device_mode_locked=device_mode_locked,
+            delays=delays or Delays(),
+        )
+        if arch not in ("x86_64", "arm64", "arm"):
+            raise UsageError(f"unknown architecture {arch!r}", hint="use x86_64, arm64 or arm")
+        self.router = SimRouter(options, Path(state_file) if state_file else None)
+        self.rest = Rest(self.router)
+        self.faults = FaultSet()
+        for fault in faults:
+            self.faults.add(
+                fault.method,
+                fault.path,
+                nth=fault.nth,
+                kind=fault.kind,
+                seconds=fault.seconds,
+                times=fault.times,
+            )
+        self.user = user
+        self.generated_password = password is None
+        self.password = password if password is not None else _new_password()
+        self.version = str(options.version)
+        self.arch = arch
+        self._tempdir: str | None = None
+        self.fingerprint: str | None = None
+        self.ca_path: Path | None = None
+        self.cert_path: Path | None = None
+        ssl: dict[str, Any] = {}
+        if tls:
+            self._tempdir = tempfile.mkdtemp(prefix="mikrodock-sim-tls-")
+            certs = make_certificates(Path(self._tempdir))
+            self.fingerprint, self.ca_path, self.cert_path = (
+                certs.fingerprint,
+                certs.ca_path,
+                certs.cert_path,
+            )
+            ssl = {"ssl_certfile": str(certs.cert_path), "ssl_keyfile": str(certs.key_path)}
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            self._socket.bind(("127.0.0.1", port))
+        except OSError as error:
+            self._socket.close()
+            raise UsageError(
+                f"cannot listen on 127.0.0.1:{port}: {error}",
+                hint="pick another --port, or 0 for a free one",
+            ) from error
+        self.port: int = self._socket.getsockname()[1]
+        self.tls = tls
+        config = uvicorn.Config(
+            build_app(self.rest, self.faults, user, self.password),
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            timeout_graceful_shutdown=2,
+            **ssl,
+        )
+        self._server = uvicorn.Server(config)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
+
+    # --- lifecycle -------------------------------------------------------------------------
+    def start(self) -> Simulator:
+        """Serve in a background thread; returns once the server accepts connections."""
+        self._thread = threading.Thread(
+            target=self._server.run,
+            kwargs={"sockets": [self._socket]},
+            name=f"mikrodock-sim-{self.port}",
+            daemon=True,
+        )
+        self._thread.start()
+        deadline = time.monotonic() + _READY_TIMEOUT
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"the simulator on port {self.port} did not start")
+            time.sleep(0.002)
+        return self
+
+    def serve(self) -> None:
+        """Serve in this thread until SIGINT/SIGTERM (what ``mikrodock sim`` does)."""
+        try:
+            self._server.run(sockets=[self._socket])
+        finally:
+            self._cleanup()
+
+    def stop(self) -> None:
+        """Stop serving; safe to call twice."""
+        self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+        self._cleanup()
+
+    def _cleanup(self) -> None:
+        self._socket.close()
+        self.router.state.save_if_dirty()
+        if self._tempdir:
+            shutil.rmtree(self._tempdir, ignore_errors=True)
+            self._tempdir = None
+
+    def __enter__(self) -> Simulator:
+        return self.start()
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # --- control ---------------------------------------------------------------------------
+    def add_fault(
+        self,
+        method: str = "*",
+        path: str = "*",
+        *,
+        nth: int = 1,
+        kind: str = "error500",
+        seconds: float = 0.0,
+        times: int = 1,
+    ) -> Fault:
+        """Make the ``nth`` request matching ``method`` and ``path`` (fnmatch) misbehave."""
+        return self.faults.add(method, path, nth=nth, kind=kind, seconds=seconds, times=times)
+
+    def clear_faults(self) -> None:
+        self.faults.clear()
+
+    def power_cycle(self) -> None:
+        """Hard reset: confirms a pending device-mode update, applies package changes."""
+        self.router.power_cycle()
+        self.router.state.save_if_dirty()
+
+    def reboot(self) -> None:
+        self.router.reboot()
+        self.router.state.save_if_dirty()
+
+    def items(self, menu: str) -> list[Item]:
+        """What ``GET /rest/<menu>`` would answer (list menus), as the model holds it now."""
+        spec = self.router.specs[menu]
+        with self.router.state.lock:
+            self.router.advance()
+            return self.rest.items(spec)
+
+    def put_file(self, name: str, data: bytes) -> Item:
+        """Store a file on the router (as an upload would)."""
+        with self.router.state.lock:
+            item = public(put_file(self.router, name, data))
+            self.router.state.save_if_dirty()
+            return item
+
+    def read_file(self, name: str) -> bytes | None:
+        with self.router.state.lock:
+            found = find_file(self.router, name)
+            return None if found is None else file_bytes(found)
+
+    def logs(self, topic: str | None = None) -> list[str]:
+        """The ``/log`` messages (optionally only those whose topics include ``topic``)."""
+        return [
+            entry["message"]
+            for entry in self.items("log")
+            if topic is None or topic in entry.get("topics", "").split(",")
+        ]
+
+
+def _new_password() -> str:
+    import secrets
+
+    return secrets.token_urlsafe(12)
