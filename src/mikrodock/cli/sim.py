@@ -1,9 +1,81 @@
-"""CLI: placeholder until its issue lands; owned by the work on that command group."""
+"""CLI: ``mikrodock sim``: serve a simulated RouterOS router on 127.0.0.1 until stopped."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import typer
+
+from mikrodock.errors import UsageError
+from mikrodock.sim import Simulator, parse_fault
+from mikrodock.sim.router import Delays
+
+
+def _read_password(path: Path) -> str:
+    try:
+        text = path.read_text()
+    except OSError as error:
+        raise UsageError(
+            f"cannot read the password file {path}: {error.strerror}",
+            hint="give a readable file holding the password on its first line",
+        ) from error
+    lines = text.splitlines()
+    return lines[0] if lines else ""
+
+
+def sim_command(
+    version: str = typer.Option("7.22.3", "--version", help="RouterOS version to behave like."),
+    port: int = typer.Option(0, "--port", help="Port on 127.0.0.1 (0 picks a free one)."),
+    user: str = typer.Option("admin", "--user", help="User name clients must send."),
+    password_file: Path | None = typer.Option(
+        None, "--password-file", help="File with the password (without it, one is generated)."
+    ),
+    arch: str = typer.Option("x86_64", "--arch", help="x86_64, arm64 or arm."),
+    no_container_package: bool = typer.Option(
+        False, "--no-container-package", help="Start without the container package."
+    ),
+    device_mode_locked: bool = typer.Option(
+        False, "--device-mode-locked", help="Start with device-mode container=no."
+    ),
+    state: Path | None = typer.Option(
+        None, "--state", help="Keep the router's state in this file (saved after each change)."
+    ),
+    fault: list[str] = typer.Option(
+        [], "--fault", help="Inject a fault, e.g. 'PUT /rest/container* nth=2 kind=error500'."
+    ),
+    tls: bool = typer.Option(False, "--tls", help="Serve https with a fresh self-signed CA."),
+    extract_delay: float = typer.Option(
+        Delays.extract, "--extract-delay", help="Seconds a container stays extracting."
+    ),
+    json_output: bool = typer.Option(False, "--json", help="Announce the server as JSON."),
+) -> None:
+    """Serve a simulated RouterOS router (REST API) on 127.0.0.1 until Ctrl-C or SIGTERM."""
+    password = _read_password(password_file) if password_file else None
+    sim = Simulator(
+        version,
+        arch,
+        user,
+        password,
+        container_package=not no_container_package,
+        device_mode_locked=device_mode_locked,
+        tls=tls,
+        delays=Delays(extract=extract_delay),
+        state_file=state,
+        faults=[parse_fault(text) for text in fault],
+        port=port,
+    )
+    info = sim.describe(str(password_file) if password_file else None)
+    if json_output:
+        typer.echo(json.dumps(info))
+    else:
+        extras = " ".join(
+            f"{k}={v}" for k, v in info.items() if k not in ("url", "version", "arch")
+        )
+        typer.echo(f"{info['url']}  {extras}")
+    sim.serve()
 
 
 def register(root: typer.Typer) -> None:
-    """Add this group's commands to the root command."""
+    """Add ``mikrodock sim`` to the root command."""
+    root.command("sim")(sim_command)

@@ -126,6 +126,18 @@ class Simulator:
     def url(self) -> str:
         return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
+    def describe(self, password_file: str | None = None) -> dict[str, str]:
+        """What ``mikrodock sim`` announces: url, user, where the password comes from, TLS."""
+        info = {"url": self.url, "user": self.user, "version": self.version, "arch": self.arch}
+        if password_file is not None:
+            info["password-file"] = password_file
+        elif self.generated_password:
+            info["password"] = self.password
+        if self.fingerprint is not None:
+            info["sha256"] = self.fingerprint
+            info["ca"] = str(self.ca_path)
+        return info
+
     # --- lifecycle -------------------------------------------------------------------------
     def start(self) -> Simulator:
         """Serve in a background thread; returns once the server accepts connections."""

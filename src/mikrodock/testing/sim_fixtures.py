@@ -1,3 +1,64 @@
-"""Fixtures: placeholder until its issue lands."""
+"""Fixtures: a simulated RouterOS router over real HTTP (``mikrodock.sim``).
 
-__all__: list[str] = []
+``routeros_sim`` starts one simulator per test (RouterOS 7.22.3 unless told otherwise) and
+stops it afterwards. Choose the version, or any option of :func:`mikrodock.sim.running`,
+through indirect parametrization::
+
+    @pytest.mark.parametrize("routeros_sim", ["7.15", "7.20.8"], indirect=True)
+    def test_x(routeros_sim): ...
+
+    @pytest.mark.parametrize(
+        "routeros_sim", [{"version": "7.21", "device_mode_locked": True}], indirect=True
+    )
+    def test_y(routeros_sim): ...
+
+``routeros_sim_factory`` makes as many as a test needs (``factory(version=..., ...)``), all
+stopped at teardown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from mikrodock.sim import Simulator
+
+__all__ = ["DEFAULT_SIM_VERSION", "routeros_sim", "routeros_sim_factory"]
+
+DEFAULT_SIM_VERSION = "7.22.3"
+
+
+def _options(param: object) -> dict[str, Any]:
+    if param is None:
+        return {}
+    if isinstance(param, str):
+        return {"version": param}
+    if isinstance(param, dict):
+        return dict(param)
+    raise TypeError(f"routeros_sim takes a version string or a dict of options, not {param!r}")
+
+
+@pytest.fixture
+def routeros_sim_factory() -> Iterator[Callable[..., Simulator]]:
+    """A function that starts simulators (keyword options of ``Simulator``)."""
+    started: list[Simulator] = []
+
+    def factory(**options: Any) -> Simulator:
+        options.setdefault("version", DEFAULT_SIM_VERSION)
+        sim = Simulator(**options).start()
+        started.append(sim)
+        return sim
+
+    yield factory
+    for sim in reversed(started):
+        sim.stop()
+
+
+@pytest.fixture
+def routeros_sim(
+    request: pytest.FixtureRequest, routeros_sim_factory: Callable[..., Simulator]
+) -> Simulator:
+    """A running simulator; parametrize indirectly with a version or a dict of options."""
+    return routeros_sim_factory(**_options(getattr(request, "param", None)))
