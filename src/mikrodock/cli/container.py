@@ -1,9 +1,248 @@
-"""CLI: placeholder until its issue lands; owned by the work on that command group."""
+"""CLI: the Docker commands for containers on a RouterOS router (run, ps, logs, exec, rm, ...).
+
+Each command parses its flags into library objects and makes one call into
+:mod:`mikrodock.containers`; nothing here knows RouterOS.
+"""
 
 from __future__ import annotations
 
+import os
+import sys
+from typing import Annotated, Any
+
 import typer
+
+from mikrodock.cli._common import (
+    ContextOpt,
+    HostOpt,
+    InsecureOpt,
+    JsonOpt,
+    PasswordStdinOpt,
+    TlsPinOpt,
+    print_json,
+    target_from_options,
+)
+from mikrodock.containers.options import RunOptions, build_spec
+from mikrodock.containers.unsupported import NO_COUNTERPART, refuse_flag
+from mikrodock.errors import UsageError
+
+__all__ = ["register"]
+
+RouterUserOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--router-user", help="Router user name for -H (default admin).", show_default=False
+    ),
+]
+ChrOpt = Annotated[
+    str | None,
+    typer.Option("--chr", help="Use the local CHR machine NAME.", show_default=False),
+]
+Multi = Annotated[list[str] | None, typer.Option(show_default=False)]
+
+_RUN_SETTINGS = {"allow_interspersed_args": False, "ignore_unknown_options": True}
+
+
+class RouterChoice:
+    """The router options every command shares, turned into a target on demand."""
+
+    def __init__(
+        self,
+        host: str | None,
+        context: str | None,
+        chr_name: str | None,
+        user: str | None,
+        password_stdin: bool,
+        insecure: bool,
+        tls_pin: bool,
+    ) -> None:
+        self.host, self.context, self.chr_name = host, context, chr_name
+        self.user, self.password_stdin = user, password_stdin
+        self.insecure, self.tls_pin = insecure, tls_pin
+
+    def target(self) -> Any:
+        host = self.host
+        if self.chr_name:
+            if host or self.context:
+                raise UsageError("--chr with -H or --context", hint="name the router one way only")
+            host = _chr_url(self.chr_name)
+        return target_from_options(
+            host=host,
+            context=self.context,
+            user=self.user,
+            password_stdin=self.password_stdin,
+            insecure=self.insecure,
+            tls_pin=self.tls_pin,
+        )
+
+
+def _chr_url(name: str) -> str:
+    try:
+        from mikrodock.chr import machine_url  # type: ignore[attr-defined]
+    except ImportError:
+        raise UsageError(
+            f"--chr {name}: local CHR machines cannot be addressed yet",
+            hint="use -H http://127.0.0.1:PORT of the machine instead",
+        ) from None
+    return str(machine_url(name))
+
+
+def _refuse_unknown(image: str) -> None:
+    if image.startswith("-"):
+        flag = image.split("=", 1)[0]
+        if flag in NO_COUNTERPART or flag.startswith("--"):
+            raise refuse_flag(flag)
+        for letter in flag[1:]:  # combined short flags such as -it
+            if f"-{letter}" in NO_COUNTERPART:
+                raise refuse_flag(f"-{letter}")
+        raise refuse_flag(flag)
+
+
+def _run_or_create(start: bool, image: str, command: list[str] | None, **flags: Any) -> None:
+    _refuse_unknown(image)
+    router = RouterChoice(
+        flags.pop("host"),
+        flags.pop("context"),
+        flags.pop("chr_name"),
+        flags.pop("router_user"),
+        flags.pop("password_stdin"),
+        flags.pop("insecure"),
+        flags.pop("tls_pin"),
+    )
+    dry_run, fmt = flags.pop("dry_run"), flags.pop("fmt")
+    router_version, arch = flags.pop("router_version"), flags.pop("arch")
+    timeout = flags.pop("timeout")
+    as_json = flags.pop("as_json")
+    for key in ("publish", "env", "env_file", "volume", "dns", "add_host", "tmpfs", "device"):
+        flags[key] = tuple(flags[key] or ())
+    opts = RunOptions(image=image, command=tuple(command or ()), start=start, **flags)
+    spec = build_spec(opts, os.environ)
+    from mikrodock.containers import deploy
+
+    if fmt not in ("script", "json"):
+        raise UsageError(f"unknown --format {fmt!r}", hint="use script or json")
+    if router_version or arch:
+        if not (router_version and arch):
+            raise UsageError(
+                "--router-version and --arch go together",
+                hint="give both to plan without a router, e.g. 7.22 x86_64",
+            )
+        if not dry_run:
+            raise UsageError("--router-version/--arch plan without a router", hint="add --dry-run")
+        typer.echo(deploy.render_offline(spec, router_version, arch, fmt), nl=False)
+        return
+    target = router.target()
+    if dry_run:
+        typer.echo(deploy.render_online(target, spec, fmt), nl=False)
+        return
+    result = deploy.deploy_cli(
+        target, spec, timeout=timeout, detach=opts.detach, on_line=typer.echo
+    )
+    if as_json:
+        print_json(result)
+    else:
+        typer.echo(result["name"])
+        if result.get("exit"):
+            sys.exit(int(result["exit"]))
+
+
+def _run_command(start: bool) -> Any:
+    def command(
+        image: Annotated[str, typer.Argument(help="Image to run, e.g. nginx:1.27")],
+        command: Annotated[list[str] | None, typer.Argument(help="Command and arguments")] = None,
+        detach: Annotated[
+            bool, typer.Option("-d", "--detach", help="Run in the background")
+        ] = False,
+        name: Annotated[str | None, typer.Option("--name", help="Container name")] = None,
+        publish: Annotated[
+            list[str] | None,
+            typer.Option("-p", "--publish", help="[IP:]HOST:CTR[/tcp|/udp], ranges allowed"),
+        ] = None,
+        env: Annotated[list[str] | None, typer.Option("-e", "--env", help="K=V or K")] = None,
+        env_file: Annotated[list[str] | None, typer.Option("--env-file")] = None,
+        volume: Annotated[
+            list[str] | None, typer.Option("-v", "--volume", help="ROUTER_PATH:CONTAINER_PATH[:ro]")
+        ] = None,
+        entrypoint: Annotated[str | None, typer.Option("--entrypoint")] = None,
+        workdir: Annotated[str | None, typer.Option("-w", "--workdir")] = None,
+        user: Annotated[
+            str | None, typer.Option("-u", "--user", help="User in the container")
+        ] = None,
+        hostname: Annotated[str | None, typer.Option("--hostname")] = None,
+        dns: Annotated[list[str] | None, typer.Option("--dns")] = None,
+        add_host: Annotated[list[str] | None, typer.Option("--add-host", help="NAME:IP")] = None,
+        restart: Annotated[
+            str, typer.Option("--restart", help="no|always|on-failure[:N]|unless-stopped")
+        ] = "no",
+        memory: Annotated[str | None, typer.Option("-m", "--memory")] = None,
+        memory_swap: Annotated[str | None, typer.Option("--memory-swap")] = None,
+        cpuset_cpus: Annotated[str | None, typer.Option("--cpuset-cpus")] = None,
+        health_cmd: Annotated[str | None, typer.Option("--health-cmd")] = None,
+        health_interval: Annotated[str | None, typer.Option("--health-interval")] = None,
+        health_timeout: Annotated[str | None, typer.Option("--health-timeout")] = None,
+        health_retries: Annotated[int | None, typer.Option("--health-retries")] = None,
+        health_start_period: Annotated[str | None, typer.Option("--health-start-period")] = None,
+        stop_signal: Annotated[str | None, typer.Option("--stop-signal")] = None,
+        stop_timeout: Annotated[int | None, typer.Option("--stop-timeout")] = None,
+        shm_size: Annotated[str | None, typer.Option("--shm-size")] = None,
+        tmpfs: Annotated[list[str] | None, typer.Option("--tmpfs")] = None,
+        device: Annotated[list[str] | None, typer.Option("--device")] = None,
+        privileged: Annotated[bool, typer.Option("--privileged")] = False,
+        network: Annotated[str, typer.Option("--network", "--net")] = "mikrodock",
+        ip: Annotated[str | None, typer.Option("--ip")] = None,
+        root_dir: Annotated[str | None, typer.Option("--root-dir")] = None,
+        logging: Annotated[bool, typer.Option("--logging/--no-logging")] = True,
+        pull: Annotated[str, typer.Option("--pull", help="always|missing|never")] = "missing",
+        rm: Annotated[
+            bool, typer.Option("--rm", help="Remove the container when it exits")
+        ] = False,
+        image_file: Annotated[
+            str | None,
+            typer.Option(
+                "--image-file", help="Router file of a converted image to load instead of pulling"
+            ),
+        ] = None,
+        dry_run: Annotated[
+            bool, typer.Option("--dry-run", help="Print the plan, change nothing")
+        ] = False,
+        fmt: Annotated[
+            str, typer.Option("--format", help="Dry-run output: script or json")
+        ] = "script",
+        router_version: Annotated[
+            str | None,
+            typer.Option(
+                "--router-version", help="Plan for this RouterOS version without a router"
+            ),
+        ] = None,
+        arch: Annotated[str | None, typer.Option("--arch", help="Router architecture")] = None,
+        timeout: Annotated[
+            float, typer.Option("--timeout", help="Seconds to wait for the image")
+        ] = 600.0,
+        host: HostOpt = None,
+        context: ContextOpt = None,
+        chr_name: ChrOpt = None,
+        router_user: RouterUserOpt = None,
+        password_stdin: PasswordStdinOpt = False,
+        insecure: InsecureOpt = False,
+        tls_pin: TlsPinOpt = False,
+        as_json: JsonOpt = False,
+    ) -> None:
+        values = dict(locals())
+        values.pop("start", None)
+        _run_or_create(start, values.pop("image"), values.pop("command"), **values)
+
+    command.__doc__ = (
+        "Create and start a container on the router (like docker run)."
+        if start
+        else "Create a container on the router without starting it (like docker create)."
+    )
+    return command
 
 
 def register(root: typer.Typer) -> None:
-    """Add this group's commands to the root command."""
+    """Add run, create, ps, logs, exec, rm, ... to the root command."""
+    root.command("run", context_settings=_RUN_SETTINGS)(_run_command(True))
+    root.command("create", context_settings=_RUN_SETTINGS)(_run_command(False))
+    from mikrodock.cli import container_ops
+
+    container_ops.register(root)

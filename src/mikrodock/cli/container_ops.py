@@ -1,0 +1,280 @@
+"""CLI: ps, inspect, start, stop, restart, kill, rm, logs, exec, pull, stats, network, prune.
+
+Each command opens the chosen router, makes one call on :class:`mikrodock.containers.router.
+AsyncRouter`, and prints the result (``--json`` where it prints data).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from mikrodock.cli._common import (
+    ContextOpt,
+    HostOpt,
+    InsecureOpt,
+    JsonOpt,
+    PasswordStdinOpt,
+    TlsPinOpt,
+    print_json,
+)
+from mikrodock.containers.router import AsyncRouter
+
+__all__ = ["register"]
+
+T = TypeVar("T")
+
+RouterUserOpt = Annotated[str | None, typer.Option("--router-user", help="Router user for -H.")]
+ChrOpt = Annotated[str | None, typer.Option("--chr", help="Use the local CHR machine NAME.")]
+Name = Annotated[str, typer.Argument(help="Container name")]
+
+
+def _call(
+    action: Callable[[AsyncRouter], Awaitable[T]],
+    host: str | None,
+    context: str | None,
+    chr_name: str | None,
+    router_user: str | None,
+    password_stdin: bool,
+    insecure: bool,
+    tls_pin: bool,
+) -> T:
+    from mikrodock.cli.container import RouterChoice
+
+    target = RouterChoice(
+        host, context, chr_name, router_user, password_stdin, insecure, tls_pin
+    ).target()
+
+    async def go() -> T:
+        async with AsyncRouter(target.url, target.user, target.password, tls=target.tls) as r:
+            return await action(r)
+
+    return asyncio.run(go())
+
+
+def _command(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Append the router options to a command (they arrive in ``**router``)."""
+    import inspect
+
+    params = list(inspect.signature(fn).parameters.values())
+    params = [p for p in params if p.kind is not inspect.Parameter.VAR_KEYWORD]
+    extra = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=ann)
+        for name, ann, default in (
+            ("host", HostOpt, None),
+            ("context", ContextOpt, None),
+            ("chr_name", ChrOpt, None),
+            ("router_user", RouterUserOpt, None),
+            ("password_stdin", PasswordStdinOpt, False),
+            ("insecure", InsecureOpt, False),
+            ("tls_pin", TlsPinOpt, False),
+        )
+    ]
+
+    def wrapper(**kwargs: Any) -> Any:
+        return fn(**kwargs)
+
+    wrapper.__signature__ = inspect.Signature(params + extra)  # type: ignore[attr-defined]
+    wrapper.__doc__ = fn.__doc__
+    wrapper.__name__ = fn.__name__
+    return wrapper
+
+
+def ps(
+    all_: Annotated[bool, typer.Option("-a", "--all", help="Show stopped ones too")] = False,
+    as_json: JsonOpt = False,
+    **router: Any,
+) -> None:
+    """List containers: name, image, state, ports, whether mikrodock manages them."""
+    rows = _call(lambda r: r.ps(all_), **router)
+    if as_json:
+        print_json([row.to_json() for row in rows])
+        return
+    typer.echo(f"{'NAME':<20} {'IMAGE':<36} {'STATE':<11} {'MANAGED':<8} PORTS")
+    for row in rows:
+        typer.echo(
+            f"{row.name:<20} {row.image:<36} {row.state:<11} "
+            f"{'yes' if row.managed else 'no':<8} {', '.join(row.ports)}"
+        )
+
+
+def inspect_(name: Name, **router: Any) -> None:
+    """Show everything about a container and the objects tagged for it (JSON)."""
+    print_json(_call(lambda r: r.inspect(name), **router))
+
+
+def start(name: Name, **router: Any) -> None:
+    """Start a container."""
+    _call(lambda r: r.start(name), **router)
+    typer.echo(name)
+
+
+def stop(
+    name: Name, time: Annotated[int, typer.Option("-t", "--time")] = 10, **router: Any
+) -> None:
+    """Stop a container, waiting until it has stopped (killing it after -t seconds)."""
+    _call(lambda r: r.stop(name, time), **router)
+    typer.echo(name)
+
+
+def restart(
+    name: Name, time: Annotated[int, typer.Option("-t", "--time")] = 10, **router: Any
+) -> None:
+    """Restart a container."""
+    _call(lambda r: r.restart(name, time), **router)
+    typer.echo(name)
+
+
+def kill(
+    name: Name, signal: Annotated[str, typer.Option("-s", "--signal")] = "KILL", **router: Any
+) -> None:
+    """Send a signal to a container's main process (RouterOS 7.21+)."""
+    _call(lambda r: r.kill(name, signal), **router)
+    typer.echo(name)
+
+
+def rm(
+    name: Name,
+    force: Annotated[bool, typer.Option("-f", "--force")] = False,
+    as_json: JsonOpt = False,
+    **router: Any,
+) -> None:
+    """Remove a container and every object tagged for it (nothing else)."""
+    removed = _call(lambda r: r.rm(name, force), **router)
+    if as_json:
+        print_json(removed)
+    else:
+        typer.echo(name)
+
+
+def logs(
+    name: Name,
+    follow: Annotated[bool, typer.Option("-f", "--follow")] = False,
+    since: Annotated[str | None, typer.Option("--since")] = None,
+    tail: Annotated[int | None, typer.Option("-n", "--tail")] = None,
+    timestamps: Annotated[bool, typer.Option("-t", "--timestamps")] = False,
+    **router: Any,
+) -> None:
+    """Print a container's output from the router's log."""
+
+    async def go(r: AsyncRouter) -> None:
+        if follow:
+            async for line in r.follow(name, since, tail):
+                typer.echo(line.text(timestamps))
+        else:
+            for line in await r.logs(name, since, tail):
+                typer.echo(line.text(timestamps))
+
+    _call(go, **router)
+
+
+def exec_(
+    name: Name,
+    command: Annotated[list[str], typer.Argument(help="Command and args")],
+    **router: Any,
+) -> None:
+    """Run a command in a running container and print its output (RouterOS 7.20+)."""
+    text = _call(lambda r: r.exec(name, command), **router)
+    typer.echo(text, nl=not text.endswith("\n"))
+
+
+def pull(name: Name, **router: Any) -> None:
+    """Download a container's image again (repull where the version has it)."""
+    _call(lambda r: r.pull(name), **router)
+    typer.echo(name)
+
+
+def stats(name: Name, as_json: JsonOpt = False, **router: Any) -> None:
+    """Show a container's resource use as RouterOS reports it."""
+    data = _call(lambda r: r.stats(name), **router)
+    if as_json:
+        print_json(data)
+    else:
+        for key, value in data.items():
+            typer.echo(f"{key:<16} {value}")
+
+
+network_app = typer.Typer(
+    help="Container networks (a bridge, subnet and NAT on the router).", no_args_is_help=True
+)
+system_app = typer.Typer(
+    help="Housekeeping of what mikrodock made on a router.", no_args_is_help=True
+)
+
+
+def network_create(
+    name: Name, subnet: Annotated[str | None, typer.Option("--subnet")] = None, **router: Any
+) -> None:
+    """Create a network (bridge, gateway address, masquerade)."""
+    info = _call(lambda r: r.network_create(name, subnet), **router)
+    typer.echo(f"{info.name} {info.subnet}")
+
+
+def network_ls(as_json: JsonOpt = False, **router: Any) -> None:
+    """List mikrodock networks."""
+    nets = _call(lambda r: r.networks(), **router)
+    if as_json:
+        print_json([n.to_json() for n in nets])
+        return
+    typer.echo(f"{'NAME':<20} {'SUBNET':<18} CONTAINERS")
+    for net in nets:
+        typer.echo(f"{net.name:<20} {net.subnet:<18} {', '.join(net.containers)}")
+
+
+def network_rm(name: Name, **router: Any) -> None:
+    """Remove a network that no container uses."""
+    _call(lambda r: r.network_rm(name), **router)
+    typer.echo(name)
+
+
+def prune(
+    yes: Annotated[bool, typer.Option("-f", "--force", help="Do not ask")] = False,
+    as_json: JsonOpt = False,
+    **router: Any,
+) -> None:
+    """Remove leftovers mikrodock tagged: objects of removed containers, unused networks."""
+
+    async def go(r: AsyncRouter) -> list[str]:
+        items = await r.leftovers()
+        if not items:
+            return []
+        if not as_json:
+            for item in items:
+                typer.echo(str(item))
+        if not yes and not typer.confirm(f"Remove these {len(items)} object(s)?"):
+            raise typer.Abort()
+        return await r.prune(items)
+
+    removed = _call(go, **router)
+    if as_json:
+        print_json(removed)
+    elif not removed:
+        typer.echo("nothing to prune")
+
+
+def register(root: typer.Typer) -> None:
+    for name, fn in (
+        ("ps", ps),
+        ("inspect", inspect_),
+        ("start", start),
+        ("stop", stop),
+        ("restart", restart),
+        ("kill", kill),
+        ("rm", rm),
+        ("logs", logs),
+        ("pull", pull),
+        ("stats", stats),
+    ):
+        root.command(name)(_command(fn))
+    root.command(
+        "exec", context_settings={"allow_interspersed_args": False, "ignore_unknown_options": True}
+    )(_command(exec_))
+    network_app.command("create")(_command(network_create))
+    network_app.command("ls")(_command(network_ls))
+    network_app.command("rm")(_command(network_rm))
+    system_app.command("prune")(_command(prune))
+    root.add_typer(network_app, name="network")
+    root.add_typer(system_app, name="system")

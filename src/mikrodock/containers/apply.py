@@ -1,0 +1,199 @@
+"""Apply a plan with the REST client; on failure (or Ctrl-C) undo what it did, in reverse.
+
+Each step that creates an object records its ``.id``; ``wait`` steps poll until the image is
+extracted; a container is removed by stopping it, polling until it is stopped, then deleting.
+Reads are retried by the client; writes never are. The error that stopped the apply is raised
+again with RouterOS's detail intact and a hint saying what was rolled back.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import anyio
+
+from mikrodock.containers.query import container_error, container_state
+from mikrodock.containers.steps import Plan, Ref, Step, Value
+from mikrodock.errors import MikrodockError, NotFoundError, PlanError
+from mikrodock.routeros.dialect import Dialect
+
+if TYPE_CHECKING:
+    from mikrodock.routeros.client import AsyncRouterOS
+
+__all__ = ["Applied", "apply_plan", "remove_container", "rollback", "wait_for_state"]
+
+Progress = Callable[[Step], None]
+_EXTRACTING = {"extracting", "downloading", "unknown"}
+
+
+@dataclass
+class Applied:
+    """What an apply did: the ids of created objects by step key, and the steps in order."""
+
+    ids: dict[str, str] = field(default_factory=dict)
+    done: list[tuple[Step, str | None]] = field(default_factory=list)
+
+
+def _resolve(value: Value | None, ids: Mapping[str, str]) -> str:
+    if isinstance(value, Ref):
+        return ids[value.key]
+    return value or ""
+
+
+def _body(step: Step, ids: Mapping[str, str]) -> dict[str, str]:
+    return {key: _resolve(value, ids) for key, value in step.body.items()}
+
+
+async def wait_for_state(
+    ros: AsyncRouterOS,
+    item: str,
+    done: Callable[[str], bool],
+    *,
+    timeout: float,
+    poll: float,
+    what: str,
+) -> dict[str, str]:
+    """Poll ``/container/<item>`` until ``done(state)``; raise on errors and on timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        record = await ros.get("container", item)
+        state = container_state(record)
+        error = container_error(record)
+        if error and state != "running":
+            raise PlanError(
+                f"{what}: RouterOS reports {error!r}",
+                hint="check the image name, the architecture and the registry",
+            )
+        if done(state):
+            return record
+        if time.monotonic() > deadline:
+            raise PlanError(
+                f"{what}: still {state} after {timeout:.0f} s",
+                hint="the router may be slow to download; try again with a longer --timeout",
+            )
+        await anyio.sleep(poll)
+
+
+async def remove_container(
+    ros: AsyncRouterOS, item: str, dialect: Dialect, *, timeout: float = 60, poll: float = 0.5
+) -> None:
+    """Stop (if needed), poll until stopped, then delete one container."""
+    try:
+        record = await ros.get("container", item)
+    except NotFoundError:
+        return
+    state = container_state(record)
+    if state in ("running", "starting"):
+        await ros.command("container", "stop", {dialect.numbers_arg: item})
+    if state not in ("stopped", "error", "unknown"):
+        await wait_for_state(
+            ros,
+            item,
+            lambda s: s not in ("running", "starting", "stopping", "extracting"),
+            timeout=timeout,
+            poll=poll,
+            what=f"stopping container {item}",
+        )
+    try:
+        await ros.remove("container", item)
+    except NotFoundError:
+        return
+
+
+async def _run(
+    ros: AsyncRouterOS, step: Step, applied: Applied, dialect: Dialect, timeout: float, poll: float
+) -> None:
+    body = _body(step, applied.ids)
+    if step.action == "add":
+        record = await ros.add(step.menu, body)
+        item = record.get(".id") or record.get("ret")
+        if not item:  # older answers: find what was just made by the fields that identify it
+            found = await ros.print(step.menu, where=dict(step.find))
+            item = found[-1][".id"] if found else None
+        if step.key and item:
+            applied.ids[step.key] = item
+        applied.done.append((step, item))
+    elif step.action == "set":
+        if step.item is None:
+            await ros.command(step.menu, "set", body)
+        else:
+            await ros.set(step.menu, _resolve(step.item, applied.ids), body)
+        applied.done.append((step, None))
+    elif step.action == "command":
+        await ros.command(step.menu, step.command or "", body)
+        applied.done.append((step, None))
+    else:
+        item = _resolve(step.item, applied.ids)
+        await wait_for_state(
+            ros,
+            item,
+            lambda s: s not in _EXTRACTING,
+            timeout=timeout,
+            poll=poll,
+            what="downloading and extracting the image",
+        )
+
+
+async def _undo(
+    ros: AsyncRouterOS, step: Step, item: str | None, ids: Mapping[str, str], dialect: Dialect
+) -> None:
+    if step.undo is None:
+        return
+    if step.undo.kind == "restore":
+        if step.item is None:
+            await ros.command(step.menu, "set", dict(step.undo.body))
+        else:
+            await ros.set(step.menu, _resolve(step.item, ids), dict(step.undo.body))
+        return
+    if item is None:
+        return
+    try:
+        if step.menu == "container":
+            await remove_container(ros, item, dialect)
+        else:
+            await ros.remove(step.menu, item)
+    except NotFoundError:
+        pass
+
+
+async def rollback(ros: AsyncRouterOS, applied: Applied, dialect: Dialect) -> list[str]:
+    """Undo every recorded step in reverse; returns the problems met (empty when clean)."""
+    problems: list[str] = []
+    with anyio.CancelScope(shield=True):
+        for step, item in reversed(applied.done):
+            try:
+                await _undo(ros, step, item, applied.ids, dialect)
+            except MikrodockError as error:
+                problems.append(f"{step.why}: {error}")
+    return problems
+
+
+async def apply_plan(
+    ros: AsyncRouterOS,
+    plan: Plan,
+    dialect: Dialect,
+    *,
+    progress: Progress | None = None,
+    timeout: float = 600.0,
+    poll: float = 1.0,
+) -> Applied:
+    """Run every step; if one fails or the task is cancelled, roll back and re-raise."""
+    applied = Applied()
+    try:
+        for step in plan.steps:
+            if progress is not None:
+                progress(step)
+            await _run(ros, step, applied, dialect, timeout, poll)
+    except BaseException as error:
+        problems = await rollback(ros, applied, dialect)
+        undone = len([s for s, _ in applied.done if s.undo is not None])
+        note = f"rolled back {undone} change(s)"
+        if problems:
+            note += "; could not undo: " + "; ".join(problems)
+        if isinstance(error, MikrodockError):
+            error.hint = f"{error.hint}; {note}" if error.hint else note
+        raise
+    return applied

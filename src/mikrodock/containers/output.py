@@ -1,0 +1,180 @@
+"""What containers say: ``logs`` (from ``/log``, topic ``container``) and ``exec``.
+
+RouterOS logs a container's output under topics ``container,...`` as ``NAME: LINE`` (only while
+a ``/system/logging`` rule keeps topic ``container``). ``exec`` runs one command through
+``/container/shell cmd=`` (7.20+), which hands it to ``sh -c``: the argv is quoted for sh so that
+what the user typed is what runs.
+"""
+
+from __future__ import annotations
+
+import secrets
+import shlex
+import time
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import anyio
+
+from mikrodock.containers.lifecycle import find_record, tagged_objects
+from mikrodock.containers.query import container_name
+from mikrodock.containers.unsupported import require_arg
+from mikrodock.errors import UsageError
+from mikrodock.routeros.dialect import Dialect
+
+if TYPE_CHECKING:
+    from mikrodock.routeros.client import AsyncRouterOS
+
+__all__ = ["LogLine", "exec_command", "follow_logs", "read_logs"]
+
+
+@dataclass(frozen=True)
+class LogLine:
+    id: str
+    time: str
+    message: str
+
+    def text(self, timestamps: bool = False) -> str:
+        return f"{self.time} {self.message}" if timestamps else self.message
+
+
+def _since_cutoff(since: str | None) -> datetime | None:
+    if not since:
+        return None
+    from mikrodock.routeros.values import parse_duration
+
+    try:
+        return datetime.fromtimestamp(time.time() - parse_duration(since))
+    except ValueError:
+        pass
+    try:
+        return datetime.fromisoformat(since)
+    except ValueError:
+        raise UsageError(
+            f"invalid --since {since!r}", hint="give 10m, 1h or 2026-01-02T10:00"
+        ) from None
+
+
+def _entry_time(text: str) -> datetime | None:
+    for fmt in ("%Y-%m-%d %H:%M:%S", "%H:%M:%S"):
+        try:
+            stamp = datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+        if fmt == "%H:%M:%S":
+            today = datetime.now()
+            stamp = stamp.replace(year=today.year, month=today.month, day=today.day)
+        return stamp
+    return None
+
+
+def _id_number(item: str) -> int:
+    try:
+        return int(item.lstrip("*"), 16)
+    except ValueError:
+        return -1
+
+
+def _lines(records: Sequence[dict[str, str]], name: str, after: int = -1) -> list[LogLine]:
+    prefix = f"{name}: "
+    out = []
+    for record in records:
+        if "container" not in record.get("topics", "").split(","):
+            continue
+        message = record.get("message", "")
+        if not message.startswith(prefix) or _id_number(record.get(".id", "")) <= after:
+            continue
+        out.append(LogLine(record.get(".id", ""), record.get("time", ""), message[len(prefix) :]))
+    return out
+
+
+async def read_logs(
+    ros: AsyncRouterOS, name: str, *, since: str | None = None, tail: int | None = None
+) -> list[LogLine]:
+    """This container's lines in the router's log (oldest first)."""
+    record = await find_record(ros, name)
+    lines = _lines(await ros.print("log"), container_name(record))
+    cutoff = _since_cutoff(since)
+    if cutoff is not None:
+        lines = [ln for ln in lines if (_entry_time(ln.time) or cutoff) >= cutoff]
+    if tail is not None:
+        lines = lines[-tail:] if tail > 0 else []
+    return lines
+
+
+async def follow_logs(
+    ros: AsyncRouterOS,
+    name: str,
+    *,
+    since: str | None = None,
+    tail: int | None = None,
+    poll: float = 1.0,
+    stop_when_stopped: bool = False,
+) -> AsyncIterator[LogLine]:
+    """The existing lines, then new ones as they come (polling ``/log``)."""
+    from mikrodock.containers.query import container_state
+
+    last = -1
+    for line in await read_logs(ros, name, since=since, tail=tail):
+        last = max(last, _id_number(line.id))
+        yield line
+    record = await find_record(ros, name)
+    real = container_name(record)
+    while True:
+        await anyio.sleep(poll)
+        for line in _lines(await ros.print("log"), real, last):
+            last = max(last, _id_number(line.id))
+            yield line
+        if stop_when_stopped:
+            state = container_state(await ros.get("container", record[".id"]))
+            if state in ("stopped", "error"):
+                for line in _lines(await ros.print("log"), real, last):
+                    last = max(last, _id_number(line.id))
+                    yield line
+                return
+
+
+def _output(answer: Any) -> str | None:
+    if isinstance(answer, dict):
+        value = answer.get("ret", answer.get("output"))
+        return None if value is None else str(value)
+    if isinstance(answer, list) and answer and isinstance(answer[0], dict):
+        return _output(answer[0])
+    return None
+
+
+async def exec_command(ros: AsyncRouterOS, dialect: Dialect, name: str, argv: Sequence[str]) -> str:
+    """Run ``argv`` in the running container and return its output."""
+    require_arg(dialect, "container", "shell", "cmd", "exec")
+    if not argv:
+        raise UsageError("exec needs a command", hint="e.g. mikrodock exec web ls /")
+    record = await find_record(ros, name)
+    item_arg = dialect.item_arg("container", "shell") or "number"
+    command = shlex.join(argv)
+    answer = await ros.command("container", "shell", {item_arg: record[".id"], "cmd": command})
+    text = _output(answer)
+    if text is not None:
+        return text
+    # This RouterOS answered without the output: send it to a file on a mount and read it back.
+    mounts = (await tagged_objects(ros, container_name(record))).get("container/mounts", [])
+    writable = [m for m in mounts if m.get("read-only") != "true" and m.get("mode") != "ro"]
+    if not writable:
+        return ""
+    spool = f".mikrodock-exec-{secrets.token_hex(4)}"
+    mount = writable[0]
+    await ros.command(
+        "container",
+        "shell",
+        {
+            item_arg: record[".id"],
+            "cmd": f"{command} > {shlex.quote(mount['dst'].rstrip('/') + '/' + spool)} 2>&1",
+        },
+    )
+    path = f"{mount['src'].strip('/')}/{spool}"
+    found = await ros.print("file", where={"name": path})
+    if not found:
+        return ""
+    await ros.remove("file", found[0][".id"])
+    return found[0].get("contents", "")

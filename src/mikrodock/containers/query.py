@@ -1,0 +1,146 @@
+"""Reading containers back: their state in both dialects, their image, and what mikrodock owns.
+
+Up to 7.19 a container has a ``status`` string; from 7.20 it has flag fields (``running``,
+``stopped``, ``extracting``, ...). :func:`container_state` gives one word for both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from mikrodock.containers.spec import TAG_PREFIX
+from mikrodock.routeros.values import parse_bool
+
+__all__ = [
+    "ContainerInfo",
+    "container_error",
+    "container_image",
+    "container_name",
+    "container_state",
+    "describe",
+    "is_tagged_for",
+    "owner_of",
+]
+
+_FLAG_ORDER = (
+    ("deleting", "deleting"),
+    ("extracting", "extracting"),
+    ("downloading", "extracting"),
+    ("stopping", "stopping"),
+    ("starting", "starting"),
+    ("running", "running"),
+    ("stopped", "stopped"),
+)
+_ERROR_FIELDS = ("error", "failed", "download-failed", "extract-failed")
+
+
+def _true(value: str | None) -> bool:
+    try:
+        return parse_bool(value)
+    except ValueError:
+        return False
+
+
+def container_state(record: Mapping[str, str]) -> str:
+    """``extracting``, ``stopped``, ``starting``, ``running``, ``stopping``, ``error``, ...
+
+    Reads the ``status`` string (before 7.20) or the flag fields (7.20+)."""
+    status = record.get("status")
+    if status:
+        return status
+    for field, word in _FLAG_ORDER:
+        if _true(record.get(field)):
+            return word
+    if container_error(record):
+        return "error"
+    return "unknown"
+
+
+def container_error(record: Mapping[str, str]) -> str:
+    """The error text RouterOS attached to a failed download or extraction, if any."""
+    for field in _ERROR_FIELDS:
+        value = record.get(field, "")
+        if value and value not in ("false", "no"):
+            return value if value not in ("true", "yes") else field
+    if record.get("status") == "error":
+        return "error"
+    return ""
+
+
+def container_image(record: Mapping[str, str]) -> str:
+    """The image (``repo`` on 7.18-7.19 captures, ``tag`` later; both accepted)."""
+    return record.get("tag") or record.get("repo") or record.get("remote-image") or ""
+
+
+def owner_of(record: Mapping[str, str]) -> str | None:
+    """The container a record is tagged for (``mikrodock:web`` -> ``web``), else None."""
+    comment = record.get("comment", "")
+    if not comment.startswith(TAG_PREFIX):
+        return None
+    owner = comment[len(TAG_PREFIX) :]
+    return owner if owner and ":" not in owner else None
+
+
+def is_tagged_for(record: Mapping[str, str], name: str) -> bool:
+    """Exactly ``mikrodock:<name>``: a hand-made ``mikrodock:web2`` is not ``web``'s."""
+    return record.get("comment", "") == f"{TAG_PREFIX}{name}"
+
+
+def container_name(record: Mapping[str, str]) -> str:
+    """The container's name, or (on versions without names) the name in mikrodock's tag."""
+    return record.get("name") or owner_of(record) or record.get(".id", "")
+
+
+@dataclass(frozen=True)
+class ContainerInfo:
+    """One row of ``ps``."""
+
+    id: str
+    name: str
+    image: str
+    state: str
+    ports: tuple[str, ...]
+    managed: bool
+    address: str = ""
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "image": self.image,
+            "state": self.state,
+            "ports": list(self.ports),
+            "managed": self.managed,
+            "address": self.address,
+        }
+
+
+def describe(
+    record: Mapping[str, str],
+    nat: Sequence[Mapping[str, str]],
+    veths: Sequence[Mapping[str, str]],
+) -> ContainerInfo:
+    """A ``ps`` row from the container record, its dst-nat rules and its VETH."""
+    name = container_name(record)
+    managed = owner_of(record) is not None
+    ports: list[str] = []
+    if managed:
+        for rule in nat:
+            if is_tagged_for(rule, name) and rule.get("action") == "dst-nat":
+                ip = rule.get("dst-address", "")
+                prefix = f"{ip}:" if ip else ""
+                ports.append(
+                    f"{prefix}{rule.get('dst-port', '')}->{rule.get('to-ports', '')}"
+                    f"/{rule.get('protocol', 'tcp')}"
+                )
+    veth = next((v for v in veths if v.get("name") == record.get("interface")), None)
+    return ContainerInfo(
+        id=record.get(".id", ""),
+        name=name,
+        image=container_image(record),
+        state=container_state(record),
+        ports=tuple(ports),
+        managed=managed,
+        address=(veth or {}).get("address", "").split("/")[0],
+    )

@@ -1,0 +1,260 @@
+"""The Python API: :class:`AsyncRouter` (one router, async) and :class:`Router` (blocking).
+
+::
+
+    async with AsyncRouter("http://192.168.88.1", "admin", password) as router:
+        await router.run(ContainerSpec(name="web", image="nginx", ports=(PortMapping(8080, 80),)))
+        print(await router.ps())
+
+Many routers at once: open one :class:`AsyncRouter` each and ``asyncio.gather`` their calls.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator, Sequence
+from types import TracebackType
+from typing import Any, TypeVar
+
+from mikrodock.containers import housekeeping, lifecycle, output
+from mikrodock.containers.apply import Progress, apply_plan
+from mikrodock.containers.plan import plan_run
+from mikrodock.containers.query import ContainerInfo, describe, owner_of
+from mikrodock.containers.spec import ContainerSpec
+from mikrodock.containers.state import RouterState, read_state
+from mikrodock.containers.steps import Plan
+from mikrodock.routeros.client import AsyncRouterOS
+from mikrodock.routeros.client import _run as _sync
+from mikrodock.routeros.dialect import Dialect
+from mikrodock.routeros.version import parse_version
+
+__all__ = ["AsyncRouter", "Router", "RunResult"]
+
+T = TypeVar("T")
+
+
+@dataclasses.dataclass(frozen=True)
+class RunResult:
+    """What ``run`` made: the container's name, address, and the ids of created objects."""
+
+    name: str
+    address: str
+    network: str
+    created: dict[str, str]
+
+    def to_json(self) -> dict[str, object]:
+        return dataclasses.asdict(self)
+
+
+class AsyncRouter:
+    """Docker-like operations on one RouterOS router (async)."""
+
+    def __init__(
+        self,
+        url: str | AsyncRouterOS,
+        user: str = "admin",
+        password: str = "",
+        **client_options: Any,
+    ) -> None:
+        if isinstance(url, AsyncRouterOS):
+            self.ros, self._owns = url, False
+        else:
+            self.ros, self._owns = AsyncRouterOS(url, user, password, **client_options), True
+        self._dialect: Dialect | None = None
+
+    async def __aenter__(self) -> AsyncRouter:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        if self._owns:
+            await self.ros.aclose()
+
+    async def dialect(self) -> Dialect:
+        if self._dialect is None:
+            resource = await self.ros.get("system/resource")
+            self._dialect = Dialect.for_version(parse_version(resource.get("version", "")))
+        return self._dialect
+
+    async def state(self) -> RouterState:
+        state = await read_state(self.ros)
+        self._dialect = Dialect.for_version(state.version)
+        return state
+
+    async def plan(self, spec: ContainerSpec) -> Plan:
+        """The steps ``run`` would take (reads the router, changes nothing)."""
+        return plan_run(spec, await self.state())
+
+    async def run(
+        self,
+        spec: ContainerSpec,
+        *,
+        timeout: float = 600.0,
+        poll: float = 1.0,
+        progress: Progress | None = None,
+    ) -> RunResult:
+        """Plan and apply; on any failure the router is left as it was."""
+        plan = await self.plan(spec)
+        applied = await apply_plan(
+            self.ros, plan, await self.dialect(), progress=progress, timeout=timeout, poll=poll
+        )
+        return RunResult(
+            spec.name,
+            plan.facts.get("address", ""),
+            plan.facts.get("network", ""),
+            dict(applied.ids),
+        )
+
+    async def ps(self, all: bool = False) -> list[ContainerInfo]:
+        state = await self.state()
+        rows = [describe(c, state.nat, state.veths) for c in state.containers]
+        return [r for r in rows if all or r.state in ("running", "starting")]
+
+    async def inspect(self, name: str) -> dict[str, object]:
+        record = await lifecycle.find_record(self.ros, name)
+        state = await self.state()
+        info = describe(record, state.nat, state.veths)
+        owned = await lifecycle.tagged_objects(self.ros, info.name) if owner_of(record) else {}
+        return {"container": record, "summary": info.to_json(), "objects": owned}
+
+    async def start(self, name: str) -> None:
+        await lifecycle.start(self.ros, await self.dialect(), name)
+
+    async def stop(self, name: str, timeout: float = 10) -> None:
+        await lifecycle.stop(self.ros, await self.dialect(), name, timeout=timeout)
+
+    async def restart(self, name: str, timeout: float = 10) -> None:
+        await lifecycle.restart(self.ros, await self.dialect(), name, timeout=timeout)
+
+    async def kill(self, name: str, signal: str = "KILL") -> None:
+        await lifecycle.kill(self.ros, await self.dialect(), name, signal)
+
+    async def rm(self, name: str, force: bool = False) -> list[str]:
+        return await lifecycle.remove(self.ros, await self.dialect(), name, force=force)
+
+    async def pull(self, name: str) -> None:
+        await lifecycle.pull(self.ros, await self.dialect(), name)
+
+    async def stats(self, name: str) -> dict[str, str]:
+        return await lifecycle.stats(self.ros, name)
+
+    async def logs(
+        self, name: str, since: str | None = None, tail: int | None = None
+    ) -> list[output.LogLine]:
+        return await output.read_logs(self.ros, name, since=since, tail=tail)
+
+    def follow(
+        self,
+        name: str,
+        since: str | None = None,
+        tail: int | None = None,
+        until_stopped: bool = False,
+    ) -> AsyncIterator[output.LogLine]:
+        return output.follow_logs(
+            self.ros, name, since=since, tail=tail, stop_when_stopped=until_stopped
+        )
+
+    async def exec(self, name: str, argv: Sequence[str]) -> str:
+        return await output.exec_command(self.ros, await self.dialect(), name, argv)
+
+    async def network_create(
+        self, name: str, subnet: str | None = None
+    ) -> housekeeping.NetworkInfo:
+        return await housekeeping.create_network(self.ros, name, subnet)
+
+    async def networks(self) -> list[housekeeping.NetworkInfo]:
+        return await housekeeping.list_networks(self.ros)
+
+    async def network_rm(self, name: str) -> list[str]:
+        return await housekeeping.remove_network(self.ros, name)
+
+    async def leftovers(self) -> list[housekeeping.Leftover]:
+        return housekeeping.leftovers(await self.state())
+
+    async def prune(self, items: list[housekeeping.Leftover] | None = None) -> list[str]:
+        chosen = items if items is not None else await self.leftovers()
+        return await housekeeping.prune(self.ros, chosen)
+
+
+class Router:
+    """The blocking facade of :class:`AsyncRouter`: same methods, same arguments."""
+
+    def __init__(
+        self, url: str, user: str = "admin", password: str = "", **client_options: Any
+    ) -> None:
+        async def open_core() -> AsyncRouter:
+            return AsyncRouter(url, user, password, **client_options)
+
+        self._core = _sync(open_core())
+
+    def __enter__(self) -> Router:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        _sync(self._core.aclose())
+
+    def run(self, spec: ContainerSpec, **options: Any) -> RunResult:
+        return _sync(self._core.run(spec, **options))
+
+    def plan(self, spec: ContainerSpec) -> Plan:
+        return _sync(self._core.plan(spec))
+
+    def ps(self, all: bool = False) -> list[ContainerInfo]:
+        return _sync(self._core.ps(all))
+
+    def inspect(self, name: str) -> dict[str, object]:
+        return _sync(self._core.inspect(name))
+
+    def start(self, name: str) -> None:
+        _sync(self._core.start(name))
+
+    def stop(self, name: str, timeout: float = 10) -> None:
+        _sync(self._core.stop(name, timeout))
+
+    def restart(self, name: str, timeout: float = 10) -> None:
+        _sync(self._core.restart(name, timeout))
+
+    def kill(self, name: str, signal: str = "KILL") -> None:
+        _sync(self._core.kill(name, signal))
+
+    def rm(self, name: str, force: bool = False) -> list[str]:
+        return _sync(self._core.rm(name, force))
+
+    def pull(self, name: str) -> None:
+        _sync(self._core.pull(name))
+
+    def stats(self, name: str) -> dict[str, str]:
+        return _sync(self._core.stats(name))
+
+    def logs(
+        self, name: str, since: str | None = None, tail: int | None = None
+    ) -> list[output.LogLine]:
+        return _sync(self._core.logs(name, since, tail))
+
+    def exec(self, name: str, argv: Sequence[str]) -> str:
+        return _sync(self._core.exec(name, argv))
+
+    def network_create(self, name: str, subnet: str | None = None) -> housekeeping.NetworkInfo:
+        return _sync(self._core.network_create(name, subnet))
+
+    def networks(self) -> list[housekeeping.NetworkInfo]:
+        return _sync(self._core.networks())
+
+    def network_rm(self, name: str) -> list[str]:
+        return _sync(self._core.network_rm(name))
+
+    def leftovers(self) -> list[housekeeping.Leftover]:
+        return _sync(self._core.leftovers())
+
+    def prune(self, items: list[housekeeping.Leftover] | None = None) -> list[str]:
+        return _sync(self._core.prune(items))

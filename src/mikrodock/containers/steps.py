@@ -1,0 +1,91 @@
+"""Plan steps: one REST call each, with how to undo it; pure data, rendered by ``render``.
+
+A step that creates an object records its ``.id`` under ``key`` when applied; later steps refer to
+it with a :class:`Ref`, which ``apply`` resolves to that id and ``render`` writes as a RouterOS
+``[find ...]`` (CLI) or a placeholder (JSON, since the id is only known once the object exists).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+__all__ = ["Action", "Plan", "Ref", "Step", "Undo", "Value"]
+
+Action = Literal["add", "set", "command", "wait"]
+
+
+@dataclass(frozen=True)
+class Ref:
+    """The ``.id`` of an object created by an earlier step (``key``), found by ``find``."""
+
+    key: str
+    find: tuple[tuple[str, str], ...] = ()
+
+
+Value = str | Ref
+
+
+@dataclass(frozen=True)
+class Undo:
+    """How to reverse a step: ``remove`` what it created, or ``restore`` the old values."""
+
+    kind: Literal["remove", "restore"]
+    body: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One change (or wait) on the router.
+
+    ``add`` is ``PUT /menu``; ``set`` is ``PATCH /menu/<item>`` or, for a singleton menu
+    (``item`` None), ``POST /menu/set``; ``command`` is ``POST /menu/<command>``; ``wait`` polls
+    the item until ``body["until"]`` holds.
+    """
+
+    action: Action
+    menu: str
+    body: Mapping[str, Value]
+    why: str
+    key: str | None = None
+    item: Value | None = None
+    command: str | None = None
+    undo: Undo | None = None
+    find: tuple[tuple[str, str], ...] = ()
+    """Fields that identify what this step creates (for ``[find ...]`` in scripts)."""
+
+    @property
+    def method(self) -> str:
+        if self.action == "add":
+            return "PUT"
+        if self.action == "set":
+            return "PATCH" if self.item is not None else "POST"
+        if self.action == "wait":
+            return "GET"
+        return "POST"
+
+    @property
+    def verb(self) -> str:
+        """The RouterOS command this step runs (``add``, ``set``, ``start``, ...)."""
+        if self.action == "command":
+            return self.command or ""
+        if self.action == "wait":
+            return "get"
+        return self.action
+
+    def ref(self) -> Ref:
+        """A reference to the object this step creates."""
+        if self.key is None:
+            raise ValueError("this step creates nothing to refer to")
+        return Ref(self.key, self.find)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The steps for one container (or network), with what the planner decided."""
+
+    name: str
+    steps: tuple[Step, ...]
+    facts: Mapping[str, str] = field(default_factory=dict)
+    """Decisions worth showing: network, subnet, address, veth, ..."""
