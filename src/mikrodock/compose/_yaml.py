@@ -29,6 +29,7 @@ __all__ = [
     "line_of",
     "mapping_get",
     "mapping_items",
+    "read_source",
     "scalar_text",
     "sequence_items",
     "to_python",
@@ -59,6 +60,8 @@ def compose(text: str, *, source: str = "") -> Node | None:
         node: Node | None = yaml.compose(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        if exc.context_mark is not None and "stream end" in str(exc.problem or ""):
+            mark = exc.context_mark  # "got end of file": where the unclosed thing began
         line = mark.line + 1 if mark is not None else None
         problem = exc.problem or exc.context or "invalid YAML"
         raise YamlError(
@@ -111,7 +114,9 @@ def mapping_get(node: MappingNode, key: str) -> Node | None:
     return found
 
 
-def key_line(node: MappingNode, key: str) -> int | None:
+def key_line(node: Node, key: str) -> int | None:
+    if not isinstance(node, MappingNode):
+        return None
     for key_node, _value in node.value:
         if isinstance(key_node, ScalarNode) and key_node.value == key:
             return line_of(key_node)
@@ -159,3 +164,18 @@ def to_python(node: Node | None) -> object:
         except ValueError:
             return text
     return text
+
+
+def read_source(path: str) -> str:
+    """The text of a YAML file (``-`` for stdin); a missing or unreadable file is a UsageError."""
+    import sys
+    from pathlib import Path
+
+    if path == "-":
+        return sys.stdin.read()
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise UsageError(f"no such file: {path}", hint="check the path") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read {path}: {exc}", hint="give a readable UTF-8 file") from exc
