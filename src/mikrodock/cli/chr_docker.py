@@ -1,0 +1,77 @@
+"""CLI: ``mikrodock chr dockerfile|serve|health`` and ``mikrodock lab export``.
+
+The ``chr`` commands join the ``chr`` group when one is registered already (cli/chr.py), else a
+``chr`` group is made here. Each command parses its flags and makes one call into the library.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mikrodock.cli._common import JsonOpt, print_json
+
+__all__ = ["register"]
+
+ArchOpt = Annotated[str, typer.Option("--arch", help="Guest architecture: x86_64 or aarch64.")]
+
+
+def dockerfile(
+    version: Annotated[
+        str, typer.Argument(help="RouterOS version or channel (resolved now, for a fixed image).")
+    ] = "stable",
+    out: Annotated[Path, typer.Option("-o", "--output", help="Folder for the build context.")] = (
+        Path("mikrodock-chr")
+    ),
+    arch: ArchOpt = "x86_64",
+    compose: Annotated[
+        bool, typer.Option("--compose", help="Also write a docker-compose.yml beside it.")
+    ] = False,
+    image: Annotated[
+        Path | None,
+        typer.Option("--image", help="Bake this local CHR image in instead of pulling one."),
+    ] = None,
+    wheel: Annotated[
+        Path | None,
+        typer.Option("--wheel", help="Install this mikrodock wheel instead of the PyPI release."),
+    ] = None,
+    memory: Annotated[str, typer.Option("--memory", help="The router's memory.")] = "256M",
+    cpus: Annotated[int, typer.Option("--cpus", help="Virtual CPUs.")] = 1,
+    json_: JsonOpt = False,
+) -> None:
+    """Write a Docker build context for an image that runs one CHR (mikrodock as entrypoint)."""
+    from mikrodock.chr.dockerfile import DockerImageSpec, resolve_version, write_context
+    from mikrodock.routeros.values import parse_size
+
+    if parse_size(memory) is None:
+        from mikrodock.errors import UsageError
+
+        raise UsageError(f"bad --memory {memory!r}", hint="write it like 256M or 1G")
+    label = version if image is not None else resolve_version(version)
+    spec = DockerImageSpec(
+        label, arch=arch, image_file=image, wheel=wheel, memory=memory, cpus=cpus
+    )
+    written = write_context(spec, out, compose=compose)
+    if json_:
+        print_json({"tag": spec.tag, "version": spec.version, "files": [str(p) for p in written]})
+        return
+    for path in written:
+        typer.echo(f"wrote {path}")
+    typer.echo(f"build it: docker build -t {spec.tag} {out}")
+
+
+def _chr_group(root: typer.Typer) -> typer.Typer:
+    for info in root.registered_groups:
+        if info.name == "chr" and info.typer_instance is not None:
+            return info.typer_instance
+    group = typer.Typer(help="RouterOS CHR machines under QEMU.", no_args_is_help=True)
+    root.add_typer(group, name="chr")
+    return group
+
+
+def register(root: typer.Typer) -> None:
+    """Add ``chr dockerfile|serve|health`` and the ``lab export`` command."""
+    group = _chr_group(root)
+    group.command("dockerfile")(dockerfile)
