@@ -8,14 +8,17 @@ note says so. Any other failure ends the process, removes its sockets and raises
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+from qemu.qmp import QMPClient
+
 from mikrodock.chr import accel as accel_mod
 from mikrodock.chr.argv import Forward, LinkNic, MachineSpec, build_argv
 from mikrodock.chr.process import end_process, find_qemu, launch, signal_name
-from mikrodock.chr.qmp import qmp_call
+from mikrodock.chr.qmp import run_qmp
 from mikrodock.chr.ready import NotReady, wait_ready
 from mikrodock.chr.state import MachineRecord, save_record
 from mikrodock.errors import MachineError, MikrodockError
@@ -122,7 +125,21 @@ def _incoming(record: MachineRecord, uri: str, check: Callable[[], NotReady | No
         if time.monotonic() > deadline:
             raise NotReady("QEMU's monitor socket never appeared")
         time.sleep(0.02)
-    qmp_call(sock, "migrate-incoming", {"uri": uri})
+
+    async def work(client: QMPClient) -> None:
+        await client.execute("migrate-incoming", {"uri": uri})
+        while True:
+            info = await client.execute("query-migrate")
+            status = info.get("status") if isinstance(info, dict) else None
+            if status == "completed":
+                break
+            if status in ("failed", "cancelled"):
+                raise NotReady(f"loading the snapshot failed: {info}")
+            await asyncio.sleep(0.02)
+        # The snapshot was taken while paused, so the machine arrives paused: run it.
+        await client.execute("cont")
+
+    run_qmp(sock, work, timeout=300)
 
 
 def boot(
