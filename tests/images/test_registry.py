@@ -80,8 +80,10 @@ async def test_multi_arch_index_picks_the_router_platform(
     ref = parse_reference(f"{registry}/test/multi:v1")
     out = tmp_path / "arm.tar"
     await save_from_registry(ref, platform_for_arch("arm64"), out)
-    with tarfile.open(out) as archive:
-        layer = tarfile.open(fileobj=archive.extractfile("layer.tar"))
+    with (
+        tarfile.open(out) as archive,
+        tarfile.open(fileobj=archive.extractfile("layer.tar")) as layer,
+    ):
         assert layer.extractfile("arch.txt").read() == b"arm64\n"  # type: ignore[union-attr]
 
 
