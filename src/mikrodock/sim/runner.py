@@ -7,6 +7,8 @@ listening socket (bound at construction, so ``port=0`` is resolved before servin
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import shutil
 import socket
 import tempfile
@@ -31,6 +33,31 @@ from mikrodock.sim.tls import make_certificates
 __all__ = ["Simulator"]
 
 _READY_TIMEOUT = 10.0
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, but one that stops at once when asked instead of at its next tick."""
+
+    _loop: asyncio.AbstractEventLoop | None = None
+    _wake: asyncio.Event | None = None
+
+    async def main_loop(self) -> None:
+        self._wake = asyncio.Event()
+        self._loop = asyncio.get_running_loop()
+        counter = 0
+        should_exit = await self.on_tick(counter)
+        while not should_exit:
+            counter = (counter + 1) % 864000
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), 0.1)
+            should_exit = await self.on_tick(counter)
+
+    def request_stop(self) -> None:
+        self.should_exit = True
+        loop, wake = self._loop, self._wake
+        if loop is not None and wake is not None:
+            with contextlib.suppress(RuntimeError):  # the loop may be closed already
+                loop.call_soon_threadsafe(wake.set)
 
 
 class Simulator:
@@ -99,7 +126,9 @@ class Simulator:
                 certs.cert_path,
             )
             ssl = {"ssl_certfile": str(certs.cert_path), "ssl_keyfile": str(certs.key_path)}
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only on sockets whose proto says
+        # TCP, and without it every answer waits ~40 ms on Nagle + delayed ACK.
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             self._socket.bind(("127.0.0.1", port))
@@ -119,7 +148,7 @@ class Simulator:
             timeout_graceful_shutdown=2,
             **ssl,
         )
-        self._server = uvicorn.Server(config)
+        self._server = _Server(config)
         self._thread: threading.Thread | None = None
 
     @property
@@ -165,7 +194,7 @@ class Simulator:
 
     def stop(self) -> None:
         """Stop serving; safe to call twice."""
-        self._server.should_exit = True
+        self._server.request_stop()
         if self._thread is not None:
             self._thread.join(timeout=10)
             self._thread = None

@@ -13,11 +13,13 @@ through indirect parametrization::
     def test_y(routeros_sim): ...
 
 ``routeros_sim_factory`` makes as many as a test needs (``factory(version=..., ...)``), all
-stopped at teardown.
+stopped at teardown. :func:`container_state` reads a ``/container`` record's state whichever
+way the version writes it, and :func:`wait_until` polls (with a bound, never a timing assert).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -25,9 +27,38 @@ import pytest
 
 from mikrodock.sim import Simulator
 
-__all__ = ["DEFAULT_SIM_VERSION", "routeros_sim", "routeros_sim_factory"]
+__all__ = [
+    "DEFAULT_SIM_VERSION",
+    "container_state",
+    "routeros_sim",
+    "routeros_sim_factory",
+    "wait_until",
+]
 
 DEFAULT_SIM_VERSION = "7.22.3"
+
+
+def container_state(record: dict[str, str]) -> str:
+    """``extracting``/``starting``/``running``/``stopping``/``stopped``/``error`` of a
+    ``/container`` record: its ``status`` (up to 7.19) or the flag that is ``"true"``."""
+    if "status" in record:
+        return record["status"]
+    for name in ("extracting", "starting", "running", "stopping", "stopped"):
+        if record.get(name) == "true":
+            return name
+    return "error" if record.get("failed") == "true" else "none"
+
+
+def wait_until(check: Callable[[], Any], timeout: float = 10.0, interval: float = 0.01) -> Any:
+    """Call ``check`` until it returns something true; AssertionError after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true within {timeout}s: {check!r}")
+        time.sleep(interval)
 
 
 def _options(param: object) -> dict[str, Any]:
