@@ -241,5 +241,13 @@ def list_snapshots() -> list[SnapshotInfo]:
 
 
 def remove_snapshot(machine: str, tag: str) -> None:
+    from mikrodock.chr.state import list_records
+
     snap = load_snapshot(machine, tag)
+    users = [r.name for r in list_records()[0] if r.source == f"{machine}:{tag}"]
+    if users:
+        raise UsageError(
+            f"machines {', '.join(users)} were cloned from {machine}:{tag}",
+            hint="remove them first (chr rm -f)",
+        )
     shutil.rmtree(snap.dir)
