@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -155,3 +156,29 @@ def test_command_line_builds_with_the_version_given(
 def test_command_line_bad_input_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main([str(tmp_path / "guest.img"), "--version", ""]) == 2
     assert "bad RouterOS version" in capsys.readouterr().err
+
+
+def test_two_processes_asking_at_once_share_one_build(
+    tmp_path: Path, persistent_cache: Path
+) -> None:
+    cache = tmp_path / "cache"
+    (cache / "debs").mkdir(parents=True)
+    for deb in (persistent_cache / "test-guest" / "debs").glob("*.deb"):
+        (cache / "debs" / deb.name).symlink_to(deb)  # no second download
+    code = (
+        "import sys; from pathlib import Path; from mikrodock.testing.guest import guest_image;"
+        "print(guest_image(cache=Path(sys.argv[1])))"
+    )
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, str(cache)], stdout=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
+    outputs = [worker.communicate(timeout=300)[0].strip() for worker in workers]
+    assert [worker.returncode for worker in workers] == [0, 0]
+    assert outputs[0] == outputs[1]
+    image = Path(outputs[0])
+    assert image.stat().st_size == DISK_SIZE
+    leftovers = [p.name for p in cache.iterdir() if p.name.endswith(".tmp")]
+    assert leftovers == []

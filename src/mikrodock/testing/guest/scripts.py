@@ -22,11 +22,14 @@ mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 mount -t tmpfs tmp /tmp
 exec </dev/console >/dev/console 2>&1
+stage() { echo "$(cut -d' ' -f1 /proc/uptime) $1" >> /tmp/boot.log; }
+stage init
 
 for m in $(cat /lib/modules/order); do
     insmod "/lib/modules/$m.ko" || echo "guest: insmod $m failed"
 done
 
+stage modules
 version=7.22.3
 for word in $(cat /proc/cmdline); do
     case "$word" in mikrodock.version=*) version="${word#*=}" ;; esac
@@ -44,6 +47,7 @@ else
     echo /tmp > /etc/state
 fi
 
+stage flash
 power_off() {
     echo "guest: power button, shutting down"
     umount /flash 2>/dev/null
@@ -56,11 +60,14 @@ for d in /sys/class/input/event*; do
     fi
 done
 
+stage button
 ip link set lo up
 ip link set eth0 up
 udhcpc -i eth0 -s /etc/udhcpc.script -q -n -t 20 -T 1 -f >/dev/null 2>&1 ||
     echo "guest: no DHCP lease on eth0"
+stage dhcp
 nc -ll -p 80 -e /etc/http.sh &
+stage http
 
 printf '\n\n  MikroTik %s\n  https://www.mikrotik.com/\n\n' "$(cat /etc/version)"
 export HOME=/ PS1='[admin@MikroTik] > '
