@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -13,10 +15,7 @@ def ensure_registered() -> None:
     from mikrodock.cli import chr_docker
     from mikrodock.cli.main import root
 
-    for info in root.registered_groups:
-        if info.name == "lab":
-            return
-    chr_docker.register(root)
+    chr_docker.register(root)  # a no-op when main.py registered it already
 
 
 @dataclass
@@ -45,3 +44,32 @@ def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., Ran]:
         return Ran(code, captured.out, captured.err)
 
     return invoke
+
+
+@pytest.fixture
+def upgrade_host(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A local stand-in for MikroTik's upgrade host: `NEWESTa7.stable` answers 7.21.3
+    (127.0.0.1 only; stops when the test ends)."""
+    answers = {"/NEWESTa7.stable": b"7.21.3 1766000000", "/NEWESTa7.long-term": b"7.16.2 1"}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = answers.get(self.path)
+            self.send_response(200 if body else 404)
+            self.send_header("Content-Length", str(len(body or b"")))
+            self.end_headers()
+            self.wfile.write(body or b"")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    monkeypatch.setenv("MIKRODOCK_UPGRADE_URL", url)
+    try:
+        yield url
+    finally:
+        server.shutdown()
+        server.server_close()

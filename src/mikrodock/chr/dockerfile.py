@@ -28,6 +28,7 @@ __all__ = [
     "CONTAINER_PORTS",
     "HOME",
     "MANAGEMENT_PORTS",
+    "STARTUP_PATH",
     "STATE_VOLUME",
     "VPN_PORTS",
     "DockerImageSpec",

@@ -6,6 +6,7 @@ The ``chr`` commands join the ``chr`` group when one is registered already (cli/
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -15,6 +16,7 @@ from mikrodock.cli._common import JsonOpt, print_json
 
 __all__ = ["register"]
 
+_REGISTERED: set[int] = set()
 ArchOpt = Annotated[str, typer.Option("--arch", help="Guest architecture: x86_64 or aarch64.")]
 
 
@@ -71,7 +73,72 @@ def _chr_group(root: typer.Typer) -> typer.Typer:
     return group
 
 
+def _lab_group(root: typer.Typer) -> typer.Typer:
+    for info in root.registered_groups:
+        if info.name == "lab" and info.typer_instance is not None:
+            return info.typer_instance
+    group = typer.Typer(help="Labs: several CHR routers and their links.", no_args_is_help=True)
+    root.add_typer(group, name="lab")
+    return group
+
+
 def register(root: typer.Typer) -> None:
-    """Add ``chr dockerfile|serve|health`` and the ``lab export`` command."""
+    """Add ``chr dockerfile|serve|health`` and the ``lab export`` command (once per root)."""
+    if id(root) in _REGISTERED:
+        return
+    _REGISTERED.add(id(root))
     group = _chr_group(root)
     group.command("dockerfile")(dockerfile)
+    lab = _lab_group(root)
+    lab.command("export")(lab_export)
+
+
+def lab_export(
+    file: Annotated[Path, typer.Argument(help="The lab file (YAML).")],
+    containerlab: Annotated[
+        bool, typer.Option("--containerlab", help="Write a containerlab topology.")
+    ] = False,
+    compose: Annotated[
+        bool,
+        typer.Option("--compose", help="Write a compose file of mikrodock CHR images."),
+    ] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="File to write (default: beside the lab file)."),
+    ] = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Export a lab for containerlab (kind mikrotik_ros) or for docker compose."""
+    from mikrodock.chr.lab_export import write_compose, write_containerlab
+    from mikrodock.chr.labfile import load_lab
+    from mikrodock.errors import UsageError
+
+    if containerlab == compose:
+        raise UsageError("say what to export", hint="give one of --containerlab or --compose")
+    lab = load_lab(file)
+    resolve = _memo_resolve()
+    if containerlab:
+        target = out or file.with_name(f"{lab.name}.clab.yml")
+        export = write_containerlab(lab, resolve, target)
+    else:
+        target = out or file.with_name("docker-compose.yml")
+        export = write_compose(lab, resolve, target)
+    if json_:
+        print_json({"file": str(target), "notes": list(export.notes)})
+        return
+    typer.echo(f"wrote {target}")
+    for note in export.notes:
+        typer.echo(f"note: {note}", err=True)
+
+
+def _memo_resolve() -> Callable[[str], str]:
+    from mikrodock.chr.dockerfile import resolve_version
+
+    known: dict[str, str] = {}
+
+    def resolve(reference: str) -> str:
+        if reference not in known:
+            known[reference] = resolve_version(reference)
+        return known[reference]
+
+    return resolve

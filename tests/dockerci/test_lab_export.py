@@ -1,0 +1,146 @@
+"""Lab export: containerlab topology (kind mikrotik_ros) and a compose file of CHR images."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ruamel.yaml import YAML
+
+from mikrodock.chr.lab_export import render_compose, render_containerlab, write_compose
+from mikrodock.chr.labfile import load_lab, parse_endpoint
+
+LAB = """\
+name: triangle
+defaults:
+  version: 7.22.3
+routers:
+  r1:
+    startup: r1.rsc
+    memory: 512M
+  r2:
+  r3:
+    version: stable
+links:
+  - r1:ether2=r2:ether2
+  - r2:ether3=r3:ether2
+  - r3:ether5=r1:ether3
+"""
+
+
+def resolve(reference: str) -> str:
+    return {"stable": "7.21.3"}.get(reference, reference)
+
+
+@pytest.fixture
+def lab_file(tmp_path: Path) -> Path:
+    (tmp_path / "r1.rsc").write_text("/system identity set name=r1\n")
+    path = tmp_path / "triangle.yaml"
+    path.write_text(LAB)
+    return path
+
+
+def load(text: str) -> Any:
+    return YAML(typ="safe").load(text)
+
+
+def test_containerlab_nodes_and_interface_names(lab_file: Path) -> None:
+    lab = load_lab(lab_file)
+    export = render_containerlab(lab, resolve, out_dir=lab_file.parent)
+    topo = load(export.text)
+    assert topo["name"] == "triangle"
+    nodes = topo["topology"]["nodes"]
+    assert set(nodes) == {"r1", "r2", "r3"}
+    assert all(node["kind"] == "mikrotik_ros" for node in nodes.values())
+    assert nodes["r1"]["image"] == "vrnetlab/mikrotik_routeros:7.22.3"
+    assert nodes["r3"]["image"] == "vrnetlab/mikrotik_routeros:7.21.3"  # channel resolved
+    assert nodes["r1"]["startup-config"] == "./r1.rsc"
+    assert "startup-config" not in nodes["r2"]
+    # eth0 is management (ether1); data interface ethN is RouterOS ether(N+1)
+    assert [link["endpoints"] for link in topo["topology"]["links"]] == [
+        ["r1:eth1", "r2:eth1"],
+        ["r2:eth2", "r3:eth1"],
+        ["r3:eth4", "r1:eth2"],
+    ]
+    assert any("memory" in note for note in export.notes)  # r1 asked for 512M
+
+
+def test_interface_mapping_rule() -> None:
+    from mikrodock.chr.lab_export import clab_interface
+
+    assert clab_interface(parse_endpoint("r1:ether2")) == "eth1"
+    assert clab_interface(parse_endpoint("r1:ether10")) == "eth9"
+
+
+def test_compose_export_has_a_service_volume_and_context_per_router(lab_file: Path) -> None:
+    lab = load_lab(lab_file)
+    out = lab_file.parent / "out" / "docker-compose.yml"
+    export = write_compose(lab, resolve, out)
+    doc = load(out.read_text())
+    services = doc["services"]
+    assert set(services) == {"r1", "r2", "r3"}
+    assert services["r1"]["image"] == "mikrodock-chr:7.22.3"
+    assert services["r3"]["image"] == "mikrodock-chr:7.21.3"
+    assert services["r1"]["build"] == "./chr-7.22.3"
+    assert (out.parent / "chr-7.22.3" / "Dockerfile").is_file()
+    assert (out.parent / "chr-7.21.3" / "Dockerfile").is_file()
+    assert services["r1"]["environment"]["CHR_MEMORY"] == "512M"
+    assert services["r1"]["environment"]["MIKRODOCK_STARTUP_SCRIPT"] == "/config/startup.rsc"
+    assert "../r1.rsc:/config/startup.rsc:ro" in services["r1"]["volumes"]
+    assert set(doc["volumes"]) == {"r1-data", "r2-data", "r3-data"}
+    published = [p for s in services.values() for p in s["ports"]]
+    assert len(published) == len(set(published)), "routers must not share host ports"
+    assert all(p.startswith("127.0.0.1:") for p in published)
+    assert "127.0.0.1:10080:80" in services["r1"]["ports"]
+    assert "127.0.0.1:10180:80" in services["r2"]["ports"]
+    assert sum("not wired" in note for note in export.notes) == 3
+
+
+@pytest.mark.skipif(shutil.which("docker-compose") is None, reason="docker-compose not installed")
+def test_compose_export_passes_docker_compose_config(lab_file: Path) -> None:
+    out = lab_file.parent / "docker-compose.yml"
+    write_compose(load_lab(lab_file), resolve, out)
+    env = {**os.environ, "DOCKER_HOST": "unix:///nonexistent.sock"}
+    done = subprocess.run(
+        ["docker-compose", "-f", str(out), "config", "--quiet"],
+        capture_output=True, text=True, cwd=out.parent, env=env, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+
+
+def test_compose_render_is_pure(lab_file: Path) -> None:
+    lab = load_lab(lab_file)
+    assert render_compose(lab, resolve).text == render_compose(lab, resolve).text
+    assert not (lab_file.parent / "chr-7.22.3").exists()
+
+
+def test_cli_lab_export(lab_file: Path, cli: Callable[..., Any], upgrade_host: str) -> None:
+    result = cli("lab", "export", str(lab_file), "--containerlab", "--json")
+    assert result.exit_code == 0, result.err
+    data = json.loads(result.output)
+    assert data["file"].endswith("triangle.clab.yml")
+    topo = load(Path(data["file"]).read_text())
+    nodes = topo["topology"]["nodes"]
+    assert nodes["r1"]["kind"] == "mikrotik_ros"
+    assert nodes["r3"]["image"].endswith(":7.21.3")  # "stable" as the upgrade host answers
+
+
+def test_cli_lab_export_needs_exactly_one_format(lab_file: Path, cli: Callable[..., Any]) -> None:
+    result = cli("lab", "export", str(lab_file))
+    assert result.exit_code == 2
+    assert "--containerlab or --compose" in result.err
+
+
+def test_cli_lab_export_bad_file_exit_2(tmp_path: Path, cli: Callable[..., Any]) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("routers:\n  r1:\n    memroy: 1G\n")
+    result = cli("lab", "export", str(bad), "--compose")
+    assert result.exit_code == 2
+    assert f"{bad}:3: unknown key 'memroy'" in result.err
+    assert not (tmp_path / "docker-compose.yml").exists()
