@@ -108,4 +108,23 @@ def mikrotik(fake_host: FakeHost, monkeypatch: pytest.MonkeyPatch) -> FakeHost:
     return fake_host
 
 
-__all__ = ["FakeHost", "Path", "small_disk", "zipped"]
+__all__ = ["FakeHost", "small_disk", "zipped"]
+
+
+@pytest.fixture(scope="session")
+def guest_disk(persistent_cache: Path) -> Path:
+    """The test guest image (built once, kept between runs)."""
+    from mikrodock.testing.guest import guest_image
+
+    return guest_image(cache=persistent_cache / "test-guest")
+
+
+@pytest.fixture
+def no_machines_left() -> Iterator[None]:
+    """After the test: every machine this test made is removed (and its QEMU ended)."""
+    yield
+    from mikrodock.chr import machine
+    from mikrodock.chr.status import list_machines
+
+    for item in list_machines():
+        machine.remove(item.name, force=True)

@@ -18,8 +18,11 @@ __all__ = ["check_free", "is_free", "pick_free"]
 def is_free(port: int, address: str = "127.0.0.1") -> bool:
     """True when a TCP listener could bind ``address:port`` now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # QEMU binds its forwards with SO_REUSEADDR: connections in TIME_WAIT do not block it.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((address, port))
+            probe.listen(1)
         except OSError:
             return False
     return True

@@ -1,0 +1,156 @@
+"""A machine's whole life on real QEMU with the test guest: run, ls, exec, logs, stop, start, rm.
+
+On machines where /dev/kvm opens but KVM cannot run the boot code, ``--accel auto`` must end up
+under TCG and say so; elsewhere it runs under KVM.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import stat
+import threading
+from pathlib import Path
+
+import httpx
+import pytest
+
+from mikrodock.chr import accel, machine, status
+from mikrodock.chr.state import load_record, machines_root
+from mikrodock.cli.main import main
+
+pytestmark = [pytest.mark.qemu, pytest.mark.slow, pytest.mark.usefixtures("no_machines_left")]
+
+
+def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = 0
+    try:
+        main(list(argv))
+    except SystemExit as exit_:
+        code = int(exit_.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _qemu_alive(pid: int) -> bool:
+    try:
+        return "qemu" in Path(f"/proc/{pid}/cmdline").read_text()
+    except OSError:
+        return False
+
+
+def _lan_address() -> str | None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))
+            address = str(probe.getsockname()[0])
+        except OSError:
+            return None
+    return None if address.startswith("127.") else address
+
+
+def test_run_ls_exec_logs_stop_start_rm(guest_disk: Path, capsys: pytest.CaptureFixture[str]
+                                        ) -> None:  # fmt: skip
+    code, out, err = _cli(capsys, "chr", "run", "--image", str(guest_disk), "--name", "r1")
+    assert code == 0, err
+    assert "r1 ready in" in out and "credentials: user admin, password in" in out
+    record = load_record("r1")
+    if accel.candidates("auto", "x86_64")[0] == "kvm" and record.accel == "tcg":
+        assert "starting r1 again under TCG" in err  # the fallback is said out loud
+    password_file = record.dir / "password"
+    assert stat.S_IMODE(password_file.stat().st_mode) == 0o600
+    password = password_file.read_text().strip()
+    assert password and password not in out + err
+    resource = f"{record.url}/rest/system/resource"
+    assert httpx.get(resource, auth=("admin", password)).json()["board-name"]
+    assert httpx.get(resource, auth=("admin", "")).status_code == 401
+
+    lan = _lan_address()
+    if lan:  # forwarded ports answer on 127.0.0.1 only
+        with pytest.raises(httpx.ConnectError):
+            httpx.get(f"http://{lan}:{record.http_port}/", timeout=2)
+
+    code, out, _ = _cli(capsys, "chr", "ls", "--json")
+    [row] = json.loads(out)
+    assert row["name"] == "r1" and row["state"] == "running" and row["accel"] == record.accel
+    assert set(row["ports"]) == {"80", "22", "8728", "8729", "8291"}
+
+    code, out, _ = _cli(capsys, "chr", "exec", "r1", ':put "hello"')
+    assert (code, out) == (0, "hello\n")
+    code, out, _ = _cli(capsys, "chr", "logs", "r1")
+    assert "MikroTik" in out
+    code, out, _ = _cli(capsys, "chr", "ssh-config", "r1")
+    assert f"Port {record.ports['22']}" in out
+
+    pid = record.pid
+    code, _, err = _cli(capsys, "chr", "rm", "r1")
+    assert code == 2 and "is running" in err
+    assert _cli(capsys, "chr", "stop", "r1")[0] == 0
+    assert not _qemu_alive(pid)
+    assert [m.state for m in status.list_machines()] == ["stopped"]
+    assert not (record.dir / "qmp.sock").exists()
+
+    code, out, err = _cli(capsys, "chr", "start", "r1")
+    assert code == 0, err
+    # the password survived the reboot: it lives on the router's disk (the overlay)
+    assert httpx.get(resource, auth=("admin", password)).status_code == 200
+    pid = load_record("r1").pid
+    assert _cli(capsys, "chr", "rm", "-f", "r1")[0] == 0
+    assert not _qemu_alive(pid) and not record.dir.exists()
+
+
+def test_two_runs_at_once_never_clash(guest_disk: Path) -> None:
+    results: list[machine.RunResult] = []
+    errors: list[BaseException] = []
+
+    def one() -> None:
+        try:
+            request = machine.RunRequest(image_path=guest_disk, password="", accel="tcg")
+            results.append(machine.run(request))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=one) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    first, second = (r.record for r in results)
+    assert first.name != second.name
+    assert not set(first.ports.values()) & set(second.ports.values())
+    for record in (first, second):
+        assert httpx.get(f"{record.url}/rest/system/resource", auth=("admin", "")).is_success
+
+
+def test_failed_run_leaves_nothing_behind(tmp_path: Path) -> None:
+    blank = tmp_path / "noboot.img"
+    data = bytearray(4 << 20)
+    data[510:512] = b"\x55\xaa"  # a partition table but nothing that boots
+    blank.write_bytes(bytes(data))
+    request = machine.RunRequest(image_path=blank, name="dud", accel="tcg", timeout=3)
+    with pytest.raises(Exception, match="did not become ready"):
+        machine.run(request)
+    assert list(machines_root().iterdir()) == []
+    assert not any(
+        "machines/dud/" in (Path(f"/proc/{p}/cmdline").read_text(errors="replace"))
+        for p in os.listdir("/proc") if p.isdigit() and Path(f"/proc/{p}/cmdline").exists()
+    )  # fmt: skip
+
+
+def test_dead_machine_and_stray_qemu_are_found_and_cleaned(guest_disk: Path) -> None:
+    dead = machine.run(machine.RunRequest(image_path=guest_disk, name="dead", password="",
+                                          accel="tcg")).record  # fmt: skip
+    stray = machine.run(machine.RunRequest(image_path=guest_disk, name="stray", password="",
+                                           accel="tcg")).record  # fmt: skip
+    os.kill(dead.pid, 9)
+    import shutil
+
+    shutil.rmtree(stray.dir)
+    found = {m.name: m.state for m in status.list_machines()}
+    assert found == {"dead": "dead", "stray": "stray"}
+    machine.remove("dead")
+    machine.remove("stray")
+    assert status.list_machines() == []
+    assert not _qemu_alive(stray.pid)
