@@ -1,0 +1,86 @@
+"""Snapshots on real QEMU: save a running guest, clone routers from it, restore it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+
+from mikrodock.chr import machine, snapshots
+from mikrodock.chr.state import load_record
+from mikrodock.cli.main import main
+
+pytestmark = [pytest.mark.qemu, pytest.mark.slow, pytest.mark.usefixtures("no_machines_left")]
+
+
+def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = 0
+    try:
+        main(list(argv))
+    except SystemExit as exit_:
+        code = int(exit_.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _resource(url: str, password: str) -> httpx.Response:
+    return httpx.get(f"{url}/rest/system/resource", auth=("admin", password), timeout=5)
+
+
+def _qemu_argv(pid: int) -> str:
+    return Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " ")
+
+
+def test_save_clone_restore(guest_disk: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = machine.run(machine.RunRequest(image_path=guest_disk, name="src", accel="tcg"))
+    src = source.record
+    password = (src.dir / "password").read_text().strip()
+
+    code, out, err = _cli(capsys, "chr", "snapshot", "save", "src", "ready")
+    assert code == 0, err
+    assert _resource(src.url, password).status_code == 200  # the source keeps running
+
+    code, out, err = _cli(capsys, "chr", "run", "--from", "src:ready", "--name", "c1")
+    assert code == 0, err
+    c1 = load_record("c1")
+    assert _resource(c1.url, password).json()["board-name"]
+    assert not set(c1.ports.values()) & set(src.ports.values())
+    assert c1.mac != src.mac and f"mac={c1.mac}" in _qemu_argv(c1.pid)
+    assert c1.source == "src:ready"
+    disk_bytes = (c1.dir / "disk.qcow2").stat().st_size
+    assert disk_bytes < 2 << 20  # a clone's own disk is a small overlay
+
+    code, _, err = _cli(capsys, "chr", "run", "--image", str(guest_disk), "--name", "c1")
+    assert code == 2 and "already exists" in err
+
+    # change the router, then restore: the old password works again
+    with httpx.Client(auth=("admin", password)) as client:
+        client.post(f"{src.url}/rest/user/set", json={"numbers": "admin", "password": "other"})
+    assert _resource(src.url, password).status_code == 401
+    code, out, err = _cli(capsys, "chr", "snapshot", "restore", "src", "ready")
+    assert code == 0, err
+    assert _resource(src.url, password).status_code == 200
+
+    code, out, _ = _cli(capsys, "chr", "snapshot", "ls", "--json")
+    [snap] = json.loads(out)
+    assert (snap["machine"], snap["tag"]) == ("src", "ready")
+    code, _, err = _cli(capsys, "chr", "snapshot", "rm", "src", "ready")
+    assert code == 2 and "cloned from" in err
+
+    # the snapshot outlives its machine; clones keep working
+    machine.remove("src", force=True)
+    clone2 = snapshots.clone("src:ready", name="c2")
+    assert _resource(clone2.record.url, password).status_code == 200
+    machine.remove("c1", force=True)
+    machine.remove("c2", force=True)
+    assert _cli(capsys, "chr", "snapshot", "rm", "src", "ready")[0] == 0
+    assert snapshots.list_snapshots() == []
+
+
+def test_snapshot_of_a_stopped_machine_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = _cli(capsys, "chr", "snapshot", "save", "ghost", "t")
+    assert code == 2 and "no machine named 'ghost'" in err
+    code, _, err = _cli(capsys, "chr", "run", "--from", "ghost:t")
+    assert code == 2 and "no snapshot ghost:t" in err
