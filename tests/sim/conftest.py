@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Iterator
 
 import httpx
@@ -15,7 +16,7 @@ def _client(sim: Simulator) -> httpx.Client:
         base_url=f"{sim.url}/rest",
         auth=(sim.user, sim.password),
         timeout=10,
-        verify=str(sim.ca_path) if sim.ca_path else True,
+        verify=ssl.create_default_context(cafile=str(sim.ca_path)) if sim.ca_path else True,
     )
 
 

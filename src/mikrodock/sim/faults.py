@@ -41,7 +41,9 @@ class Fault:
     def __post_init__(self) -> None:
         self.method = self.method.upper()
         if self.kind not in KINDS:
-            raise UsageError(f"unknown fault kind {self.kind!r}", hint=f"use one of {KINDS}")
+            raise UsageError(
+                f"unknown fault kind {self.kind!r}", hint=f"use one of: {', '.join(KINDS)}"
+            )
         if self.nth < 1 or self.times < 1:
             raise UsageError("fault nth and times must be 1 or more", hint="e.g. nth=2 times=1")
         if self.seconds < 0:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import shutil
+import signal
 import socket
 import tempfile
 import threading
@@ -138,6 +139,7 @@ class Simulator:
                 f"cannot listen on 127.0.0.1:{port}: {error}",
                 hint="pick another --port, or 0 for a free one",
             ) from error
+        self._socket.listen(128)  # connections wait in the backlog until serving starts
         self.port: int = self._socket.getsockname()[1]
         self.tls = tls
         config = uvicorn.Config(
@@ -186,10 +188,17 @@ class Simulator:
         return self
 
     def serve(self) -> None:
-        """Serve in this thread until SIGINT/SIGTERM (what ``mikrodock sim`` does)."""
+        """Serve in this thread until SIGINT/SIGTERM (what ``mikrodock sim`` does).
+
+        uvicorn shuts down gracefully on either signal and then raises it again; the handlers
+        set here turn that into a quiet exit with status 0."""
+        signals = (signal.SIGINT, signal.SIGTERM)
+        previous = {sig: signal.signal(sig, _exit_quietly) for sig in signals}
         try:
             self._server.run(sockets=[self._socket])
         finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
             self._cleanup()
 
     def stop(self) -> None:
@@ -270,6 +279,10 @@ class Simulator:
             for entry in self.items("log")
             if topic is None or topic in entry.get("topics", "").split(",")
         ]
+
+
+def _exit_quietly(signum: int, frame: object) -> None:
+    raise SystemExit(0)
 
 
 def _new_password() -> str:
