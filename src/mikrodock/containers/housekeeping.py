@@ -15,7 +15,7 @@ from mikrodock.containers.apply import apply_plan
 from mikrodock.containers.flags import check_name
 from mikrodock.containers.network import find_network, network_steps, network_tag
 from mikrodock.containers.plan import is_logging_rule_ours
-from mikrodock.containers.query import owner_of
+from mikrodock.containers.query import owner_of, valid_name
 from mikrodock.containers.state import MENUS, RouterState, read_state
 from mikrodock.containers.steps import Plan
 from mikrodock.errors import UsageError
@@ -185,8 +185,9 @@ def _network_names(state: RouterState) -> set[str]:
     for records in (state.bridges, state.addresses, state.nat):
         for record in records:
             comment = record.get("comment", "")
-            if comment.startswith(prefix):
-                names.add(comment[len(prefix) :])
+            name = comment[len(prefix) :]
+            if comment.startswith(prefix) and valid_name(name):
+                names.add(name)
     return names
 
 

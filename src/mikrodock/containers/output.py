@@ -77,6 +77,11 @@ def _id_number(item: str) -> int:
         return -1
 
 
+def _log_name(record: dict[str, str]) -> str:
+    """The name RouterOS writes before a container's log lines (its own, possibly generated)."""
+    return record.get("name") or container_name(record)
+
+
 def _lines(records: Sequence[dict[str, str]], name: str, after: int = -1) -> list[LogLine]:
     prefix = f"{name}: "
     out = []
@@ -95,7 +100,7 @@ async def read_logs(
 ) -> list[LogLine]:
     """This container's lines in the router's log (oldest first)."""
     record = await find_record(ros, name)
-    lines = _lines(await ros.print("log"), container_name(record))
+    lines = _lines(await ros.print("log"), _log_name(record))
     cutoff = _since_cutoff(since)
     if cutoff is not None:
         lines = [ln for ln in lines if (_entry_time(ln.time) or cutoff) >= cutoff]
@@ -121,7 +126,7 @@ async def follow_logs(
         last = max(last, _id_number(line.id))
         yield line
     record = await find_record(ros, name)
-    real = container_name(record)
+    real = _log_name(record)
     while True:
         await anyio.sleep(poll)
         for line in _lines(await ros.print("log"), real, last):

@@ -6,6 +6,7 @@ Up to 7.19 a container has a ``status`` string; from 7.20 it has flag fields (``
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -21,8 +22,10 @@ __all__ = [
     "describe",
     "is_tagged_for",
     "owner_of",
+    "valid_name",
 ]
 
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")  # container names (flags.check_name)
 _FLAG_ORDER = (
     ("deleting", "deleting"),
     ("extracting", "extracting"),
@@ -73,13 +76,18 @@ def container_image(record: Mapping[str, str]) -> str:
     return record.get("tag") or record.get("repo") or record.get("remote-image") or ""
 
 
+def valid_name(name: str) -> bool:
+    """Whether ``name`` could be a container or network name mikrodock made."""
+    return bool(_NAME.match(name))
+
+
 def owner_of(record: Mapping[str, str]) -> str | None:
     """The container a record is tagged for (``mikrodock:web`` -> ``web``), else None."""
     comment = record.get("comment", "")
     if not comment.startswith(TAG_PREFIX):
         return None
     owner = comment[len(TAG_PREFIX) :]
-    return owner if owner and ":" not in owner else None
+    return owner if _NAME.match(owner) else None
 
 
 def is_tagged_for(record: Mapping[str, str], name: str) -> bool:
@@ -88,8 +96,9 @@ def is_tagged_for(record: Mapping[str, str], name: str) -> bool:
 
 
 def container_name(record: Mapping[str, str]) -> str:
-    """The container's name, or (on versions without names) the name in mikrodock's tag."""
-    return record.get("name") or owner_of(record) or record.get(".id", "")
+    """mikrodock's name for the container (from its tag, as versions before 7.19 give
+    containers generated names), else RouterOS's name."""
+    return owner_of(record) or record.get("name") or record.get(".id", "")
 
 
 @dataclass(frozen=True)
