@@ -100,9 +100,16 @@ def _service(service: ComposeService) -> dict[str, Any]:
         if value is not None:
             data[key] = value if isinstance(value, str) else list(value)
     if service.ports:
-        data["ports"] = [port.short() for port in service.ports]
+        data["ports"] = [
+            port.short()
+            if port.name is None
+            else {"target": port.target, "published": port.published, "name": port.name}
+            | ({} if port.protocol == "tcp" else {"protocol": port.protocol})
+            for port in service.ports
+        ]
     if service.environment:
-        data["environment"] = dict(service.environment)
+        # values are final: a $ is written $$ so that reading the output again keeps it
+        data["environment"] = {k: v.replace("$", "$$") for k, v in service.environment}
     if service.volumes:
         data["volumes"] = [
             (f"{v.source}:" if v.source else "") + v.target + (":ro" if v.read_only else "")

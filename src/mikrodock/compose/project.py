@@ -1,0 +1,176 @@
+"""``compose up | down | ps | logs``: a compose project on one router, as an /app or containers.
+
+Mode ``auto`` deploys as an ``/app`` where the router has ``/app/add`` (RouterOS 7.22+) and as
+containers before; ``app`` and ``containers`` force one (``app`` on an older router is an error).
+Switching modes moves the project: ``up`` removes what the other mode left of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import anyio
+
+from mikrodock.compose.deploy_app import app_record, app_yaml, down_app, is_ours, ps_app, up_app
+from mikrodock.compose.deploy_containers import (
+    Change,
+    down_containers,
+    project_containers,
+    up_containers,
+)
+from mikrodock.compose.model import ComposeProject
+from mikrodock.compose.to_specs import container_name, unsupported_in_containers
+from mikrodock.containers.output import LogLine, follow_logs, read_logs
+from mikrodock.containers.query import describe
+from mikrodock.containers.spec import TAG_PREFIX
+from mikrodock.containers.state import read_state
+from mikrodock.errors import UnsupportedError, UsageError
+from mikrodock.routeros.client import AsyncRouterOS
+from mikrodock.routeros.dialect import Dialect
+from mikrodock.routeros.version import RouterOSVersion, parse_version
+
+__all__ = [
+    "Mode",
+    "UpResult",
+    "compose_down",
+    "compose_logs",
+    "compose_ps",
+    "compose_up",
+    "follow_project_logs",
+    "resolve_mode",
+]
+
+Mode = Literal["auto", "app", "containers"]
+
+
+@dataclass(frozen=True)
+class UpResult:
+    mode: str
+    changes: tuple[Change, ...]
+    notes: tuple[str, ...] = field(default=())
+    """What the deploy could not carry over from the file."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "mode": self.mode,
+            "changes": [c.as_dict() for c in self.changes],
+            "notes": list(self.notes),
+        }
+
+
+async def _version(ros: AsyncRouterOS) -> RouterOSVersion:
+    resource = await ros.get("system/resource")
+    return parse_version(resource.get("version", "").split(" ")[0])
+
+
+def resolve_mode(mode: str, version: RouterOSVersion) -> Literal["app", "containers"]:
+    if mode not in ("auto", "app", "containers"):
+        raise UsageError(f"unknown mode {mode!r}", hint="use --mode app or --mode containers")
+    has_app = Dialect.for_version(version).has_app_add
+    if mode == "app" and not has_app:
+        raise UnsupportedError(
+            f"RouterOS {version} has no /app/add (it arrives in 7.22)",
+            hint="use --mode containers, or upgrade the router",
+        )
+    if mode == "auto":
+        return "app" if has_app else "containers"
+    return mode  # type: ignore[return-value]
+
+
+async def compose_up(
+    ros: AsyncRouterOS,
+    project: ComposeProject,
+    *,
+    mode: str = "auto",
+    timeout: float = 600.0,
+    poll: float = 1.0,
+) -> UpResult:
+    """Make the router run ``project``; change only what differs from what is there."""
+    version = await _version(ros)
+    chosen = resolve_mode(mode, version)
+    if chosen == "app":
+        _text, dropped = app_yaml(project)
+        changes = await up_app(ros, project, version)
+        changes += await down_containers(ros, project.name)
+        return UpResult("app", tuple(changes), tuple(str(d) for d in dropped))
+    changes = await up_containers(ros, project, timeout=timeout, poll=poll)
+    if Dialect.for_version(version).has_app_add:
+        changes += await down_app(ros, project.name)
+    return UpResult("containers", tuple(changes), tuple(unsupported_in_containers(project)))
+
+
+async def compose_down(ros: AsyncRouterOS, project: ComposeProject) -> list[Change]:
+    """Remove everything of the project (its /app, its containers, its network) and no more."""
+    changes: list[Change] = []
+    if Dialect.for_version(await _version(ros)).has_app:
+        changes += await down_app(ros, project.name)
+    order = [container_name(project.name, s) for s in project.start_order()]
+    changes += await down_containers(ros, project.name, order)
+    return changes
+
+
+async def compose_ps(ros: AsyncRouterOS, project: ComposeProject) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    if Dialect.for_version(await _version(ros)).has_app:
+        rows += await ps_app(ros, project)
+    state = await read_state(ros)
+    services = {container_name(project.name, s): s.name for s in project.services}
+    for record in project_containers(state, project.name):
+        info = describe(record, state.nat, state.veths).to_json()
+        info["service"] = services.get(str(info.get("name")), "")
+        info["mode"] = "containers"
+        rows.append(info)
+    return rows
+
+
+async def _log_targets(ros: AsyncRouterOS, project: ComposeProject) -> list[tuple[str, str]]:
+    """(service, container name) of the project's containers on the router."""
+    state = await read_state(ros)
+    services = {container_name(project.name, s): s.name for s in project.services}
+    targets = []
+    for record in project_containers(state, project.name):
+        name = record.get("name") or record.get("comment", "").removeprefix(TAG_PREFIX)
+        targets.append((services.get(name, name), name))
+    app = await app_record(ros, project.name) if not targets else None
+    if app is not None and is_ours(app, project.name):
+        # an /app's containers: RouterOS names them after the app (inferred, see docs)
+        for item in state.containers:
+            name = item.get("name", "")
+            for service in project.services:
+                if name in (f"{project.name}-{service.name}", f"{project.name}_{service.name}"):
+                    targets.append((service.name, name))
+    return targets
+
+
+async def compose_logs(
+    ros: AsyncRouterOS, project: ComposeProject, *, tail: int | None = None
+) -> list[tuple[str, LogLine]]:
+    lines: list[tuple[str, LogLine]] = []
+    for service, name in await _log_targets(ros, project):
+        lines += [(service, line) for line in await read_logs(ros, name, tail=tail)]
+    lines.sort(key=lambda pair: (pair[1].time, pair[1].id))
+    return lines
+
+
+async def follow_project_logs(
+    ros: AsyncRouterOS, project: ComposeProject, *, tail: int | None = None, poll: float = 1.0
+) -> AsyncIterator[tuple[str, LogLine]]:
+    """Every container's lines as they come, merged (until the caller stops iterating)."""
+    targets = await _log_targets(ros, project)
+    send, receive = anyio.create_memory_object_stream[tuple[str, LogLine]](100)
+
+    async def pump(service: str, name: str) -> None:
+        async for line in follow_logs(ros, name, tail=tail, poll=poll):
+            await send.send((service, line))
+
+    async with anyio.create_task_group() as group:
+        for service, name in targets:
+            group.start_soon(pump, service, name)
+        try:
+            async with receive:
+                async for item in receive:
+                    yield item
+        finally:
+            group.cancel_scope.cancel()
