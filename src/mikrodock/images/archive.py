@@ -101,6 +101,9 @@ class _HashingWriter:
         except OSError as exc:
             raise disk_error(self._where, exc) from exc
 
+    def tell(self) -> int:
+        return self.size
+
     @property
     def digest(self) -> str:
         return "sha256:" + self._hash.hexdigest()

@@ -221,12 +221,12 @@ def flatten_layers(
     content: dict[Key, tuple[tarfile.TarInfo, list[str]]] = {}
     with tarfile.open(
         fileobj=out,
-        mode="w|",
+        mode="w",
         format=tarfile.PAX_FORMAT,
         encoding=_ENCODING,
         errors=_ERRORS,
-        bufsize=buffer,
     ) as writer:
+        cast(Any, writer).copybufsize = buffer
         for path, node in tree.walk():
             if node.is_dir:
                 info = node.info if node.info is not None else _default_dir(path)
