@@ -8,7 +8,7 @@ import pytest
 
 from mikrodock.compose._yaml import YamlError
 from mikrodock.compose.compose_file import find_compose_file, load_compose, load_compose_text
-from mikrodock.compose.model import ComposePort, ComposeVolume
+from mikrodock.compose.model import ComposePort, ComposeProject, ComposeVolume
 
 FULL = """\
 name: Shop_Front
@@ -71,7 +71,7 @@ networks:
 configs:
   site_conf:
     content: |
-      server_name ${HOST_NAME:-shop};
+      server_name ${HOST_NAME:-shop} $$host;
 """
 
 
@@ -129,7 +129,7 @@ def test_full_file(project_dir: Path) -> None:
     assert web.networks == ("back",)
     assert web.configs[0].target == "/etc/nginx/conf.d/site.conf"
     assert web.configs[0].mode == 0o440
-    assert project.configs[0].content == "server_name shop;\n"
+    assert project.configs[0].content == "server_name shop $host;\n"
     assert web.ignored == (("cap_add", 47),)
     assert [s.name for s in project.start_order()] == ["db", "web"]
 
@@ -212,3 +212,20 @@ def test_default_and_alternative_values() -> None:
         "G": "alt",
         "H": "s",
     }
+
+
+def test_config_output_reads_back_the_same(project_dir: Path) -> None:
+    from mikrodock.compose.render import dump_yaml, project_to_dict
+
+    env = {"DB_PASSWORD": "pa$$word", "FROM_SHELL": "yes"}
+    project = load_compose(project_dir / "compose.yaml", environ=env)
+    text = dump_yaml(project_to_dict(project))
+    again = load_compose_text(text, base_dir=Path("/nonexistent"), environ={})
+    assert [s.environment for s in again.services] == [s.environment for s in project.services]
+
+    def shapes(p: ComposeProject) -> list[list[str]]:
+        return [[f"{port.short()} {port.name}" for port in s.ports] for s in p.services]
+
+    assert shapes(again) == shapes(project)
+    assert again.configs[0].content == project.configs[0].content
+    assert dict(again.services[1].environment)["POSTGRES_PASSWORD"] == "pa$$word"

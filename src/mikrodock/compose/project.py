@@ -159,6 +159,8 @@ async def follow_project_logs(
 ) -> AsyncIterator[tuple[str, LogLine]]:
     """Every container's lines as they come, merged (until the caller stops iterating)."""
     targets = await _log_targets(ros, project)
+    if not targets:
+        return
     send, receive = anyio.create_memory_object_stream[tuple[str, LogLine]](100)
 
     async def pump(service: str, name: str) -> None:

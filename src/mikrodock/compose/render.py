@@ -108,8 +108,7 @@ def _service(service: ComposeService) -> dict[str, Any]:
             for port in service.ports
         ]
     if service.environment:
-        # values are final: a $ is written $$ so that reading the output again keeps it
-        data["environment"] = {k: v.replace("$", "$$") for k, v in service.environment}
+        data["environment"] = dict(service.environment)
     if service.volumes:
         data["volumes"] = [
             (f"{v.source}:" if v.source else "") + v.target + (":ro" if v.read_only else "")
@@ -138,8 +137,20 @@ def _service(service: ComposeService) -> dict[str, Any]:
     return data
 
 
+def _escape(data: Any) -> Any:
+    """Values are final: each ``$`` is written ``$$`` so that reading the output keeps it."""
+    if isinstance(data, dict):
+        return {key: _escape(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_escape(item) for item in data]
+    if isinstance(data, str):
+        return data.replace("$", "$$")
+    return data
+
+
 def project_to_dict(project: ComposeProject) -> dict[str, Any]:
-    """The project as resolved compose data: variables filled in, env_file merged."""
+    """The project as resolved compose data: variables filled in, env_file merged, ``$``
+    escaped (the output is a compose file that reads back the same)."""
     data: dict[str, Any] = {"name": project.name}
     data["services"] = {service.name: _service(service) for service in project.services}
     if project.volumes:
@@ -148,4 +159,4 @@ def project_to_dict(project: ComposeProject) -> dict[str, Any]:
         data["networks"] = {name: {} for name in project.networks}
     if project.configs:
         data["configs"] = {config.name: {"content": config.content} for config in project.configs}
-    return data
+    return dict(_escape(data))
