@@ -94,6 +94,7 @@ def test_container_image_under_repo_or_tag() -> None:
     assert new.image == "library/nginx:latest"
     assert Container({"memory-high": "unlimited"}).memory_high is None
     assert Container({"memory-high": "268435456"}).memory_high == 268435456
+    assert Container({"memory-high": "256M"}).memory_high == 268435456
     assert Container({"logging": "true", "start-on-boot": "false"}).logging
 
 

@@ -300,7 +300,9 @@ class AsyncRouterOS:
         content = None if body is None else json.dumps(body).encode()
         headers = {"Content-Type": "application/json"} if content is not None else None
         delays = self.retry.delays()
+        attempt = 0
         while True:
+            attempt += 1
             started = time.monotonic()
             try:
                 response = await self._http.request(
@@ -309,7 +311,7 @@ class AsyncRouterOS:
             except httpx.RequestError as exc:
                 delay = next(delays, None) if may_retry(exc, read=read) else None
                 if delay is None:
-                    raise self._connection_failed(exc, method, path, read=read) from exc
+                    raise self._connection_failed(exc, method, path, attempt, read=read) from exc
                 log.debug("%s /rest/%s failed (%s); again in %.2fs", method, path, exc, delay)
                 await anyio.sleep(delay)
                 continue
@@ -330,9 +332,11 @@ class AsyncRouterOS:
             raise _router_error(response, method, path)
 
     def _connection_failed(
-        self, exc: httpx.RequestError, method: str, path: str, *, read: bool
+        self, exc: httpx.RequestError, method: str, path: str, attempts: int, *, read: bool
     ) -> ConnectionFailed:
         where = f"{method} {self.url}/rest/{path}"
+        if attempts > 1:
+            where += f" ({attempts} attempts)"
         if isinstance(exc, httpx.TimeoutException):
             what = "connect" if isinstance(exc, httpx.ConnectTimeout) else "answer"
             limit = self.timeouts.connect if what == "connect" else self.timeouts.read
@@ -448,9 +452,33 @@ def _run(awaitable: Awaitable[T]) -> T:
 class RouterOS:
     """The synchronous client: same calls as :class:`AsyncRouterOS`, blocking."""
 
-    def __init__(self, url: str, user: str = "admin", password: str = "", **options: Any) -> None:
+    def __init__(
+        self,
+        url: str,
+        user: str = "admin",
+        password: str = "",
+        *,
+        insecure: bool = False,
+        tls: str | None = None,
+        ca_file: str | os.PathLike[str] | None = None,
+        known_hosts: KnownHosts | None = None,
+        timeouts: Timeouts | None = None,
+        retry: RetryPolicy | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
         async def open_core() -> AsyncRouterOS:
-            return AsyncRouterOS(url, user, password, **options)
+            return AsyncRouterOS(
+                url,
+                user,
+                password,
+                insecure=insecure,
+                tls=tls,
+                ca_file=ca_file,
+                known_hosts=known_hosts,
+                timeouts=timeouts,
+                retry=retry,
+                transport=transport,
+            )
 
         self._core = _run(open_core())
 

@@ -14,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from mikrodock.routeros.values import parse_bool, parse_duration, parse_int
+from mikrodock.errors import UsageError
+from mikrodock.routeros.values import parse_bool, parse_duration, parse_int, parse_size
 from mikrodock.routeros.version import RouterOSVersion, parse_version
 
 __all__ = [
@@ -53,6 +54,14 @@ class Record:
         try:
             return parse_int(self.raw.get(key))
         except ValueError:
+            return None
+
+    def size(self, key: str) -> int | None:
+        """A size in bytes (``"268435456"``, ``"256M"``, ``"256.0MiB"``); None when absent,
+        ``unlimited`` or unreadable."""
+        try:
+            return parse_size(self.raw.get(key))
+        except (UsageError, ValueError):
             return None
 
     @property
@@ -232,4 +241,4 @@ class Container(Record):
     @property
     def memory_high(self) -> int | None:
         """Per-container memory limit in bytes (7.20+); None when unlimited or absent."""
-        return self.number("memory-high")
+        return self.size("memory-high")
