@@ -186,3 +186,16 @@ def test_resource_reports_the_chosen_architecture(
         "platform",
     ):
         assert resource[field], field
+
+
+def test_user_password_changes_take_effect_and_never_show(routeros_sim: Simulator) -> None:
+    old = (routeros_sim.user, routeros_sim.password)
+    with httpx.Client(base_url=f"{routeros_sim.url}/rest", auth=old) as rest:
+        users = rest.get("/user").json()
+        assert [u["name"] for u in users] == ["admin"]
+        assert all("password" not in u and "_password" not in u for u in users)
+        changed = rest.post("/user/set", json={"numbers": "admin", "password": "N3w-secret"})
+        assert changed.status_code == 200
+        assert rest.get("/system/identity").status_code == 401
+    fresh = httpx.get(f"{routeros_sim.url}/rest/system/identity", auth=("admin", "N3w-secret"))
+    assert fresh.status_code == 200

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ipaddress
 from typing import TYPE_CHECKING
 
-from mikrodock.sim import app, containers, files, logs, packages, resources
+from mikrodock.sim import app, containers, files, logs, packages, resources, users
 from mikrodock.sim.base import MenuSpec, bad_request
 from mikrodock.sim.state import Item
 
@@ -127,5 +127,6 @@ def build_specs() -> dict[str, MenuSpec]:
         *packages.specs(),
         *resources.specs(),
         *app.specs(),
+        *users.specs(),
     ]
     return {spec.name: spec for spec in found}

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from mikrodock.routeros.dialect import Dialect
 from mikrodock.routeros.version import RouterOSVersion, parse_version
-from mikrodock.sim import containers, logs, packages
+from mikrodock.sim import containers, logs, packages, users
 from mikrodock.sim.base import MenuSpec, RestError
 from mikrodock.sim.menus import build_specs
 from mikrodock.sim.state import SimState
@@ -47,6 +47,8 @@ class SimOptions:
     container_package: bool = True
     device_mode_locked: bool = False
     delays: Delays = field(default_factory=Delays)
+    user: str = "admin"
+    password: str = field(default="", repr=False)
 
 
 class SimRouter:
@@ -64,6 +66,7 @@ class SimRouter:
         if not loaded:
             self.factory_reset()
         self.state.path = state_file
+        users.ensure_user(self, options.user, options.password)
         self.state.boot_time = time.time()
         self.state.touch()
         self.state.save_if_dirty()
@@ -139,6 +142,9 @@ class SimRouter:
 
     def uptime(self) -> float:
         return max(0.0, self.now() - self.state.boot_time)
+
+    def check_login(self, user: str, password: str) -> bool:
+        return users.check_login(self, user, password)
 
     def log(self, topics: str, message: str) -> None:
         logs.append(self, topics, message)

@@ -87,7 +87,11 @@ class Simulator:
     ) -> None:
         if isinstance(delays, dict):
             delays = Delays(**delays)
+        self.generated_password = password is None
+        self.password = password if password is not None else _new_password()
         options = SimOptions(
+            user=user,
+            password=self.password,
             version=parse_version(version),
             arch=arch,
             container_package=container_package,
@@ -109,8 +113,6 @@ class Simulator:
                 times=fault.times,
             )
         self.user = user
-        self.generated_password = password is None
-        self.password = password if password is not None else _new_password()
         self.version = str(options.version)
         self.arch = arch
         self._tempdir: str | None = None
@@ -143,7 +145,7 @@ class Simulator:
         self.port: int = self._socket.getsockname()[1]
         self.tls = tls
         config = uvicorn.Config(
-            build_app(self.rest, self.faults, user, self.password),
+            build_app(self.rest, self.faults),
             log_level="warning",
             access_log=False,
             lifespan="off",

@@ -20,7 +20,6 @@ import base64
 import binascii
 import html
 import json
-import secrets
 from typing import Any
 
 from starlette.applications import Starlette
@@ -95,10 +94,9 @@ async def _drop(send: Send) -> None:
     await send({"type": "http.response.body", "body": b"[", "more_body": False})
 
 
-def build_app(rest: Rest, faults: FaultSet, user: str, password: str) -> ASGIApp:
-    """The ASGI app of one simulator."""
+def build_app(rest: Rest, faults: FaultSet) -> ASGIApp:
+    """The ASGI app of one simulator (logins are checked against its ``/user`` menu)."""
     router = rest.router
-    expected = f"{user}:{password}".encode()
 
     def authorized(request: Request) -> bool:
         header = request.headers.get("authorization", "")
@@ -106,10 +104,11 @@ def build_app(rest: Rest, faults: FaultSet, user: str, password: str) -> ASGIApp
         if scheme.lower() != "basic":
             return False
         try:
-            given = base64.b64decode(value.strip(), validate=True)
+            given = base64.b64decode(value.strip(), validate=True).decode("utf-8")
         except (binascii.Error, ValueError):
             return False
-        return secrets.compare_digest(given, expected)
+        name, _, password = given.partition(":")
+        return router.check_login(name, password)
 
     def unauthorized() -> Response:
         response = _error(RestError(401))

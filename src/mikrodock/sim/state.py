@@ -151,4 +151,5 @@ class SimState:
                 return
             self.dirty = False
             if self.path is not None:
-                atomic_write(self.path, json.dumps(self.to_json(), indent=1, sort_keys=True))
+                text = json.dumps(self.to_json(), indent=1, sort_keys=True)
+                atomic_write(self.path, text, mode=0o600)  # it holds user passwords
