@@ -100,8 +100,7 @@ services:
       OCTAL: 0755
 """
     assert fields(yaml_text)["environment"] == (
-        "a:PLAIN,a:K=V,a:EMPTY=,b:FLAG=true,b:LITERAL_NULL=null,b:NULLED,b:OCTAL=0755,"
-        "b:QUOTED_EMPTY"
+        "a:PLAIN,a:K=V,a:EMPTY,b:FLAG=true,b:LITERAL_NULL=null,b:NULLED,b:OCTAL=0755,b:QUOTED_EMPTY"
     )
 
 

@@ -124,3 +124,36 @@ def test_app_port_styles_agree(
     else:
         text = f"{prefix}{host}:{container}/{protocol}{suffix}"
     assert parse_app_port(text).field_text() == f"{prefix}{host}:{container}:{protocol}{suffix}"
+
+
+yaml_scalars = st.none() | st.booleans() | st.integers() | st.text(max_size=12)
+yaml_values = st.recursive(
+    yaml_scalars,
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=12,
+)
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            ["image", "ports", "environment", "volumes", "command", "entrypoint", "container_name"]
+        ),
+        yaml_values,
+    )
+)
+def test_interpret_never_crashes(service: dict[str, object]) -> None:
+    """Any service body gives the four fields or a YamlError (the simulator relies on it)."""
+    import json
+
+    from mikrodock.compose._yaml import YamlError
+    from mikrodock.compose.app_fields import interpret_app_yaml
+
+    text = json.dumps({"services": {"svc": service}})  # JSON is YAML
+    try:
+        fields = interpret_app_yaml(text)
+    except YamlError:
+        return
+    assert set(fields) == {"containers", "environment", "firewall-redirects", "required-mounts"}

@@ -10,8 +10,8 @@ stored; see docs/APP-YAML.md for the evidence and for what was inferred):
   newline). Nothing is quoted or escaped.
 - ``environment``: the services sorted by name; per service, a mapping's entries sorted by key, a
   list's items in their order. An entry is ``KEY=VALUE``, or ``KEY`` alone when the value is empty
-  or null (a bare list item stays as written). Entries identical in several services are written
-  once, at the place of their first appearance, prefixed by all those services joined by ``,``:
+  (``KEY:``, ``KEY=`` or a bare ``KEY`` list item). Entries identical in several services are
+  written once, at the place of their first appearance, after all those services joined by ``,``:
   ``db,server:POSTGRES_DB=nextcloud``. Values are the raw YAML text (``true``, ``0``, ``null``).
 - ``firewall-redirects``: one ``[IP:]HOST:CONTAINER:PROTO[:LABEL]`` per published port, services
   in document order, ports in their order; the protocol defaults to ``tcp``.
@@ -184,12 +184,14 @@ def _environment(node: Node | None, source: str) -> tuple[str, ...]:
             text = _env_value_text(value)
             entries[key] = f"{key}={text}" if text else key
         return tuple(entries[key] for key in sorted(entries, key=lambda k: k.encode()))
-    items = sequence_items(node, "environment", source=source)
-    return tuple(
-        scalar_text(item, "an environment entry", source=source)
-        for item in items
-        if not is_null(item)
-    )
+    out = []
+    for item in sequence_items(node, "environment", source=source):
+        if is_null(item):
+            continue
+        # read as KEY and VALUE like a mapping entry: `KEY=` is written `KEY`
+        key, _sep, value = scalar_text(item, "an environment entry", source=source).partition("=")
+        out.append(f"{key}={value}" if value else key)
+    return tuple(out)
 
 
 def _volume_sources(node: Node | None, source: str) -> tuple[str, ...]:
