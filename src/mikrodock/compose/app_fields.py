@@ -189,8 +189,8 @@ def _environment(node: Node | None, source: str) -> tuple[str, ...]:
         if is_null(item):
             continue
         # read as KEY and VALUE like a mapping entry: `KEY=` is written `KEY`
-        key, _sep, value = scalar_text(item, "an environment entry", source=source).partition("=")
-        out.append(f"{key}={value}" if value else key)
+        name, _sep, rest = scalar_text(item, "an environment entry", source=source).partition("=")
+        out.append(f"{name}={rest}" if rest else name)
     return tuple(out)
 
 
