@@ -17,7 +17,7 @@ import anyio
 
 from mikrodock.containers.query import container_error, container_state
 from mikrodock.containers.steps import Plan, Ref, Step, Value
-from mikrodock.errors import MikrodockError, NotFoundError, PlanError
+from mikrodock.errors import MikrodockError, NotFoundError, PlanError, RouterError
 from mikrodock.routeros.dialect import Dialect
 
 if TYPE_CHECKING:
@@ -35,6 +35,8 @@ class Applied:
 
     ids: dict[str, str] = field(default_factory=dict)
     done: list[tuple[Step, str | None]] = field(default_factory=list)
+    in_flight: Step | None = None
+    """An ``add`` sent but not answered (cancelled mid-request): it may have happened."""
 
 
 def _resolve(value: Value | None, ids: Mapping[str, str]) -> str:
@@ -80,12 +82,24 @@ async def wait_for_state(
 async def remove_container(
     ros: AsyncRouterOS, item: str, dialect: Dialect, *, timeout: float = 60, poll: float = 0.5
 ) -> None:
-    """Stop (if needed), poll until stopped, then delete one container."""
+    """Stop (if needed), poll until stopped, then delete one container.
+
+    A container still extracting is deleted right away; should RouterOS refuse, the delete is
+    tried again once the extraction has ended."""
     try:
         record = await ros.get("container", item)
     except NotFoundError:
         return
     state = container_state(record)
+    if state == "extracting":
+        try:
+            await ros.remove("container", item)
+            return
+        except NotFoundError:
+            return
+        except RouterError as error:
+            if error.status != 400:
+                raise
     if state in ("running", "starting"):
         await ros.command("container", "stop", {dialect.numbers_arg: item})
     if state not in ("stopped", "error", "unknown"):
@@ -108,7 +122,9 @@ async def _run(
 ) -> None:
     body = _body(step, applied.ids)
     if step.action == "add":
+        applied.in_flight = step
         record = await ros.add(step.menu, body)
+        applied.in_flight = None
         item = record.get(".id") or record.get("ret")
         if not item:  # older answers: find what was just made by the fields that identify it
             found = await ros.print(step.menu, where=dict(step.find))
@@ -159,10 +175,26 @@ async def _undo(
         pass
 
 
+async def _adopt_in_flight(ros: AsyncRouterOS, applied: Applied) -> None:
+    """Record an object an interrupted ``add`` made (found by its fields and tag) for undo."""
+    step, applied.in_flight = applied.in_flight, None
+    if step is None or not step.find:
+        return
+    try:
+        found = await ros.print(step.menu, where=dict(step.find))
+    except MikrodockError:
+        return
+    mark = step.body.get("comment")
+    for record in found:
+        if mark is None or record.get("comment") == mark:
+            applied.done.append((step, record.get(".id")))
+
+
 async def rollback(ros: AsyncRouterOS, applied: Applied, dialect: Dialect) -> list[str]:
     """Undo every recorded step in reverse; returns the problems met (empty when clean)."""
     problems: list[str] = []
     with anyio.CancelScope(shield=True):
+        await _adopt_in_flight(ros, applied)
         for step, item in reversed(applied.done):
             try:
                 await _undo(ros, step, item, applied.ids, dialect)
