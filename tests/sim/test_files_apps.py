@@ -103,6 +103,7 @@ def test_app_lists_from_7_21_and_adds_yaml_from_7_22(
     assert added.status_code == 201, added.text
     assert added.json()["name"] == "mikrodock-demo"
     assert added.json()["yaml"] == yaml
+    assert added.json()["containers"].startswith("web:none:")  # computed from the YAML
     assert rest.put("/app", json={"yaml": yaml}).status_code == 400  # same name again
     assert rest.put("/app", json={"yaml": "name: [unclosed"}).status_code == 400
     assert rest.delete(f"/app/{apps[0]['.id']}").status_code == 400  # built-in
