@@ -11,6 +11,7 @@ import hashlib
 import shutil
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -176,12 +177,12 @@ def _auth(password: str = "") -> httpx.BasicAuth:
     return httpx.BasicAuth("admin", password)
 
 
-def _wait_serial(guest: Guest, text: str, timeout: float = 30.0) -> str:
+def _wait_serial(guest: Guest, text: str, timeout: float = 30.0, count: int = 1) -> str:
     deadline = time.monotonic() + timeout
     log = ""
     while time.monotonic() < deadline:
         log = guest.serial_log.read_text(errors="replace") if guest.serial_log.exists() else ""
-        if text in log:
+        if log.count(text) >= count:
             return log
         time.sleep(0.1)
     pytest.fail(f"{text!r} never appeared on the serial console: {log[-500:]!r}")
@@ -289,3 +290,59 @@ def test_wrong_old_password_is_refused(booted_guest: Guest) -> None:
     response = httpx.post(url, json=change, auth=_auth(), timeout=10)
     assert response.status_code == 400
     assert response.json()["detail"] == "old password is not valid"
+
+
+def test_device_mode_update_applies_after_a_power_cycle_only(
+    new_guest: Callable[[], Guest],
+) -> None:
+    guest = new_guest()
+    guest.start()
+    guest.wait_http()
+    mode_url = guest.url + "/rest/system/device-mode"
+    assert httpx.get(mode_url, auth=_auth(), timeout=10).json()["container"] == "false"
+
+    # RouterOS answers the update only if no power cycle comes within the activation timeout.
+    canceled = httpx.post(
+        mode_url + "/update",
+        json={"container": "yes", "activation-timeout": "10s"},
+        auth=_auth(),
+        timeout=60,
+    )
+    assert canceled.status_code == 400
+    assert canceled.json()["detail"] == "update canceled"
+    assert httpx.get(mode_url, auth=_auth(), timeout=10).json()["container"] == "false"
+
+    def update() -> None:
+        with contextlib.suppress(httpx.HTTPError):  # the power cycle cuts the request
+            httpx.post(mode_url + "/update", json={"container": "yes"}, auth=_auth(), timeout=5)
+
+    waiting = threading.Thread(target=update)
+    waiting.start()
+    _wait_serial(guest, "device-mode: update pending", count=2)
+    guest.qmp("system_reset")
+    waiting.join()
+    guest.wait_http()
+    assert httpx.get(mode_url, auth=_auth(), timeout=10).json()["container"] == "true"
+
+
+def test_device_mode_update_refuses_bad_arguments(booted_guest: Guest) -> None:
+    url = booted_guest.url + "/rest/system/device-mode/update"
+    cases = [
+        ({"container": "yes", "nonexistent": "1"}, "unknown parameter nonexistent"),
+        ({"mode": "weird"}, "input does not match any value of mode"),
+        (
+            {"container": "yes", "activation-timeout": "5s"},
+            "value of activation-timeout is out of range (00:00:10 .. 1d00:00:00)",
+        ),
+    ]
+    for args, detail in cases:
+        response = httpx.post(url, json=args, auth=_auth(), timeout=10)
+        assert response.status_code == 400
+        assert response.json() == {"detail": detail, "error": 400, "message": "Bad Request"}
+
+
+def test_package_list_names_routeros_at_the_guest_version(booted_guest: Guest) -> None:
+    response = httpx.get(booted_guest.url + "/rest/system/package", auth=_auth(), timeout=10)
+    (package,) = response.json()
+    assert package["name"] == "routeros"
+    assert package["version"] == "7.22.3"

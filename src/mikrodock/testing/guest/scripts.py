@@ -7,7 +7,7 @@ prints the RouterOS login banner on the serial console.
 
 ``HTTP_HANDLER`` answers a small, RouterOS-shaped REST API. Only the parts the CHR tests rely
 on: readiness (``/rest/system/resource``), Basic auth, password changes, ``/rest/execute``,
-reboot and shutdown.
+device-mode updates confirmed by a power cycle, reboot and shutdown.
 """
 
 from __future__ import annotations
@@ -47,6 +47,14 @@ else
     echo /tmp > /etc/state
 fi
 
+state=$(cat /etc/state)
+# A device-mode update waits for a power cycle: any boot but one after a REST reboot applies it.
+if [ -f "$state/device-mode.pending" ]; then
+    [ -f "$state/soft-reboot" ] || cat "$state/device-mode.pending" >> "$state/device-mode"
+    rm -f "$state/device-mode.pending"
+fi
+rm -f "$state/soft-reboot"
+sync
 stage flash
 power_off() {
     echo "guest: power button, shutting down"
@@ -163,6 +171,85 @@ resource() {
         "$(cat /etc/version)"
 }
 later() { (sleep 1; "$@") >/dev/null 2>&1 & }
+devmode_keys="allowed-versions attempt-count bandwidth-test container email fetch flagged
+flagging-enabled hotspot install-any-version ipsec l2tp mode partitions pptp proxy romon
+routerboard scheduler smb sniffer socks traffic-gen zerotier"
+devmode_default() {
+    case "$1" in
+        allowed-versions) echo "7.13+,6.49.8+" ;;
+        attempt-count) echo 0 ;;
+        mode) echo advanced ;;
+        container|flagged|install-any-version|partitions|routerboard|traffic-gen) echo false ;;
+        *) echo true ;;
+    esac
+}
+device_mode() {
+    out= sep=
+    for key in $devmode_keys; do
+        value=$(sed -n "s/^$key=//p" "$state/device-mode" 2>/dev/null | tail -n 1)
+        [ -n "$value" ] || value=$(devmode_default "$key")
+        out="$out$sep\"$key\":\"$value\""
+        sep=,
+    done
+    printf '{%s}' "$out"
+}
+seconds() {  # RouterOS time interval (30s, 5m, 1h, 1d, 00:05:00, 300) -> seconds
+    case "$1" in
+        *[!0-9smhd:]*|'') return 1 ;;
+        *:*:*)
+            saved=$IFS
+            IFS=:
+            set -- $1
+            IFS=$saved
+            echo $((${1#0} * 3600 + ${2#0} * 60 + ${3#0})) ;;
+        *d) echo $((${1%d} * 86400)) ;;
+        *h) echo $((${1%h} * 3600)) ;;
+        *m) echo $((${1%m} * 60)) ;;
+        *s) echo "${1%s}" ;;
+        *) echo "$1" ;;
+    esac
+}
+device_mode_update() {
+    keys=$(printf '%s' "$body" | grep -o '"[^"]*"[[:space:]]*:' | sed 's/^"\([^"]*\)".*/\1/')
+    pending= timeout=300
+    for key in $keys; do
+        value=$(field "$key")
+        case "$key" in
+            activation-timeout)
+                timeout=$(seconds "$value") || timeout=-1
+                if [ "$timeout" -lt 10 ] || [ "$timeout" -gt 86400 ]; then
+                    error 400 "Bad Request" \
+                        "value of activation-timeout is out of range (00:00:10 .. 1d00:00:00)"
+                    return
+                fi ;;
+            mode)
+                case "$value" in
+                    advanced|basic|home|rose|enterprise) pending="${pending}mode=$value\n" ;;
+                    *) error 400 "Bad Request" "input does not match any value of mode"; return ;;
+                esac ;;
+            allowed-versions|attempt-count|flagged|flagging-enabled|routerboard)
+                error 400 "Bad Request" "unknown parameter $key"; return ;;
+            *)
+                case " $(echo $devmode_keys) " in
+                    *" $key "*) ;;
+                    *) error 400 "Bad Request" "unknown parameter $key"; return ;;
+                esac
+                case "$value" in
+                    yes|true) pending="${pending}$key=true\n" ;;
+                    no|false) pending="${pending}$key=false\n" ;;
+                    *) error 400 "Bad Request" "input does not match any value of $key"; return ;;
+                esac ;;
+        esac
+    done
+    # Like RouterOS: wait for the power cycle; the answer only comes if none happens in time.
+    printf "$pending" > "$state/device-mode.pending"
+    sync
+    echo "device-mode: update pending; power cycle within ${timeout}s to apply it" >/dev/console
+    sleep "$timeout"
+    rm -f "$state/device-mode.pending"
+    sync
+    error 400 "Bad Request" "update canceled"
+}
 
 case "$path" in
     /|/index.html|/webfig/)
@@ -186,6 +273,14 @@ case "$method $path" in
         reply "200 OK" "$(resource)" ;;
     "GET /rest/system/identity")
         reply "200 OK" '{"name":"MikroTik"}' ;;
+    "GET /rest/system/device-mode")
+        reply "200 OK" "$(device_mode)" ;;
+    "POST /rest/system/device-mode/update")
+        device_mode_update ;;
+    "GET /rest/system/package")
+        release=$(cut -d' ' -f1 /etc/version)
+        reply "200 OK" "[{\".id\":\"*1\",\"available\":\"false\",\"disabled\":\"false\",\
+\"name\":\"routeros\",\"scheduled\":\"\",\"size\":\"20706188\",\"version\":\"$release\"}]" ;;
     "GET /rest/user")
         reply "200 OK" '[{".id":"*1","disabled":"false","group":"full","name":"admin"}]' ;;
     "POST /rest/execute")
@@ -212,6 +307,8 @@ case "$method $path" in
             *) error 400 "Bad Request" "no such item" ;;
         esac ;;
     "POST /rest/system/reboot")
+        : > "$state/soft-reboot"
+        sync
         reply "200 OK" "[]"; later reboot -f ;;
     "POST /rest/system/shutdown")
         reply "200 OK" "[]"; later poweroff -f ;;
