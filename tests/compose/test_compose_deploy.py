@@ -198,3 +198,23 @@ def test_mode_app_needs_7_22(cli: Cli, tmp_path: Path) -> None:
         code, _out, err = compose(cli, old, tmp_path, "up", "-d", "--mode", "app")
         assert code == 2
         assert "7.22" in err
+
+
+@pytest.mark.anyio
+async def test_follow_logs_sees_new_lines(tmp_path: Path) -> None:
+    from mikrodock.compose.compose_file import load_compose_text
+    from mikrodock.compose.project import compose_up, follow_project_logs
+    from mikrodock.containers.router import AsyncRouter
+    from mikrodock.routeros.client import AsyncRouterOS
+
+    project = load_compose_text(COMPOSE, base_dir=tmp_path, environ={})
+    with running(version="7.21.5", delays={"extract": 0.02, "start": 0.01, "stop": 0.01}) as sim:
+        async with AsyncRouterOS(sim.url, sim.user, sim.password) as ros:
+            await compose_up(ros, project, mode="containers", poll=0.02)
+            lines = follow_project_logs(ros, project, poll=0.05)
+            first = [await lines.__anext__() for _ in range(2)]
+            assert sorted(service for service, _line in first) == ["db", "web"]
+            await AsyncRouter(ros).restart("shop-web")
+            service, _line = await lines.__anext__()
+            assert service == "web"
+            await lines.aclose()

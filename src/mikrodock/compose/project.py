@@ -22,7 +22,7 @@ from mikrodock.compose.deploy_containers import (
 )
 from mikrodock.compose.model import ComposeProject
 from mikrodock.compose.to_specs import container_name, unsupported_in_containers
-from mikrodock.containers.output import LogLine, follow_logs, read_logs
+from mikrodock.containers.output import LogLine, read_logs
 from mikrodock.containers.query import describe
 from mikrodock.containers.spec import TAG_PREFIX
 from mikrodock.containers.state import read_state
@@ -154,25 +154,29 @@ async def compose_logs(
     return lines
 
 
+def _line_number(line: LogLine) -> int:
+    try:
+        return int(line.id.lstrip("*"), 16)
+    except ValueError:
+        return -1
+
+
 async def follow_project_logs(
     ros: AsyncRouterOS, project: ComposeProject, *, tail: int | None = None, poll: float = 1.0
 ) -> AsyncIterator[tuple[str, LogLine]]:
-    """Every container's lines as they come, merged (until the caller stops iterating)."""
+    """Every container's lines, then new ones as they come (polling the router's log)."""
     targets = await _log_targets(ros, project)
     if not targets:
         return
-    send, receive = anyio.create_memory_object_stream[tuple[str, LogLine]](100)
-
-    async def pump(service: str, name: str) -> None:
-        async for line in follow_logs(ros, name, tail=tail, poll=poll):
-            await send.send((service, line))
-
-    async with anyio.create_task_group() as group:
+    seen = -1
+    for service, line in await compose_logs(ros, project, tail=tail):
+        seen = max(seen, _line_number(line))
+        yield service, line
+    while True:
+        await anyio.sleep(poll)
+        fresh: list[tuple[str, LogLine]] = []
         for service, name in targets:
-            group.start_soon(pump, service, name)
-        try:
-            async with receive:
-                async for item in receive:
-                    yield item
-        finally:
-            group.cancel_scope.cancel()
+            fresh += [(service, ln) for ln in await read_logs(ros, name) if _line_number(ln) > seen]
+        for service, line in sorted(fresh, key=lambda pair: _line_number(pair[1])):
+            seen = max(seen, _line_number(line))
+            yield service, line
