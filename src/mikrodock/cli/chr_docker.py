@@ -6,6 +6,7 @@ The ``chr`` commands join the ``chr`` group when one is registered already (cli/
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
@@ -64,6 +65,97 @@ def dockerfile(
     typer.echo(f"build it: docker build -t {spec.tag} {out}")
 
 
+def serve(
+    version: Annotated[
+        str, typer.Argument(help="RouterOS version or channel for the first start.")
+    ] = "stable",
+    image: Annotated[
+        Path | None, typer.Option("--image", help="A local CHR image for the first start.")
+    ] = None,
+    name: Annotated[str, typer.Option("--name", help="Machine name.")] = "router",
+    arch: ArchOpt = "x86_64",
+    memory: Annotated[
+        str, typer.Option("--memory", envvar="CHR_MEMORY", help="The router's memory.")
+    ] = "256M",
+    cpus: Annotated[int, typer.Option("--cpus", envvar="CHR_CPUS", help="Virtual CPUs.")] = 1,
+    accel: Annotated[
+        str, typer.Option("--accel", envvar="MIKRODOCK_ACCEL", help="auto, kvm, hvf or tcg.")
+    ] = "auto",
+    ports: Annotated[
+        str,
+        typer.Option(
+            "--ports",
+            help="container: every management and VPN port on its own number, all interfaces;"
+            " auto: free ports on 127.0.0.1.",
+        ),
+    ] = "auto",
+    port_offset: Annotated[
+        int, typer.Option("--port-offset", help="Add this to host ports (--ports container).")
+    ] = 0,
+    password_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--password-file",
+            envvar="MIKRODOCK_ADMIN_PASSWORD_FILE",
+            help="Admin password for the first start from this file (or MIKRODOCK_ADMIN_PASSWORD;"
+            " else generated).",
+        ),
+    ] = None,
+    empty_password: Annotated[
+        bool, typer.Option("--empty-password", help="Keep RouterOS's empty admin password.")
+    ] = False,
+    startup_script: Annotated[
+        Path | None,
+        typer.Option(
+            "--startup-script",
+            envvar="MIKRODOCK_STARTUP_SCRIPT",
+            help="RouterOS script run once, after the first boot.",
+        ),
+    ] = None,
+    stop_timeout: Annotated[
+        float,
+        typer.Option(
+            "--stop-timeout",
+            envvar="MIKRODOCK_STOP_TIMEOUT",
+            help="Seconds for the ACPI power-down on SIGTERM before QEMU quits.",
+        ),
+    ] = 30.0,
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait for ready.")] = 300.0,
+) -> None:
+    """Run one router in the foreground until SIGTERM (a container's entrypoint)."""
+    import os
+
+    from mikrodock.chr.serve import ServeRequest, admin_password
+    from mikrodock.chr.serve import serve as run_serve
+
+    password = "" if empty_password else admin_password(os.environ, password_file)
+    request = ServeRequest(
+        image=version, image_path=image, name=name, arch=arch, memory=memory, cpus=cpus,
+        accel=accel, ports=ports, port_offset=port_offset, password=password,
+        startup_script=startup_script, stop_timeout=stop_timeout, boot_timeout=timeout,
+    )  # fmt: skip
+
+    def note(text: str) -> None:
+        typer.echo(f"mikrodock: {text}", err=True)
+
+    def ready(text: str) -> None:
+        typer.echo(text)
+
+    sys.exit(run_serve(request, note=note, ready=ready))  # (main() drops typer.Exit codes)
+
+
+def health(
+    name: Annotated[str, typer.Option("--name", help="Machine name.")] = "router",
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait.")] = 5.0,
+) -> None:
+    """Exit 0 when the router's REST API answers, 1 otherwise (a Docker HEALTHCHECK)."""
+    from mikrodock.chr.serve import health as check
+
+    ok, reason = check(name, timeout=timeout)
+    typer.echo(reason, err=not ok)
+    sys.exit(0 if ok else 1)
+
+
 def _chr_group(root: typer.Typer) -> typer.Typer:
     for info in root.registered_groups:
         if info.name == "chr" and info.typer_instance is not None:
@@ -89,6 +181,8 @@ def register(root: typer.Typer) -> None:
     _REGISTERED.add(id(root))
     group = _chr_group(root)
     group.command("dockerfile")(dockerfile)
+    group.command("serve")(serve)
+    group.command("health")(health)
     lab = _lab_group(root)
     lab.command("export")(lab_export)
 

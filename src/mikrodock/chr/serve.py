@@ -1,0 +1,357 @@
+"""``mikrodock chr serve``: one router in the foreground, the way a container entrypoint runs it.
+
+The machine lives in ``state_dir()/machines/<name>`` (in the Docker image that is the volume
+``$MIKRODOCK_HOME/state``). The first start makes it: a standalone qcow2 copy of the base image
+(the volume then needs nothing from the image, so a newer image reuses it and RouterOS upgrades
+made inside the router stay), the admin password, then the startup script once (a marker in
+the machine folder remembers it ran). A later start on the same folder boots that same disk.
+
+KVM is tried when ``/dev/kvm`` works for a same-architecture guest, else TCG; a KVM that fails
+is noticed and the router is started again under TCG (:mod:`mikrodock.chr.boot`).
+
+SIGTERM or SIGINT: while booting, QEMU is ended at once; once running, the router gets an ACPI
+power-down and ``stop_timeout`` seconds, then QEMU is told to quit. ``serve`` returns 0 then,
+and also when the router shuts itself down; 1 when QEMU dies otherwise.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+
+import httpx
+
+from mikrodock.chr import accel as accel_mod
+from mikrodock.chr import images, machine, process
+from mikrodock.chr.argv import ARCHES
+from mikrodock.chr.boot import boot, password_of
+from mikrodock.chr.dockerfile import CONTAINER_PORTS
+from mikrodock.chr.ports import check_free, pick_free
+from mikrodock.chr.provision import generate_password, router_for, set_password
+from mikrodock.chr.qmp import qmp_call
+from mikrodock.chr.state import (
+    MachineRecord,
+    allocation_lock,
+    list_records,
+    load_record,
+    machine_dir,
+    save_record,
+    validate_name,
+)
+from mikrodock.chr.status import running_pid
+from mikrodock.errors import MachineError, MikrodockError, UsageError
+
+__all__ = ["PORT_MODES", "ServeRequest", "admin_password", "health", "serve"]
+
+Note = Callable[[str], None]
+PORT_MODES = ("auto", "container")
+STARTUP_MARKER = "startup.done"
+BOOTED_MARKER = "booted"
+"""written after the first boot that reached ready: until then the disk is remade each start"""
+DISK = "disk.qcow2"
+PASSWORD_ENV = "MIKRODOCK_ADMIN_PASSWORD"
+
+
+@dataclass
+class ServeRequest:
+    image: str = "stable"
+    """a version or channel, pulled (or found in the cache) on the first start"""
+    image_path: Path | None = None
+    name: str = "router"
+    arch: str = "x86_64"
+    memory: str = "256M"
+    cpus: int = 1
+    accel: str = "auto"
+    ports: str = "auto"
+    """``container``: every port of CONTAINER_PORTS on the same number (+ ``port_offset``) on
+    all interfaces; ``auto``: the TCP ones on free ports of 127.0.0.1"""
+    port_offset: int = 0
+    password: str | None = None
+    """None: generate one on the first start; "": keep RouterOS's empty default"""
+    startup_script: Path | None = None
+    stop_timeout: float = 30.0
+    boot_timeout: float = 300.0
+
+
+def admin_password(env: Mapping[str, str], file: Path | None) -> str | None:
+    """The password from ``MIKRODOCK_ADMIN_PASSWORD`` or a secret file; None when neither."""
+    if file is not None and env.get(PASSWORD_ENV):
+        raise UsageError(
+            f"both {PASSWORD_ENV} and a password file are given", hint="give only one of them"
+        )
+    if file is not None:
+        try:
+            text = file.read_text()
+        except OSError as exc:
+            raise UsageError(
+                f"cannot read the password file {file}: {exc.strerror}",
+                hint="mount the secret there or fix MIKRODOCK_ADMIN_PASSWORD_FILE",
+            ) from exc
+        value = text.rstrip("\r\n")
+        if not value:
+            raise UsageError(f"the password file {file} is empty", hint="put the password in it")
+        return value
+    return env.get(PASSWORD_ENV) or None
+
+
+class _Stop(BaseException):
+    """Raised in the main thread by SIGTERM/SIGINT while the router is still booting."""
+
+
+class _Signals:
+    """SIGTERM/SIGINT: interrupt a boot at once, else only raise the flag the loop watches."""
+
+    def __init__(self) -> None:
+        self.stopping = False
+        self.interruptible = False
+        self._old: dict[int, object] = {}
+
+    def __enter__(self) -> _Signals:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            self._old[sig] = signal.signal(sig, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, old in self._old.items():
+            signal.signal(sig, old)  # type: ignore[arg-type]
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        first = not self.stopping
+        self.stopping = True
+        if first and self.interruptible:
+            raise _Stop()
+
+
+def _ports(request: ServeRequest) -> tuple[dict[str, int], bool]:
+    tcp = [port for port, proto in CONTAINER_PORTS if proto == "tcp"]
+    if request.ports == "container":
+        ports = {str(p): p + request.port_offset for p in tcp}
+        return ports, True
+    with allocation_lock():
+        records, _ = list_records()
+        taken = {port for record in records for port in record.ports.values()}
+        return dict(zip(map(str, tcp), pick_free(len(tcp), taken), strict=True)), False
+
+
+def _udp_forwards(request: ServeRequest) -> list[tuple[int, int]]:
+    if request.ports != "container":
+        return []
+    return [(p + request.port_offset, p) for p, proto in CONTAINER_PORTS if proto == "udp"]
+
+
+def _make_disk(base: Path, folder: Path) -> None:
+    """A standalone qcow2 copy of ``base``, renamed into place only when complete."""
+    partial = folder / (DISK + ".part")
+    done = subprocess.run(
+        ["qemu-img", "convert", "-q", "-f", "raw", "-O", "qcow2", str(base), str(partial)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if done.returncode != 0:
+        partial.unlink(missing_ok=True)
+        raise MachineError(f"cannot copy {base} to {partial}: {done.stderr.strip()}")
+    partial.rename(folder / DISK)
+
+
+def _create(request: ServeRequest, note: Note) -> MachineRecord:
+    mib = machine.memory_mib(request.memory)
+    firmware = process.find_firmware() if request.arch == "aarch64" else None
+    if request.image_path is not None:
+        base = images.import_image(request.image_path, request.arch)
+    else:
+        base = images.pull(request.image, request.arch)
+    ports, publish_all = _ports(request)
+    folder = machine_dir(request.name)
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    note(f"first start: making {request.name}'s disk from RouterOS {base.version}")
+    _make_disk(base.disk, folder)
+    record = MachineRecord(
+        name=request.name, arch=request.arch, version=base.version, base_image=base.path,
+        memory_mib=mib, cpus=request.cpus, accel_requested=request.accel, ports=ports,
+        mac=machine.random_mac(), publish_all=publish_all, status="created",
+        created_at=time.time(), firmware_code=str(firmware[0]) if firmware else "",
+    )  # fmt: skip
+    if firmware:
+        process.make_vars(firmware[0], firmware[1], folder / "vars.fd")
+    save_record(record)
+    return record
+
+
+def _existing(request: ServeRequest) -> MachineRecord | None:
+    if not (machine_dir(request.name) / "machine.json").exists():
+        return None
+    record = load_record(request.name)
+    pid = running_pid(record)
+    if pid:
+        raise UsageError(
+            f"{request.name} is already running (QEMU pid {pid})",
+            hint="stop it first: mikrodock chr stop " + request.name,
+        )
+    if not (record.dir / DISK).is_file():
+        raise MachineError(
+            f"{record.dir} has a machine record but no disk",
+            hint="the volume is damaged; remove it to start over with a new router",
+        )
+    # settings given now win over the ones of the first start (not the disk or the password)
+    record.memory_mib = machine.memory_mib(request.memory)
+    record.cpus = request.cpus
+    record.accel_requested = request.accel
+    return record
+
+
+def _provision(record: MachineRecord, request: ServeRequest, note: Note) -> None:
+    if record.password_file:
+        if request.password and request.password != password_of(record):
+            note("the admin password was set on the first start; a new one is not applied")
+    elif request.password != "":
+        set_password(record, request.password or generate_password())
+        note(f"admin password set (kept in {record.dir / record.password_file}, mode 0600)")
+    marker = record.dir / STARTUP_MARKER
+    if request.startup_script is None or marker.exists():
+        return
+    text = request.startup_script.read_text()
+    body = "\n".join(
+        line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")
+    )
+    if body:
+        with router_for(record) as ros:
+            output = ros.execute(body)
+        note(f"startup script {request.startup_script} ran" + (f": {output}" if output else ""))
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    marker.write_text(f"{digest}  {request.startup_script}\n")
+
+
+def _add_udp_forwards(record: MachineRecord, forwards: list[tuple[int, int]]) -> None:
+    bind = "" if record.publish_all else "127.0.0.1"
+    for host, guest in forwards:
+        rule = f"hostfwd_add net0 udp:{bind}:{host}-:{guest}"
+        answer = qmp_call(record.dir / "qmp.sock", "human-monitor-command", {"command-line": rule})
+        if answer:
+            raise MachineError(f"cannot forward UDP port {host}: {str(answer).strip()}")
+
+
+def _check(request: ServeRequest) -> list[str]:
+    if request.arch not in ARCHES:
+        raise UsageError(f"unknown architecture {request.arch!r}", hint="use x86_64 or aarch64")
+    validate_name(request.name)
+    if request.cpus < 1:
+        raise UsageError(f"--cpus {request.cpus} is not possible", hint="give 1 or more")
+    if request.ports not in PORT_MODES:
+        raise UsageError(f"unknown --ports {request.ports!r}", hint="use auto or container")
+    if request.startup_script is not None and not request.startup_script.is_file():
+        raise UsageError(
+            f"no startup script at {request.startup_script}",
+            hint="mount the file there or unset MIKRODOCK_STARTUP_SCRIPT",
+        )
+    machine.memory_mib(request.memory)
+    process.find_qemu(request.arch)
+    return accel_mod.candidates(request.accel, request.arch)
+
+
+def _check_ports(record: MachineRecord) -> None:
+    for port in record.ports.values():
+        check_free(port, (), publish_all=record.publish_all)
+
+
+def serve(request: ServeRequest, *, note: Note, ready: Note | None = None) -> int:
+    """Run the router until a signal or until it stops; returns the process exit code."""
+    accels = _check(request)
+    with _Signals() as signals:
+        record = _existing(request) or _create(request, note)
+        _check_ports(record)
+        base = Path(record.base_image)
+        fresh = not (record.dir / BOOTED_MARKER).exists()
+
+        def renew_disk() -> None:  # a router that never came up: start again from the base
+            (record.dir / DISK).unlink(missing_ok=True)
+            _make_disk(base, record.dir)
+
+        if not fresh:
+            note(f"reusing {record.name}'s disk in {record.dir}")
+        elif record.status != "created":
+            note(f"{record.name} never finished its first boot: making its disk again")
+            renew_disk()
+
+        signals.interruptible = True
+        try:
+            if signals.stopping:
+                raise _Stop()
+            timings = boot(
+                record,
+                accels,
+                timeout=request.boot_timeout,
+                note=note,
+                before_retry=renew_disk if fresh else None,
+            )
+        except _Stop:
+            note("stopped while booting")
+            return 0
+        finally:
+            signals.interruptible = False
+        (record.dir / BOOTED_MARKER).touch()
+        child = process._children.get(record.pid)
+        try:
+            if signals.stopping:
+                return _shutdown(record, request, note)
+            _add_udp_forwards(record, _udp_forwards(request))
+            _provision(record, request, note)
+        except MikrodockError:
+            machine.stop(record.name, force=True)
+            raise
+        took = timings["ready"] - timings["started"]
+        line = f"{record.name} ready in {took:.1f} s under {record.accel.upper()}: {record.url}"
+        (ready or note)(line)
+        while not signals.stopping:
+            if process.wait_exit(record.pid, 0.25):
+                code = child.returncode if child is not None else 0
+                note(f"QEMU ended (exit {code}): the router shut down")
+                machine.stop(record.name, force=True)
+                return 0 if code == 0 else 1
+        return _shutdown(record, request, note)
+
+
+def _shutdown(record: MachineRecord, request: ServeRequest, note: Note) -> int:
+    note(f"powering {record.name} down (ACPI, up to {request.stop_timeout:.0f} s)")
+    machine.stop(record.name, timeout=request.stop_timeout)
+    note(f"{record.name} stopped")
+    return 0
+
+
+def health(name: str, *, timeout: float = 5.0) -> tuple[bool, str]:
+    """True when the machine runs and its REST API answers /system/resource with board-name."""
+    try:
+        record = load_record(name)
+    except MikrodockError as exc:
+        return False, str(exc)
+    if not running_pid(record):
+        return False, f"{name} is not running"
+    try:
+        password = password_of(record)
+    except MikrodockError as exc:
+        return False, str(exc)
+    url = f"{record.url}/rest/system/resource"
+    try:
+        with httpx.Client(auth=(record.user, password), timeout=timeout, trust_env=False) as c:
+            response = c.get(url)
+    except httpx.HTTPError as exc:
+        return False, f"no answer from {url}: {exc.__class__.__name__}"
+    if response.status_code != 200:
+        return False, f"{url} answered {response.status_code}"
+    try:
+        board = response.json().get("board-name")
+    except (ValueError, AttributeError):
+        board = None
+    if not board:
+        return False, f"{url} answered without board-name"
+    return True, f"{name} is ready ({board}, RouterOS {response.json().get('version', '?')})"
+
+
+def environment_password_file(env: Mapping[str, str] = os.environ) -> Path | None:
+    value = env.get("MIKRODOCK_ADMIN_PASSWORD_FILE")
+    return Path(value) if value else None
