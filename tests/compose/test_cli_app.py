@@ -76,3 +76,22 @@ def test_convert_writes_the_file(cli: typer.Typer, tmp_path: Path) -> None:
     assert "privileged" in err
     code, out, _err = run(cli, "app", "inspect", str(out_file))
     assert "firewall-redirects: 8080:80:tcp" in out
+
+
+def test_errors_exit_2_with_the_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from mikrodock.cli.main import main
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("services:\n  web:\n    image: [nginx\n")
+    with pytest.raises(SystemExit) as info:
+        main(["app", "inspect", str(bad)])
+    assert info.value.code == 2
+    assert f"{bad}:3: YAML syntax error" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as info:
+        main(["app", "validate", str(bad), "--router-version", "7.20.8"])
+    assert info.value.code == 2
+    assert "7.22" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as info:
+        main(["app", "convert", str(tmp_path / "missing.yml")])
+    assert info.value.code == 2
+    assert "no such file" in capsys.readouterr().err
