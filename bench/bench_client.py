@@ -2,10 +2,12 @@
 
     .venv/bin/python bench/bench_client.py [--requests 2000] [--rounds 5] [--url URL]
 
-Without ``--url`` a small RouterOS-like server (Starlette on uvicorn, answers shaped like
-RouterOS: a 17-field ``/system/resource`` object and a 20-item ``/ip/address`` list) runs in a
-child process on 127.0.0.1, so the server does not share the measuring process's CPU time.
-With ``--url`` (e.g. a ``mikrodock sim``), the password comes from ``MIKRODOCK_PASSWORD``.
+Without ``--url`` a server runs in a child process on 127.0.0.1 (so it does not share the
+measuring process's CPU time): the RouterOS simulator (default, seeded with 20 addresses), or
+with ``--server starlette`` a bare Starlette app answering RouterOS-shaped bodies (a 17-field
+``/system/resource`` object, a 20-item ``/ip/address`` list), the lower bound of server time.
+With ``--url`` (a router or a running ``mikrodock sim``) the password comes from
+``MIKRODOCK_PASSWORD``.
 
 A last pair of rows sends the same requests through an in-memory transport (``httpx.MockTransport``
 answering the same bodies, no socket, no server) to isolate the client's own CPU cost from
@@ -99,6 +101,20 @@ def _in_memory(request: httpx.Request) -> httpx.Response:
     return httpx.Response(200, json=body)
 
 
+def _serve_sim(port: int, password: str, version: str) -> None:  # runs in the child process
+    from mikrodock.sim import Simulator
+
+    Simulator(version, password=password, port=port).serve()
+
+
+def _seed(url: str, user: str, password: str) -> None:
+    """20 addresses on the simulator, like the Starlette server's list."""
+    with httpx.Client(auth=(user, password), base_url=url + "/rest/") as client:
+        for n in range(1, 21):
+            body = {"address": f"10.0.{n}.1/24", "interface": f"ether{n}"}
+            client.put("ip/address", json=body).raise_for_status()
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -109,7 +125,7 @@ def _wait_up(url: str) -> None:
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
         try:
-            httpx.get(url + "/rest/system/resource", timeout=1)
+            httpx.get(url + "/", timeout=1)
             return
         except httpx.TransportError:
             time.sleep(0.05)
@@ -214,7 +230,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--requests", type=int, default=200, help="requests per round")
     parser.add_argument("--rounds", type=int, default=25)
-    parser.add_argument("--url", help="measure against this router or simulator instead")
+    parser.add_argument(
+        "--server",
+        choices=("sim", "starlette"),
+        default="sim",
+        help="what to start: the RouterOS simulator (default) or a bare Starlette app",
+    )
+    parser.add_argument("--version", default="7.22.3", help="simulated RouterOS version")
+    parser.add_argument("--url", help="measure against this running router or simulator")
     parser.add_argument("--user", default="admin")
     args = parser.parse_args(argv)
 
@@ -223,12 +246,20 @@ def main(argv: list[str] | None = None) -> int:
     password = os.environ.get("MIKRODOCK_PASSWORD", "")
     if url is None:
         port = _free_port()
-        child = multiprocessing.get_context("spawn").Process(target=_serve, args=(port,))
+        spawn = multiprocessing.get_context("spawn")
+        if args.server == "sim":
+            password = password or "bench-password"
+            child = spawn.Process(target=_serve_sim, args=(port, password, args.version))
+        else:
+            child = spawn.Process(target=_serve, args=(port,))
         child.start()
         url = f"http://127.0.0.1:{port}"
     try:
         _wait_up(url)
-        print(f"server {url}, {args.requests} requests x {args.rounds} rounds per side")
+        if args.url is None and args.server == "sim":
+            _seed(url, args.user, password)
+        server = args.url or (f"sim {args.version}" if args.server == "sim" else "starlette")
+        print(f"server {server} at {url}, {args.requests} requests x {args.rounds} rounds per side")
         worst = asyncio.run(_bench_async(url, args.user, password, args.requests, args.rounds))
         sync = _bench_sync(url, args.user, password, args.requests, args.rounds)
         memory = asyncio.run(
