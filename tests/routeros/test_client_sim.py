@@ -61,6 +61,10 @@ def test_crud_round_trip_with_values_as_routeros_strings(sim: Any) -> None:
             "ip/address", proplist=["address", "comment"], query=["comment=mikrodock:u"]
         )
         assert rows == [{"address": "10.9.9.1/24", "comment": "mikrodock:u"}]
+        both = ros.print("ip/address", where={"comment": "mikrodock:u"}, query=["disabled=true"])
+        assert [r[".id"] for r in both] == [item_id]
+        none = ros.print("ip/address", where={"comment": "mikrodock:u"}, query=["disabled=false"])
+        assert none == []
         ros.remove("ip/address", item_id)
         with pytest.raises(NotFoundError) as caught:
             ros.get("ip/address", item_id)

@@ -441,7 +441,14 @@ def _run(awaitable: Awaitable[T]) -> T:
     async def call() -> T:
         return await awaitable
 
-    future = asyncio.run_coroutine_threadsafe(call(), _LoopThread.loop())
+    loop = _LoopThread.loop()
+    try:
+        current = asyncio.get_running_loop()
+    except RuntimeError:
+        current = None
+    if current is loop:
+        raise RuntimeError("RouterOS (sync) called from its own event loop: use AsyncRouterOS")
+    future = asyncio.run_coroutine_threadsafe(call(), loop)
     try:
         return future.result()
     except BaseException:
