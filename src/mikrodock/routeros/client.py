@@ -342,7 +342,8 @@ class AsyncRouterOS:
             limit = self.timeouts.connect if what == "connect" else self.timeouts.read
             message = f"{where}: no {what} within {limit:g} s"
         else:
-            message = f"{where}: {type(exc).__name__}: {exc or 'connection failed'}"
+            what = "cannot connect" if not_sent(exc) else "connection lost"
+            message = f"{where}: {what} ({type(exc).__name__}: {exc or 'no detail'})"
         if "CERTIFICATE_VERIFY_FAILED" in str(exc):
             hint = (
                 "the router's certificate is not signed by a trusted CA: pass its CA file, "
