@@ -164,3 +164,24 @@ def test_no_services_is_an_error() -> None:
 
 def test_port_dataclass_text() -> None:
     assert AppPort("1", "2", "udp", "x", "1.2.3.4").field_text() == "1.2.3.4:1:2:udp:x"
+
+
+def test_anchors_and_merge_keys() -> None:
+    yaml_text = """
+services:
+  a:
+    image: i
+    environment: &common
+      SHARED: "1"
+      OTHER: x
+  b:
+    image: j
+    environment:
+      <<: *common
+      OTHER: y
+      OWN: z
+  c:
+    image: k
+    environment: *common
+"""
+    assert fields(yaml_text)["environment"] == "a,c:OTHER=x,a,b,c:SHARED=1,b:OTHER=y,b:OWN=z"

@@ -229,3 +229,29 @@ def test_config_output_reads_back_the_same(project_dir: Path) -> None:
     assert shapes(again) == shapes(project)
     assert again.configs[0].content == project.configs[0].content
     assert dict(again.services[1].environment)["POSTGRES_PASSWORD"] == "pa$$word"
+
+
+def test_extension_fields_and_merge_keys() -> None:
+    text = """
+x-common: &common
+  image: busybox:1.36
+  restart: always
+  environment:
+    TZ: UTC
+services:
+  a:
+    <<: *common
+    command: sleep 1
+  b:
+    <<: *common
+    image: alpine:3
+"""
+    project = load_compose_text(text, base_dir=Path("/nonexistent"), environ={})
+    a, b = project.services
+    assert (a.image, a.restart, a.command, dict(a.environment)) == (
+        "busybox:1.36",
+        "always",
+        "sleep 1",
+        {"TZ": "UTC"},
+    )
+    assert (b.image, b.restart) == ("alpine:3", "always")

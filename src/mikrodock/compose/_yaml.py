@@ -74,7 +74,47 @@ def compose(text: str, *, source: str = "") -> Node | None:
         raise YamlError(
             f"YAML syntax error: {exc}", source=source, hint="fix the YAML syntax"
         ) from exc
+    if node is not None:
+        _flatten_merges(node, set())
     return node
+
+
+MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+def _flatten_merges(node: Node, seen: set[int]) -> None:
+    """Resolve ``<<: *anchor`` merge keys in place: explicit keys win, merged ones come first."""
+    if id(node) in seen:
+        return
+    seen.add(id(node))
+    if isinstance(node, SequenceNode):
+        for item in node.value:
+            _flatten_merges(item, seen)
+        return
+    if not isinstance(node, MappingNode):
+        return
+    merged: list[tuple[Node, Node]] = []
+    explicit: list[tuple[Node, Node]] = []
+    for key, value in node.value:
+        _flatten_merges(value, seen)
+        if isinstance(key, ScalarNode) and key.tag == MERGE_TAG:
+            sources = value.value if isinstance(value, SequenceNode) else [value]
+            for source in sources:
+                if isinstance(source, MappingNode):
+                    merged.extend(
+                        pair
+                        for pair in source.value
+                        if not any(_same_key(pair[0], k) for k, _v in merged)
+                    )
+        else:
+            explicit.append((key, value))
+    if merged or len(explicit) != len(node.value):
+        kept = [pair for pair in merged if not any(_same_key(pair[0], k) for k, _v in explicit)]
+        node.value = kept + explicit
+
+
+def _same_key(a: Node, b: Node) -> bool:
+    return isinstance(a, ScalarNode) and isinstance(b, ScalarNode) and a.value == b.value
 
 
 def line_of(node: Node) -> int:

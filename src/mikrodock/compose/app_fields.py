@@ -56,6 +56,11 @@ _IPV4 = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
 _PLACEHOLDER = re.compile(r"^\[[A-Za-z0-9]+\]$")
 
 
+def _bytes(text: str) -> bytes:
+    """The sort key of RouterOS's ordered maps: the UTF-8 bytes."""
+    return text.encode("utf-8", "surrogatepass")
+
+
 @dataclass(frozen=True)
 class AppPort:
     """One published port of an /app service, as text (placeholders stay placeholders)."""
@@ -98,7 +103,7 @@ class AppDocument:
     """In document order."""
 
     def sorted_services(self) -> list[AppService]:
-        return sorted(self.services, key=lambda service: service.name.encode())
+        return sorted(self.services, key=lambda service: _bytes(service.name))
 
 
 def _is_port_text(text: str) -> bool:
@@ -183,7 +188,7 @@ def _environment(node: Node | None, source: str) -> tuple[str, ...]:
             # RouterOS keeps the raw text: `K: null` gives K=null, only an empty value gives K
             text = _env_value_text(value)
             entries[key] = f"{key}={text}" if text else key
-        return tuple(entries[key] for key in sorted(entries, key=lambda k: k.encode()))
+        return tuple(entries[key] for key in sorted(entries, key=_bytes))
     out = []
     for item in sequence_items(node, "environment", source=source):
         if is_null(item):
