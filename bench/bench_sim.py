@@ -13,6 +13,8 @@ connection) sending requests back to back for ``--seconds``. Three workloads:
 - ``write``: ``PUT /rest/interface/bridge`` then ``DELETE`` it (two requests per cycle).
 
 Printed per workload: requests, requests per second, median and p99 latency in milliseconds.
+First, the time ``running()`` takes to start a simulator and to stop it (median of 20, http and
+https), since many tests start one.
 A last row, ``read-raw``, repeats ``read`` with a minimal hand-written HTTP/1.1 client on asyncio
 streams (plain http only): httpx costs more CPU than the server per request, so on a small
 machine this row shows what the server itself can answer.
@@ -57,40 +59,41 @@ async def _write(client: httpx.AsyncClient, worker: int, step: int) -> int:
 
 
 async def _client(
-    url: str,
-    auth: tuple[str, str],
-    verify: object,
+    client: httpx.AsyncClient,
     work: Work,
     worker: int,
     stop_at: float,
     latencies: list[float],
 ) -> int:
     done = 0
-    async with httpx.AsyncClient(
-        base_url=f"{url}/rest",
-        auth=auth,
-        verify=verify,  # type: ignore[arg-type]
-        timeout=30,
-    ) as client:
-        step = 0
-        while time.perf_counter() < stop_at:
-            started = time.perf_counter()
-            count = await work(client, worker, step)
-            latencies.append((time.perf_counter() - started) / count)
-            done += count
-            step += 1
+    step = 0
+    while time.perf_counter() < stop_at:
+        started = time.perf_counter()
+        count = await work(client, worker, step)
+        latencies.append((time.perf_counter() - started) / count)
+        done += count
+        step += 1
     return done
 
 
 async def _measure(
     url: str, auth: tuple[str, str], verify: object, work: Work, clients: int, seconds: float
 ) -> tuple[int, float, list[float]]:
+    """Clients are made (one shared TLS context) and connected before the clock starts."""
     latencies: list[float] = []
+    made = [
+        httpx.AsyncClient(base_url=f"{url}/rest", auth=auth, verify=verify, timeout=30)  # type: ignore[arg-type]
+        for _ in range(clients)
+    ]
+    await asyncio.gather(*(client.get("/system/identity") for client in made))
     started = time.perf_counter()
     stop_at = started + seconds
-    counts = await asyncio.gather(
-        *(_client(url, auth, verify, work, n, stop_at, latencies) for n in range(clients))
-    )
+    try:
+        counts = await asyncio.gather(
+            *(_client(client, work, n, stop_at, latencies) for n, client in enumerate(made))
+        )
+    finally:
+        await asyncio.gather(*(client.aclose() for client in made))
     return sum(counts), time.perf_counter() - started, latencies
 
 
@@ -159,11 +162,9 @@ def _child(version: str, tls: bool) -> Iterator[tuple[str, tuple[str, str], obje
             import json
 
             info = json.loads(process.stdout.readline())
-            verify: object = True
-            if tls:
-                import ssl
+            import ssl
 
-                verify = ssl.create_default_context(cafile=info["ca"])
+            verify: object = ssl.create_default_context(cafile=info["ca"] if tls else None)
             yield info["url"], ("admin", "bench-Pa55"), verify
         finally:
             process.terminate()
@@ -173,12 +174,21 @@ def _child(version: str, tls: bool) -> Iterator[tuple[str, tuple[str, str], obje
 @contextmanager
 def _inside(version: str, tls: bool) -> Iterator[tuple[str, tuple[str, str], object]]:
     with running(version=version, tls=tls) as sim:
-        verify: object = True
-        if tls:
-            import ssl
+        import ssl
 
-            verify = ssl.create_default_context(cafile=str(sim.ca_path))
+        verify: object = ssl.create_default_context(cafile=str(sim.ca_path) if tls else None)
         yield sim.url, (sim.user, sim.password), verify
+
+
+def _startup(tls: bool, rounds: int = 20) -> tuple[float, float]:
+    starts, stops = [], []
+    for _ in range(rounds):
+        began = time.perf_counter()
+        with running(tls=tls):
+            started = time.perf_counter()
+        stops.append(time.perf_counter() - started)
+        starts.append(started - began)
+    return statistics.median(starts), statistics.median(stops)
 
 
 def main() -> None:
@@ -195,6 +205,12 @@ def main() -> None:
         f"{args.clients} concurrent clients, {args.seconds:g} s per workload, "
         f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs"
     )
+    for tls in (False, True):
+        start, stop = _startup(tls)
+        print(
+            f"running(tls={tls}): start {start * 1000:.1f} ms, stop {stop * 1000:.1f} ms "
+            "(median of 20)"
+        )
     server = _inside if args.in_process else _child
     with server(args.version, args.tls) as (url, auth, verify):
         seed = httpx.Client(base_url=f"{url}/rest", auth=auth, verify=verify)  # type: ignore[arg-type]
