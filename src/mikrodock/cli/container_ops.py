@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, get_type_hints
 
 import typer
 
@@ -59,8 +59,12 @@ def _command(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Append the router options to a command (they arrive in ``**router``)."""
     import inspect
 
-    params = list(inspect.signature(fn).parameters.values())
-    params = [p for p in params if p.kind is not inspect.Parameter.VAR_KEYWORD]
+    hints = get_type_hints(fn, include_extras=True)
+    params = [
+        p.replace(annotation=hints.get(p.name, p.annotation))
+        for p in inspect.signature(fn).parameters.values()
+        if p.kind is not inspect.Parameter.VAR_KEYWORD
+    ]
     extra = [
         inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=ann)
         for name, ann, default in (

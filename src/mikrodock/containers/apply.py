@@ -60,6 +60,7 @@ async def wait_for_state(
 ) -> dict[str, str]:
     """Poll ``/container/<item>`` until ``done(state)``; raise on errors and on timeout."""
     deadline = time.monotonic() + timeout
+    delay = min(poll, 0.05)
     while True:
         record = await ros.get("container", item)
         state = container_state(record)
@@ -76,7 +77,8 @@ async def wait_for_state(
                 f"{what}: still {state} after {timeout:.0f} s",
                 hint="the router may be slow to download; try again with a longer --timeout",
             )
-        await anyio.sleep(poll)
+        await anyio.sleep(delay)
+        delay = min(poll, delay * 1.5)  # quick first looks, then every ``poll`` seconds
 
 
 async def remove_container(
@@ -154,7 +156,12 @@ async def _run(
 
 
 async def _undo(
-    ros: AsyncRouterOS, step: Step, item: str | None, ids: Mapping[str, str], dialect: Dialect
+    ros: AsyncRouterOS,
+    step: Step,
+    item: str | None,
+    ids: Mapping[str, str],
+    dialect: Dialect,
+    poll: float,
 ) -> None:
     if step.undo is None:
         return
@@ -168,7 +175,7 @@ async def _undo(
         return
     try:
         if step.menu == "container":
-            await remove_container(ros, item, dialect)
+            await remove_container(ros, item, dialect, poll=poll)
         else:
             await ros.remove(step.menu, item)
     except NotFoundError:
@@ -190,14 +197,16 @@ async def _adopt_in_flight(ros: AsyncRouterOS, applied: Applied) -> None:
             applied.done.append((step, record.get(".id")))
 
 
-async def rollback(ros: AsyncRouterOS, applied: Applied, dialect: Dialect) -> list[str]:
+async def rollback(
+    ros: AsyncRouterOS, applied: Applied, dialect: Dialect, poll: float = 0.5
+) -> list[str]:
     """Undo every recorded step in reverse; returns the problems met (empty when clean)."""
     problems: list[str] = []
     with anyio.CancelScope(shield=True):
         await _adopt_in_flight(ros, applied)
         for step, item in reversed(applied.done):
             try:
-                await _undo(ros, step, item, applied.ids, dialect)
+                await _undo(ros, step, item, applied.ids, dialect, poll)
             except MikrodockError as error:
                 problems.append(f"{step.why}: {error}")
     return problems
@@ -220,7 +229,7 @@ async def apply_plan(
                 progress(step)
             await _run(ros, step, applied, dialect, timeout, poll)
     except BaseException as error:
-        problems = await rollback(ros, applied, dialect)
+        problems = await rollback(ros, applied, dialect, poll)
         undone = len([s for s, _ in applied.done if s.undo is not None])
         note = f"rolled back {undone} change(s)"
         if problems:

@@ -1,0 +1,132 @@
+"""The Docker commands end to end, through the CLI, against the simulator of every version."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from mikrodock.cli.main import main
+from mikrodock.routeros.dialect import Dialect
+from mikrodock.sim import Delays, running
+
+SIM_VERSIONS = ["7.15", "7.19", "7.20", "7.21", "7.22", "7.23", "7.24"]
+FAST = Delays(extract=0.05, start=0.01, stop=0.02)
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Any:
+    def call(sim: Any, *args: str) -> tuple[int, str, str]:
+        monkeypatch.setenv("MIKRODOCK_PASSWORD", sim.password)
+        capsys.readouterr()
+        code = 0
+        try:
+            words = 2 if args[0] in ("network", "system") else 1
+            main([*args[:words], "-H", sim.url, *args[words:]])
+        except SystemExit as done:
+            code = int(done.code or 0)
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return call
+
+
+def _ps(cli: Any, sim: Any) -> dict[str, dict[str, Any]]:
+    code, out, err = cli(sim, "ps", "-a", "--json")
+    assert code == 0, err
+    return {row["name"]: row for row in json.loads(out)}
+
+
+@pytest.mark.parametrize("version", SIM_VERSIONS)
+def test_docker_commands(version: str, cli: Any) -> None:
+    dialect = Dialect.for_version(version)
+    with running(version=version, delays=FAST) as sim:
+        code, out, err = cli(
+            sim,
+            "run",
+            "-d",
+            "--name",
+            "web",
+            "-p",
+            "8080:80",
+            "-e",
+            "A=1",
+            "-v",
+            "disk1/data:/data",
+            "alpine",
+            "echo",
+            "hello",
+        )
+        assert code == 0, err
+        assert out.strip() == "web"
+        rows = _ps(cli, sim)
+        assert rows["web"]["state"] == "running" and rows["web"]["managed"]
+        assert rows["web"]["ports"] == ["8080->80/tcp"]
+        assert "hello" in cli(sim, "logs", "web")[1].splitlines()
+        code, out, _ = cli(sim, "logs", "--tail", "1", "-t", "web")
+        assert out.strip().endswith("hello") and out.strip() != "hello"
+
+        code, out, err = cli(sim, "exec", "web", "echo", "a b")
+        if dialect.has_shell_cmd:
+            assert (code, out) == (0, "a b\n"), err
+        else:
+            assert code == 2 and "7.20" in err
+
+        assert cli(sim, "stop", "web")[0] == 0
+        assert _ps(cli, sim)["web"]["state"] == "stopped"
+        assert cli(sim, "ps", "--json")[1].strip() == "[]"
+        assert cli(sim, "start", "web")[0] == 0
+        assert _ps(cli, sim)["web"]["state"] in ("starting", "running")
+        assert cli(sim, "restart", "web")[0] == 0
+        code, out, err = cli(sim, "kill", "web")
+        if dialect.has_kill:
+            assert code == 0, err
+            assert _ps(cli, sim)["web"]["state"] == "stopped"
+        else:
+            assert code == 2 and "needs RouterOS" in err
+            assert cli(sim, "stop", "web")[0] == 0
+        code, out, err = cli(sim, "pull", "web")
+        if dialect.has_repull:
+            assert code == 0, err
+        else:
+            assert code == 2
+        code, out, err = cli(sim, "stats", "--json", "web")
+        assert code == 0 and json.loads(out)["name"] == "web", err
+        code, out, err = cli(sim, "inspect", "web")
+        data = json.loads(out)
+        assert "interface/veth" in data["objects"] and data["summary"]["managed"]
+
+        assert cli(sim, "start", "web")[0] == 0
+        code, out, err = cli(sim, "rm", "web")
+        assert code == 2 and "rm -f" in err
+        code, out, err = cli(sim, "rm", "-f", "web")
+        assert code == 0, err
+        assert _ps(cli, sim) == {}
+        code, out, err = cli(sim, "rm", "web")
+        assert code == 2 and "no such container" in err
+
+
+@pytest.mark.parametrize("version", ["7.19", "7.22"])
+def test_networks_and_prune(version: str, cli: Any) -> None:
+    with running(version=version, delays=FAST) as sim:
+        code, out, err = cli(sim, "network", "create", "--subnet", "10.99.0.0/24", "lab")
+        assert (code, out.strip()) == (0, "lab 10.99.0.0/24"), err
+        code, out, err = cli(
+            sim, "run", "-d", "--name", "db", "--network", "lab", "--ip", "10.99.0.7", "redis"
+        )
+        assert code == 0, err
+        assert _ps(cli, sim)["db"]["address"] == "10.99.0.7"
+        nets = json.loads(cli(sim, "network", "ls", "--json")[1])
+        assert nets == [
+            {"name": "lab", "subnet": "10.99.0.0/24", "gateway": "10.99.0.1", "containers": ["db"]}
+        ]
+        code, out, err = cli(sim, "network", "rm", "lab")
+        assert code == 2 and "in use by db" in err
+        assert cli(sim, "run", "-d", "--network", "nope", "redis")[0] == 2
+        assert cli(sim, "rm", "-f", "db")[0] == 0
+        assert cli(sim, "network", "rm", "lab")[0] == 0
+        code, out, err = cli(sim, "system", "prune", "-f", "--json")
+        assert code == 0, err
+        assert all("logging" in line for line in json.loads(out))
+        assert json.loads(cli(sim, "system", "prune", "-f", "--json")[1]) == []
