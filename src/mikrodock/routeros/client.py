@@ -29,17 +29,14 @@ interpreter exit.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import os
-import threading
 import time
-from collections.abc import Awaitable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, TypeVar, cast
-from urllib.parse import quote
+from typing import Any, cast
 
 import anyio
 import httpx
@@ -51,15 +48,14 @@ from mikrodock.errors import (
     RouterError,
     UsageError,
 )
+from mikrodock.routeros.loop import run_sync
 from mikrodock.routeros.retry import RETRYABLE_STATUSES, RetryPolicy, may_retry, not_sent
 from mikrodock.routeros.tls import TLS_MODES, KnownHosts, TLSMode, ssl_context
-from mikrodock.routeros.values import format_bool
+from mikrodock.routeros.wire import item_path, menu_path, split_url, wire_props, wire_value
 
 __all__ = ["AsyncRouterOS", "RouterOS", "Timeouts", "wire_value"]
 
 log = logging.getLogger(__name__)
-
-T = TypeVar("T")
 
 _READ_COMMANDS = frozenset({"print", "get"})
 
@@ -80,55 +76,6 @@ class Timeouts:
 
     def to_httpx(self) -> httpx.Timeout:
         return httpx.Timeout(self.read, connect=self.connect, pool=self.connect)
-
-
-def wire_value(value: object) -> str:
-    """A Python value as RouterOS reads it: bools as yes/no, numbers as text, lists comma-joined."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return format_bool(value)
-    if isinstance(value, int | float):
-        return str(value)
-    if isinstance(value, Sequence) and not isinstance(value, bytes | bytearray):
-        return ",".join(wire_value(item) for item in value)
-    raise TypeError(f"cannot send {type(value).__name__} to RouterOS: {value!r}")
-
-
-def _wire_props(props: Mapping[str, object] | None) -> dict[str, str]:
-    return {str(key): wire_value(value) for key, value in (props or {}).items()}
-
-
-def _menu(menu: str) -> str:
-    cleaned = menu.strip().strip("/")
-    if not cleaned:
-        raise UsageError("empty RouterOS menu", hint='write a menu like "container/envs"')
-    return cleaned
-
-
-def _item(item_id: str) -> str:
-    if not item_id:
-        raise UsageError("empty RouterOS item id", hint="pass an id like *1F or a name")
-    return quote(item_id, safe="*")
-
-
-def _split_url(url: str) -> tuple[httpx.URL, str, str]:
-    """The REST base URL (``.../rest/``) and any user/password written in ``url``."""
-    try:
-        parsed = httpx.URL(url)
-    except (httpx.InvalidURL, TypeError) as exc:
-        raise UsageError(f"not a URL: {url!r}", hint="write it like https://192.168.88.1") from exc
-    if parsed.scheme not in ("http", "https") or not parsed.host:
-        raise UsageError(
-            f"not a router URL: {url!r}",
-            hint="write it like https://192.168.88.1 or http://127.0.0.1:8080",
-        )
-    user, password = parsed.username, parsed.password or ""
-    path = parsed.path.rstrip("/")
-    if not path.endswith("/rest"):
-        path += "/rest"
-    base = parsed.copy_with(username=None, password=None, path=path + "/", query=None)
-    return base, user, password
 
 
 class AsyncRouterOS:
@@ -153,7 +100,7 @@ class AsyncRouterOS:
         retry: RetryPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        base, url_user, url_password = _split_url(url)
+        base, url_user, url_password = split_url(url)
         user = user or url_user or "admin"
         password = password or url_password
         mode = self._tls_mode(tls, insecure=insecure)
@@ -219,7 +166,7 @@ class AsyncRouterOS:
         """The items of ``menu``. ``where`` filters by equality (``GET ?k=v``); ``query`` takes
         RouterOS API query words (``["name=web", "disabled=no", "#&"]``) and is sent as
         ``POST <menu>/print``; ``proplist`` limits the properties returned."""
-        path = _menu(menu)
+        path = menu_path(menu)
         if query is not None:
             body: dict[str, Any] = {
                 ".query": [*(f"{k}={wire_value(v)}" for k, v in (where or {}).items()), *query]
@@ -228,7 +175,7 @@ class AsyncRouterOS:
                 body[".proplist"] = list(proplist)
             data = await self._send("POST", f"{path}/print", body=body, read=True)
         else:
-            params = _wire_props(where)
+            params = wire_props(where)
             if proplist is not None:
                 params[".proplist"] = ",".join(proplist)
             data = await self._send("GET", path, params=params, read=True)
@@ -238,31 +185,31 @@ class AsyncRouterOS:
 
     async def get(self, menu: str, item_id: str | None = None) -> dict[str, str]:
         """A singleton menu (``system/resource``) or one item of a list menu, by id or name."""
-        path = _menu(menu) if item_id is None else f"{_menu(menu)}/{_item(item_id)}"
+        path = menu_path(menu) if item_id is None else f"{menu_path(menu)}/{item_path(item_id)}"
         data = await self._send("GET", path, read=True)
         if isinstance(data, list):
             if item_id is not None and len(data) == 1:
                 return cast(dict[str, str], data[0])
             raise UsageError(
-                f"/{_menu(menu)} is a list menu, not a single object",
+                f"/{menu_path(menu)} is a list menu, not a single object",
                 hint="pass an item id, or use print() for all items",
             )
         return cast(dict[str, str], data or {})
 
     async def add(self, menu: str, props: Mapping[str, object]) -> dict[str, str]:
         """``PUT``: create an item; returns it as RouterOS stored it (with its ``.id``)."""
-        data = await self._send("PUT", _menu(menu), body=_wire_props(props), read=False)
+        data = await self._send("PUT", menu_path(menu), body=wire_props(props), read=False)
         return cast(dict[str, str], data or {})
 
     async def set(self, menu: str, item_id: str, props: Mapping[str, object]) -> dict[str, str]:
         """``PATCH``: change properties of one item; returns the whole updated item."""
-        path = f"{_menu(menu)}/{_item(item_id)}"
-        data = await self._send("PATCH", path, body=_wire_props(props), read=False)
+        path = f"{menu_path(menu)}/{item_path(item_id)}"
+        data = await self._send("PATCH", path, body=wire_props(props), read=False)
         return cast(dict[str, str], data or {})
 
     async def remove(self, menu: str, item_id: str) -> None:
         """``DELETE``: remove one item."""
-        await self._send("DELETE", f"{_menu(menu)}/{_item(item_id)}", read=False)
+        await self._send("DELETE", f"{menu_path(menu)}/{item_path(item_id)}", read=False)
 
     async def command(
         self, menu: str, command: str, args: Mapping[str, object] | None = None
@@ -272,12 +219,13 @@ class AsyncRouterOS:
         ``print`` and ``get`` count as reads (retried); any other command is a write."""
         name = command.strip("/")
         return await self._send(
-            "POST", f"{_menu(menu)}/{name}", body=_wire_props(args), read=name in _READ_COMMANDS
+            "POST", f"{menu_path(menu)}/{name}", body=wire_props(args), read=name in _READ_COMMANDS
         )
 
     async def execute(self, script: str) -> str:
-        """Run a RouterOS script and return what it printed (``ret``). RouterOS answers 200 even
-        when the script fails: the error text is then what comes back."""
+        """Run a RouterOS script and return what it printed (``ret``). Sent with ``as-string``,
+        so RouterOS waits for the script and returns its output. RouterOS answers 200 even when
+        the script fails: the error text is then what comes back."""
         data = await self._send(
             "POST", "execute", body={"script": script, "as-string": ""}, read=False
         )
@@ -413,48 +361,10 @@ def _router_error(response: httpx.Response, method: str, path: str) -> RouterErr
     return RouterError(status, message, detail, **where, hint=hint)
 
 
+_run = run_sync  # older name, kept for callers outside this package
+
+
 # -- the synchronous facade ------------------------------------------------------------------
-
-
-class _LoopThread:
-    """One asyncio event loop in a daemon thread, shared by every sync client of the process."""
-
-    _lock = threading.Lock()
-    _loop: asyncio.AbstractEventLoop | None = None
-    _pid = 0
-
-    @classmethod
-    def loop(cls) -> asyncio.AbstractEventLoop:
-        with cls._lock:
-            if cls._loop is None or cls._pid != os.getpid():  # new process after fork
-                loop = asyncio.new_event_loop()
-                thread = threading.Thread(
-                    target=loop.run_forever, name="mikrodock-routeros", daemon=True
-                )
-                thread.start()
-                cls._loop, cls._pid = loop, os.getpid()
-            return cls._loop
-
-
-def _run(awaitable: Awaitable[T]) -> T:
-    """Run ``awaitable`` on the private loop and wait for it (the facade's one mechanism)."""
-
-    async def call() -> T:
-        return await awaitable
-
-    loop = _LoopThread.loop()
-    try:
-        current = asyncio.get_running_loop()
-    except RuntimeError:
-        current = None
-    if current is loop:
-        raise RuntimeError("RouterOS (sync) called from its own event loop: use AsyncRouterOS")
-    future = asyncio.run_coroutine_threadsafe(call(), loop)
-    try:
-        return future.result()
-    except BaseException:
-        future.cancel()
-        raise
 
 
 class RouterOS:
@@ -488,7 +398,7 @@ class RouterOS:
                 transport=transport,
             )
 
-        self._core = _run(open_core())
+        self._core = run_sync(open_core())
 
     @property
     def url(self) -> str:
@@ -513,7 +423,7 @@ class RouterOS:
         self.close()
 
     def close(self) -> None:
-        _run(self._core.aclose())
+        run_sync(self._core.aclose())
 
     def print(
         self,
@@ -523,22 +433,22 @@ class RouterOS:
         query: Sequence[str] | None = None,
         where: Mapping[str, object] | None = None,
     ) -> list[dict[str, str]]:
-        return _run(self._core.print(menu, proplist=proplist, query=query, where=where))
+        return run_sync(self._core.print(menu, proplist=proplist, query=query, where=where))
 
     def get(self, menu: str, item_id: str | None = None) -> dict[str, str]:
-        return _run(self._core.get(menu, item_id))
+        return run_sync(self._core.get(menu, item_id))
 
     def add(self, menu: str, props: Mapping[str, object]) -> dict[str, str]:
-        return _run(self._core.add(menu, props))
+        return run_sync(self._core.add(menu, props))
 
     def set(self, menu: str, item_id: str, props: Mapping[str, object]) -> dict[str, str]:
-        return _run(self._core.set(menu, item_id, props))
+        return run_sync(self._core.set(menu, item_id, props))
 
     def remove(self, menu: str, item_id: str) -> None:
-        _run(self._core.remove(menu, item_id))
+        run_sync(self._core.remove(menu, item_id))
 
     def command(self, menu: str, command: str, args: Mapping[str, object] | None = None) -> Any:
-        return _run(self._core.command(menu, command, args))
+        return run_sync(self._core.command(menu, command, args))
 
     def execute(self, script: str) -> str:
-        return _run(self._core.execute(script))
+        return run_sync(self._core.execute(script))
