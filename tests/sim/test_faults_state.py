@@ -212,3 +212,22 @@ def test_cli_generates_a_password_and_rejects_bad_input(tmp_path: Path) -> None:
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=10)
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--version", "7.10"], "7.10"),
+        (["--arch", "mips"], "architecture"),
+        (["--password-file", "/nonexistent/pw"], "password file"),
+        (["--fault", "GET /x nth=0"], "fault"),
+    ],
+)
+def test_cli_bad_input_is_one_line_and_exit_2(args: list[str], words: str) -> None:
+    mikrodock = Path(sys.executable).parent / "mikrodock"
+    done = subprocess.run(
+        [str(mikrodock), "sim", *args], capture_output=True, text=True, timeout=30
+    )
+    assert done.returncode == 2
+    assert len(done.stderr.strip().splitlines()) == 1 and words in done.stderr
+    assert done.stdout == ""

@@ -152,4 +152,10 @@ class SimState:
             self.dirty = False
             if self.path is not None:
                 text = json.dumps(self.to_json(), indent=1, sort_keys=True)
-                atomic_write(self.path, text, mode=0o600)  # it holds user passwords
+                try:
+                    atomic_write(self.path, text, mode=0o600)  # it holds user passwords
+                except OSError as error:
+                    raise ConfigError(
+                        f"cannot write simulator state {self.path}: {error.strerror}",
+                        hint="give --state a path in a writable folder",
+                    ) from error
