@@ -5,9 +5,22 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import typer
 
+from mikrodock.cli._common import (
+    ContextOpt,
+    HostOpt,
+    InsecureOpt,
+    JsonOpt,
+    PasswordStdinOpt,
+    TlsPinOpt,
+    UserOpt,
+    print_json,
+    target_from_options,
+    with_router,
+)
 from mikrodock.errors import UsageError
 from mikrodock.images.auth import Credentials
 from mikrodock.images.convert import save_image
@@ -127,6 +140,81 @@ def inspect(
         raise SystemExit(1)
 
 
+def load(
+    source: str = typer.Argument(..., help="Image archive, OCI layout, or registry image."),
+    file_name: str = typer.Option(
+        None, "--file-name", help="Router file to write (default: from the image name)."
+    ),
+    image_name: str = typer.Option(
+        None, "--name", help="Which image of a multi-image archive (its tag)."
+    ),
+    insecure_registry: bool = typer.Option(
+        False, "--insecure-registry", help="Allow plain HTTP or an unchecked certificate."
+    ),
+    serve_address: str = typer.Option(
+        None, "--serve-address", help="Address of this machine the router can fetch from."
+    ),
+    quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress bars."),
+    host: HostOpt = None,
+    context: ContextOpt = None,
+    user: UserOpt = None,
+    password_stdin: PasswordStdinOpt = False,
+    insecure: InsecureOpt = False,
+    tls_pin: TlsPinOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Put an image on the router (converted for its architecture when needed).
+
+    Then start it with: mikrodock run --image-file FILE ...
+    """
+    from mikrodock.images.load import load_image
+
+    target = target_from_options(
+        host=host,
+        context=context,
+        user=user,
+        password_stdin=password_stdin,
+        insecure=insecure,
+        tls_pin=tls_pin,
+    )
+    show = not (quiet or as_json) and sys.stderr.isatty()
+    progress = RichByteProgress() if show else None
+
+    async def action(ros: Any) -> Any:
+        return await load_image(
+            ros,
+            source,
+            file_name=file_name,
+            image_name=image_name,
+            insecure=insecure_registry,
+            prompt=_prompt,
+            progress=progress,
+            address=serve_address,
+        )
+
+    if progress is not None:
+        with progress:
+            loaded = with_router(target, action)
+    else:
+        loaded = with_router(target, action)
+    if as_json:
+        print_json(
+            {
+                "file": loaded.router_file,
+                "platform": str(loaded.platform),
+                "converted": loaded.converted,
+                "size": loaded.size,
+            }
+        )
+        return
+    how = "converted and uploaded" if loaded.converted else "uploaded"
+    typer.echo(
+        f"{how} {source} as router file {loaded.router_file} ({loaded.platform});"
+        f" start it with: mikrodock run --image-file {loaded.router_file} ..."
+    )
+
+
 def register(root: typer.Typer) -> None:
-    """Add ``image`` to the root command."""
+    """Add ``image`` and ``load`` to the root command."""
     root.add_typer(image_app, name="image")
+    root.command("load")(load)

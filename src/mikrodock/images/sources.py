@@ -254,8 +254,24 @@ def _docker_image(files: ArchiveFiles, platform: Platform, name: str | None) -> 
     return SourceImage(config, layers, tuple(item.get("RepoTags") or ()), platforms[index], where)
 
 
+def _check_platform(image: SourceImage, wanted: Platform) -> SourceImage:
+    found = image.platform
+    if found.architecture and select(wanted, [found]) is None:
+        same_arch = found.architecture == wanted.architecture and found.variant is None
+        if not same_arch:
+            raise ImageError(
+                f"{image.origin} holds an image for {found}, not {wanted}",
+                hint="use an image built for the router's architecture",
+            )
+    return image
+
+
 def open_source(path: Path, platform: Platform, name: str | None = None) -> SourceImage:
     """The image for ``platform`` in the archive or layout at ``path``."""
+    return _check_platform(_open_source(path, platform, name), platform)
+
+
+def _open_source(path: Path, platform: Platform, name: str | None) -> SourceImage:
     if not path.exists():
         raise UsageError(f"{path} does not exist", hint="give an image archive or OCI layout")
     files = ArchiveFiles(path)

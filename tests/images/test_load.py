@@ -1,0 +1,98 @@
+"""``mikrodock load``: convert when needed and upload through the simulator's /tool/fetch."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mikrodock.cli.main import main
+from mikrodock.errors import ImageError
+from mikrodock.images.convert import save_from_archive
+from mikrodock.images.load import load_image, router_file_name
+from mikrodock.images.platforms import parse_platform
+from mikrodock.routeros.client import AsyncRouterOS
+from mikrodock.sim.files import file_bytes, find_file
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+def _client(sim: Any) -> AsyncRouterOS:
+    return AsyncRouterOS(sim.url, sim.user, sim.password)
+
+
+@pytest.mark.parametrize("routeros_sim", [{"arch": "arm64"}], indirect=True)
+async def test_oci_layout_is_converted_for_the_router_and_loadable(
+    routeros_sim: Any, oci_store: Path, tmp_path: Path, docker_config: Path
+) -> None:
+    async with _client(routeros_sim) as ros:
+        loaded = await load_image(ros, str(oci_store), image_name="multi", file_name="img/m.tar")
+        assert loaded.converted and str(loaded.platform) == "linux/arm64"
+        assert loaded.router_file == "img/m.tar"
+        record = find_file(routeros_sim.router, "img/m.tar")
+        assert record is not None and int(record["size"]) == loaded.size
+        expected = tmp_path / "expected.tar"
+        save_from_archive(oci_store, parse_platform("linux/arm64"), expected, name="multi")
+        assert len(file_bytes(record)) == expected.stat().st_size
+        await ros.add("container", {"file": "img/m.tar", "name": "m"})
+        assert "_error" not in routeros_sim.router.state.menu("container").items[0]
+
+
+async def test_accepted_archive_is_uploaded_unchanged(
+    routeros_sim: Any, oci_store: Path, tmp_path: Path, docker_config: Path
+) -> None:
+    archive = tmp_path / "ready.tar"
+    save_from_archive(oci_store, parse_platform("linux/amd64"), archive, name="layers")
+    async with _client(routeros_sim) as ros:
+        loaded = await load_image(ros, str(archive))
+    assert not loaded.converted and loaded.router_file == "ready.tar"
+    record = find_file(routeros_sim.router, "ready.tar")
+    assert record is not None and file_bytes(record) == archive.read_bytes()
+
+
+@pytest.mark.parametrize("routeros_sim", [{"arch": "arm"}], indirect=True)
+async def test_wrong_architecture_uploads_nothing(
+    routeros_sim: Any, oci_store: Path, tmp_path: Path, docker_config: Path
+) -> None:
+    archive = tmp_path / "amd.tar"
+    save_from_archive(oci_store, parse_platform("linux/amd64"), archive, name="layers")
+    async with _client(routeros_sim) as ros:
+        with pytest.raises(ImageError, match="not linux/arm/v7"):
+            await load_image(ros, str(archive))
+        with pytest.raises(ImageError, match=r"it has: linux/amd64, linux/arm64/v8"):
+            await load_image(ros, str(oci_store), image_name="multi")
+    assert find_file(routeros_sim.router, "amd.tar") is None
+
+
+def test_load_cli_from_registry(
+    routeros_sim: Any,
+    registry: str,
+    docker_config: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("MIKRODOCK_PASSWORD", routeros_sim.password)
+    try:
+        main(["load", f"{registry}/test/layers:v1", "-H", routeros_sim.url, "--json"])
+    except SystemExit as exit_:
+        assert not exit_.code, capsys.readouterr().err
+    result = json.loads(capsys.readouterr().out)
+    assert result == {
+        "converted": True,
+        "file": "layers-v1.tar",
+        "platform": "linux/amd64",
+        "size": result["size"],
+    }
+    assert find_file(routeros_sim.router, "layers-v1.tar") is not None
+
+
+def test_router_file_names() -> None:
+    assert router_file_name("nginx") == "nginx.tar"
+    assert router_file_name("ghcr.io/o/app:1.2@sha256:" + "a" * 64) == "app-1.2.tar"
