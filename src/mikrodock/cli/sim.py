@@ -8,8 +8,6 @@ from pathlib import Path
 import typer
 
 from mikrodock.errors import UsageError
-from mikrodock.sim import Simulator, parse_fault
-from mikrodock.sim.router import Delays
 
 
 def _read_password(path: Path) -> str:
@@ -46,11 +44,13 @@ def sim_command(
     ),
     tls: bool = typer.Option(False, "--tls", help="Serve https with a fresh self-signed CA."),
     extract_delay: float = typer.Option(
-        Delays.extract, "--extract-delay", help="Seconds a container stays extracting."
+        0.2, "--extract-delay", help="Seconds a container stays extracting."
     ),
     json_output: bool = typer.Option(False, "--json", help="Announce the server as JSON."),
 ) -> None:
     """Serve a simulated RouterOS router (REST API) on 127.0.0.1 until Ctrl-C or SIGTERM."""
+    from mikrodock.sim import Delays, Simulator, parse_fault  # heavy: only for this command
+
     password = _read_password(password_file) if password_file else None
     sim = Simulator(
         version,

@@ -14,9 +14,6 @@ import importlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
-
 from mikrodock.sim.base import CommandHandler, MenuSpec, bad_request
 from mikrodock.sim.state import Item
 
@@ -65,6 +62,9 @@ _BUILTIN = (
 
 
 def _yaml_name(yaml_text: str) -> str:
+    from ruamel.yaml import YAML  # only /app/add needs it
+    from ruamel.yaml.error import YAMLError
+
     try:
         data = YAML(typ="safe").load(yaml_text)
     except YAMLError as error:

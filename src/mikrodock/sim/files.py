@@ -18,8 +18,6 @@ import time
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import httpx
-
 from mikrodock.sim.base import MenuSpec, bad_request
 from mikrodock.sim.state import Item
 
@@ -140,6 +138,8 @@ async def _fetch(router: SimRouter, args: dict[str, str]) -> list[dict[str, Any]
     headers = dict(
         h.split(":", 1) for h in args.get("http-header-field", "").split(",") if ":" in h
     )
+    import httpx  # only fetch needs it; keeps `import mikrodock.sim` light
+
     started = time.monotonic()
     try:
         async with httpx.AsyncClient(

@@ -29,7 +29,6 @@ from mikrodock.sim.rest import Rest
 from mikrodock.sim.router import Delays, SimOptions, SimRouter
 from mikrodock.sim.server import build_app
 from mikrodock.sim.state import Item, public
-from mikrodock.sim.tls import make_certificates
 
 __all__ = ["Simulator"]
 
@@ -122,6 +121,8 @@ class Simulator:
         ssl: dict[str, Any] = {}
         if tls:
             self._tempdir = tempfile.mkdtemp(prefix="mikrodock-sim-tls-")
+            from mikrodock.sim.tls import make_certificates  # cryptography only when needed
+
             certs = make_certificates(Path(self._tempdir))
             self.fingerprint, self.ca_path, self.cert_path = (
                 certs.fingerprint,
