@@ -1,0 +1,59 @@
+"""The retry rule as a table: which failures may be repeated, for reads and for writes.
+
+(The same rule is exercised end to end against the simulator in ``test_client_faults.py``.)
+"""
+
+from __future__ import annotations
+
+import ssl
+
+import httpx
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from mikrodock.routeros.retry import RetryPolicy, may_retry
+
+REQUEST = httpx.Request("PUT", "http://127.0.0.1/rest/ip/address")
+
+
+def failure(
+    kind: type[httpx.RequestError], cause: BaseException | None = None
+) -> httpx.RequestError:
+    exc = kind("boom", request=REQUEST)
+    exc.__cause__ = cause
+    return exc
+
+
+@pytest.mark.parametrize(
+    ("kind", "read", "write"),
+    [
+        (httpx.ConnectError, True, True),  # never reached the router
+        (httpx.ConnectTimeout, True, True),
+        (httpx.PoolTimeout, True, True),
+        (httpx.ReadTimeout, True, False),  # sent: the router may be applying it
+        (httpx.WriteTimeout, True, False),
+        (httpx.ReadError, True, False),
+        (httpx.RemoteProtocolError, True, False),  # dropped without an answer
+        (httpx.LocalProtocolError, False, False),  # our bug: asking again will not help
+    ],
+)
+def test_what_may_be_sent_again(kind: type[httpx.RequestError], read: bool, write: bool) -> None:
+    assert may_retry(failure(kind), read=True) is read
+    assert may_retry(failure(kind), read=False) is write
+
+
+def test_a_certificate_failure_is_never_retried() -> None:
+    refused = failure(httpx.ConnectError, ssl.SSLCertVerificationError("self-signed"))
+    assert not may_retry(refused, read=True)
+
+
+@given(
+    attempts=st.integers(min_value=0, max_value=10),
+    backoff=st.floats(min_value=0, max_value=5),
+    cap=st.floats(min_value=0, max_value=5),
+)
+def test_backoff_waits_grow_but_stay_capped(attempts: int, backoff: float, cap: float) -> None:
+    delays = list(RetryPolicy(attempts=attempts, backoff=backoff, max_delay=cap).delays())
+    assert len(delays) == max(attempts, 1) - 1
+    assert all(0 <= delay <= cap for delay in delays)
