@@ -52,6 +52,16 @@ class _Server(uvicorn.Server):
                 await asyncio.wait_for(self._wake.wait(), 0.1)
             should_exit = await self.on_tick(counter)
 
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        # Idle keep-alive connections are cut at once: a TLS close would otherwise wait for
+        # the peer's close_notify (up to the graceful timeout) when the client is not reading.
+        for connection in list(self.server_state.connections):
+            transport = getattr(connection, "transport", None)
+            cycle = getattr(connection, "cycle", None)
+            if transport is not None and (cycle is None or cycle.response_complete):
+                transport.abort()
+        await super().shutdown(sockets)
+
     def request_stop(self) -> None:
         self.should_exit = True
         loop, wake = self._loop, self._wake
