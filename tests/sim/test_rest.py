@@ -199,3 +199,24 @@ def test_user_password_changes_take_effect_and_never_show(routeros_sim: Simulato
         assert rest.get("/system/identity").status_code == 401
     fresh = httpx.get(f"{routeros_sim.url}/rest/system/identity", auth=("admin", "N3w-secret"))
     assert fresh.status_code == 200
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_every_argument_is_accepted_exactly_on_the_versions_that_have_it(
+    routeros_sim_factory: object, client_for: object, version: str
+) -> None:
+    from mikrodock.routeros.dialect import Dialect
+
+    sim = routeros_sim_factory(version=version)  # type: ignore[operator]
+    rest = client_for(sim)  # type: ignore[operator]
+    dialect = Dialect.for_version(version)
+    newest = Dialect.for_version("7.24")
+    for menu in ("container", "container/envs", "container/mounts", "interface/veth"):
+        every = newest.args(menu, "add") | dialect.args(menu, "add")
+        for arg in sorted(every - {"copy-from"}):
+            body = {"remote-image": "nginx", arg: "1"} if menu == "container" else {arg: "1"}
+            detail = rest.put(f"/{menu}", json=body).json().get("detail", "")
+            if dialect.has_arg(menu, "add", arg):
+                assert detail != f"unknown parameter {arg}", (menu, arg)
+            else:
+                assert detail == f"unknown parameter {arg}", (menu, arg)
