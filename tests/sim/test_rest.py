@@ -152,6 +152,10 @@ def test_execute_runs_simple_scripts_and_reports_errors_in_ret(rest: httpx.Clien
     failed = rest.post("/execute", json={"script": "/interface/bridge/add colour=red"})
     assert failed.status_code == 200
     assert "unknown parameter colour" in failed.json()["ret"]
+    script = "/system identity set name=lab\n:put [/system/identity/get name]"
+    assert rest.post("/execute", json={"script": script}).json() == {"ret": "lab"}
+    got = rest.post("/execute", json={"script": ":put [/interface/bridge/get br-script name]"})
+    assert got.json() == {"ret": "br-script"}
     rest.post("/execute", json={"script": ':log info "from a script"'})
     assert "from a script" in [e["message"] for e in rest.get("/log").json()]
 

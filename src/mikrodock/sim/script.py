@@ -5,7 +5,11 @@ What the simulator runs, statement by statement (separated by newlines or ``;``)
 * ``:put VALUE`` prints a word, a number or a quoted string;
 * ``:log info|warning|error|debug "text"`` adds a ``/log`` entry;
 * ``/menu/path command key=value ...`` (or ``/menu path command``) runs a menu command the way
-  ``POST /rest/menu/path/command`` does.
+  ``POST /rest/menu/path/command`` does; words without ``=`` after the command are its
+  positional arguments (``get``: ``value-name``, or ``number`` and ``value-name`` on lists;
+  other commands: ``numbers``);
+* ``[ /menu/command ... ]`` inside a statement is replaced by what the command returns
+  (``:put [/system/identity/get name]``).
 
 Like RouterOS, the request answers 200 with ``{"ret": ...}`` even when a statement fails: the
 error text, with the statement and line, is the ``ret``.
@@ -13,6 +17,7 @@ error text, with the statement and line, is the ``ret``.
 
 from __future__ import annotations
 
+import re
 import shlex
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +29,7 @@ if TYPE_CHECKING:
 __all__ = ["run"]
 
 _LOG_LEVELS = ("info", "warning", "error", "debug")
+_BRACKETS = re.compile(r"\[([^\[\]]*)\]")
 
 
 def _statements(script: str) -> list[tuple[int, str]]:
@@ -70,8 +76,21 @@ async def run(rest: Rest, script: str) -> str:
     return "\n".join(output)
 
 
+async def _substitute(rest: Rest, statement: str) -> str:
+    """Replace each innermost ``[ /menu/command ... ]`` by the (quoted) value it returns."""
+    while True:
+        match = _BRACKETS.search(statement)
+        if match is None:
+            return statement
+        inner = match.group(1).strip()
+        value = await _run_command(rest, _words(inner)) if inner.startswith("/") else ""
+        statement = statement[: match.start()] + shlex.quote(value or "") + statement[match.end() :]
+
+
 async def _run_statement(rest: Rest, statement: str) -> str | None:
-    words = _words(statement)
+    words = _words(await _substitute(rest, statement))
+    if not words:
+        return None
     head = words[0]
     if head == ":put":
         return " ".join(words[1:])
@@ -82,25 +101,45 @@ async def _run_statement(rest: Rest, statement: str) -> str | None:
         rest.router.state.touch()
         return None
     if head.startswith("/"):
-        return await _run_command(rest, words)
+        await _run_command(rest, words)
+        return None
     raise RestError(400, f"bad command name {head}")
 
 
+def _split_path(rest: Rest, words: list[str]) -> tuple[str, str, list[str], dict[str, Any]]:
+    """``/system identity get name`` -> (``system/identity``, ``get``, [``name``], {})."""
+    available = rest.router.available
+    tokens = [part for part in words[0].split("/") if part]
+    tail = list(words[1:])
+    while tail and "=" not in tail[0] and available("/".join([*tokens, tail[0]])):
+        tokens.append(tail.pop(0))
+    if available("/".join(tokens)):
+        if not tail or "=" in tail[0]:
+            raise RestError(400, "no such command")
+        menu, command = "/".join(tokens), tail.pop(0)
+    else:
+        menu, command = "/".join(tokens[:-1]), tokens[-1] if tokens else ""
+        if not menu or not available(menu):
+            raise RestError(400, f"bad command name {tokens[0] if tokens else ''}")
+    positional = [w for w in tail if "=" not in w]
+    args = dict(w.split("=", 1) for w in tail if "=" in w)
+    return menu, command, positional, args
+
+
 async def _run_command(rest: Rest, words: list[str]) -> str | None:
-    path = [part for part in words[0].split("/") if part]
-    args: dict[str, Any] = {}
-    for word in words[1:]:
-        if "=" in word:
-            key, _, value = word.partition("=")
-            args[key] = value
-        elif args:
-            raise RestError(400, f"expected key=value, got {word}")
-        else:
-            path.append(word)
-    if len(path) < 2:
-        raise RestError(400, "bad command name")
-    menu, command = "/".join(path[:-1]), path[-1]
-    if not rest.router.available(menu):
-        raise RestError(400, f"bad command name {path[0]}")
-    await rest.command(menu, command, args)
+    """Run one CLI command; the value it returns (``get``'s value, an add's id), if any."""
+    menu, command, positional, args = _split_path(rest, words)
+    singleton = rest.router.specs[menu].kind == "singleton"
+    names = (
+        ["value-name"]
+        if command == "get" and singleton
+        else (["number", "value-name"] if command == "get" else ["numbers"])
+    )
+    for name, value in zip(names, positional, strict=False):
+        args.setdefault(name, value)
+    if len(positional) > len(names):
+        raise RestError(400, f"expected end of command (line 1 column {len(words[0]) + 2})")
+    result = await rest.command(menu, command, args)
+    if isinstance(result, dict) and "ret" in result:
+        return str(result["ret"])
     return None
