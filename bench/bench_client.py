@@ -169,19 +169,19 @@ async def _bench_async(
     auth = httpx.BasicAuth(user, password)
     worst = -1.0
     async with (
-        httpx.AsyncClient(auth=auth, base_url=url + "/rest/", transport=transport) as raw,
+        httpx.AsyncClient(auth=auth, transport=transport) as raw,
         AsyncRouterOS(url, user, password, transport=transport) as ros,
     ):
         cases: list[tuple[str, Callable[[], Awaitable[object]], Callable[[], Awaitable[object]]]]
         cases = [
             (
                 f"{label} get system/resource",
-                lambda: _raw_json(raw, "system/resource"),
+                lambda: _raw_json(raw, f"{url}/rest/system/resource"),
                 lambda: ros.get("system/resource"),
             ),
             (
                 f"{label} print ip/address (20 rows)",
-                lambda: _raw_json(raw, "ip/address"),
+                lambda: _raw_json(raw, f"{url}/rest/ip/address"),
                 lambda: ros.print("ip/address"),
             ),
         ]
@@ -196,8 +196,8 @@ async def _bench_async(
     return worst
 
 
-async def _raw_json(client: httpx.AsyncClient, path: str) -> object:
-    response = await client.get(path)
+async def _raw_json(client: httpx.AsyncClient, full_url: str) -> object:
+    response = await client.get(full_url)
     response.raise_for_status()
     return response.json()
 
@@ -205,12 +205,12 @@ async def _raw_json(client: httpx.AsyncClient, path: str) -> object:
 def _bench_sync(url: str, user: str, password: str, count: int, rounds: int) -> float:
     auth = httpx.BasicAuth(user, password)
     with (
-        httpx.Client(auth=auth, base_url=url + "/rest/") as raw,
+        httpx.Client(auth=auth) as raw,
         RouterOS(url, user, password) as ros,
     ):
 
         def raw_call() -> object:
-            response = raw.get("system/resource")
+            response = raw.get(f"{url}/rest/system/resource")
             response.raise_for_status()
             return response.json()
 

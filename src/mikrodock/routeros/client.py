@@ -178,7 +178,7 @@ class AsyncRouterOS:
             params = wire_props(where)
             if proplist is not None:
                 params[".proplist"] = ",".join(proplist)
-            data = await self._send("GET", path, params=params, read=True)
+            data = await self._send("GET", path, params=params or None, read=True)
         if isinstance(data, dict):
             return [data]
         return list(data or [])
