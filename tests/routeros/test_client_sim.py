@@ -65,6 +65,8 @@ def test_crud_round_trip_with_values_as_routeros_strings(sim: Any) -> None:
         assert [r[".id"] for r in both] == [item_id]
         none = ros.print("ip/address", where={"comment": "mikrodock:u"}, query=["disabled=false"])
         assert none == []
+        by_get = ros.print("ip/address", proplist=["address"], where={"comment": "mikrodock:u"})
+        assert by_get == [{"address": "10.9.9.1/24"}]
         ros.remove("ip/address", item_id)
         with pytest.raises(NotFoundError) as caught:
             ros.get("ip/address", item_id)
