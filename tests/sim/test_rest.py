@@ -156,6 +156,8 @@ def test_execute_runs_simple_scripts_and_reports_errors_in_ret(rest: httpx.Clien
     assert rest.post("/execute", json={"script": script}).json() == {"ret": "lab"}
     got = rest.post("/execute", json={"script": ":put [/interface/bridge/get br-script name]"})
     assert got.json() == {"ret": "br-script"}
+    rest.post("/execute", json={"script": "/interface/bridge/disable [find where name=br-script]"})
+    assert rest.get("/interface/bridge").json()[0]["disabled"] == "true"
     rest.post("/execute", json={"script": ':log info "from a script"'})
     assert "from a script" in [e["message"] for e in rest.get("/log").json()]
 

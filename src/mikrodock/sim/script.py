@@ -9,7 +9,8 @@ What the simulator runs, statement by statement (separated by newlines or ``;``)
   positional arguments (``get``: ``value-name``, or ``number`` and ``value-name`` on lists;
   other commands: ``numbers``);
 * ``[ /menu/command ... ]`` inside a statement is replaced by what the command returns
-  (``:put [/system/identity/get name]``).
+  (``:put [/system/identity/get name]``); ``find where key=value ...`` gives the matching ids
+  (``/container/start [find where name=web]``).
 
 Like RouterOS, the request answers 200 with ``{"ret": ...}`` even when a statement fails: the
 error text, with the statement and line, is the ``ret``.
@@ -76,6 +77,14 @@ async def run(rest: Rest, script: str) -> str:
     return "\n".join(output)
 
 
+def _menu_of(before: str) -> str:
+    """The menu a statement's command belongs to: ``/ip/address/set`` -> ``/ip/address``."""
+    words = [w for w in before.split() if "=" not in w]
+    if len(words) > 1:
+        return " ".join(words[:-1])
+    return words[0].rsplit("/", 1)[0] if words else ""
+
+
 async def _substitute(rest: Rest, statement: str) -> str:
     """Replace each innermost ``[ /menu/command ... ]`` by the (quoted) value it returns."""
     while True:
@@ -83,6 +92,8 @@ async def _substitute(rest: Rest, statement: str) -> str:
         if match is None:
             return statement
         inner = match.group(1).strip()
+        if not inner.startswith("/"):  # [find ...] is relative to the statement's menu
+            inner = f"{_menu_of(statement[: match.start()])} {inner}"
         value = await _run_command(rest, _words(inner)) if inner.startswith("/") else ""
         statement = statement[: match.start()] + shlex.quote(value or "") + statement[match.end() :]
 
@@ -129,6 +140,12 @@ def _split_path(rest: Rest, words: list[str]) -> tuple[str, str, list[str], dict
 async def _run_command(rest: Rest, words: list[str]) -> str | None:
     """Run one CLI command; the value it returns (``get``'s value, an add's id), if any."""
     menu, command, positional, args = _split_path(rest, words)
+    if command == "find":  # [find where key=value ...]: the matching ids, comma separated
+        spec = rest.router.specs[menu]
+        if spec.kind != "list" or [w for w in positional if w != "where"]:
+            raise RestError(400, "syntax error: use find where key=value")
+        found = rest.items(spec)
+        return ",".join(i[".id"] for i in found if all(i.get(k) == v for k, v in args.items()))
     singleton = rest.router.specs[menu].kind == "singleton"
     names = (
         ["value-name"]
