@@ -50,7 +50,13 @@ from mikrodock.errors import (
 )
 from mikrodock.routeros.loop import run_sync
 from mikrodock.routeros.retry import RETRYABLE_STATUSES, RetryPolicy, may_retry, not_sent
-from mikrodock.routeros.tls import TLS_MODES, KnownHosts, TLSMode, ssl_context
+from mikrodock.routeros.tls import (
+    TLS_MODES,
+    KnownHosts,
+    TLSMode,
+    plain_http_context,
+    ssl_context,
+)
 from mikrodock.routeros.wire import item_path, menu_path, split_url, wire_props, wire_value
 
 __all__ = ["AsyncRouterOS", "RouterOS", "Timeouts", "wire_value"]
@@ -109,7 +115,7 @@ class AsyncRouterOS:
         self.tls: TLSMode = mode
         self.timeouts = timeouts or Timeouts()
         self.retry = retry or RetryPolicy()
-        verify: Any = True
+        verify = plain_http_context()
         if base.scheme == "https":
             port = base.port or 443
             verify = ssl_context(

@@ -23,6 +23,7 @@ sees a request, and so never the password.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -41,6 +42,7 @@ __all__ = [
     "TLSMode",
     "fingerprint",
     "host_port",
+    "plain_http_context",
     "ssl_context",
 ]
 
@@ -192,12 +194,21 @@ def ssl_context(
     return pinning
 
 
+@functools.cache
 def _default_verify_context() -> ssl.SSLContext:
-    """System CAs (and certifi's bundle when present, as httpx does)."""
-    context = ssl.create_default_context()
-    try:
-        import certifi
-    except ImportError:  # pragma: no cover - certifi comes with httpx
-        return context
-    context.load_verify_locations(cafile=certifi.where())
-    return context
+    """The CAs httpx trusts by default (certifi, or ``SSL_CERT_FILE``); built once per process,
+    since loading a CA bundle costs tens of milliseconds."""
+    cafile = os.environ.get("SSL_CERT_FILE")
+    if not cafile:
+        try:
+            import certifi
+        except ImportError:  # pragma: no cover - certifi comes with httpx
+            return ssl.create_default_context()
+        cafile = certifi.where()
+    return ssl.create_default_context(cafile=cafile)
+
+
+def plain_http_context() -> ssl.SSLContext:
+    """For ``http://`` routers: a context that is never used (no TLS, redirects are not
+    followed) and so loads no CAs; it still verifies, should anything ever use it."""
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
