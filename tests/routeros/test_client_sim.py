@@ -143,3 +143,16 @@ async def test_the_sync_facade_also_works_inside_a_running_event_loop(sim: Any) 
         assert ros.get("system/resource")["board-name"] == "CHR"
     async with AsyncRouterOS(sim.url, sim.user, sim.password) as aros:
         assert (await aros.get("system/resource"))["board-name"] == "CHR"
+
+
+@pytest.mark.parametrize("version", ["7.15", "7.24"])
+def test_a_fresh_router_explains_what_containers_need(version: str) -> None:
+    with running(version=version, device_mode_locked=True) as sim, client(sim) as ros:
+        with pytest.raises(RouterError) as caught:
+            ros.add("container", {"remote-image": "library/alpine:latest"})
+        assert caught.value.detail == "not allowed by device-mode"
+        assert "device-mode/update" in caught.value.one_line()
+    with running(version=version, container_package=False) as sim, client(sim) as ros:
+        with pytest.raises(NotFoundError) as missing:
+            ros.print("container")
+        assert "package" in missing.value.one_line()

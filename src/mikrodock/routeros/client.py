@@ -360,8 +360,8 @@ def _router_error(response: httpx.Response, method: str, path: str) -> RouterErr
             message,
             detail,
             **where,
-            hint="no such item or menu on this router: check the name or id "
-            "(ids like *1F change after a reboot)",
+            hint="no such item or menu on this router: check the name or id (ids like *1F "
+            "change after a reboot); some menus come with a package, e.g. /container",
         )
     hint = next((text for key, text in _DETAIL_HINTS if key in detail), None)
     return RouterError(status, message, detail, **where, hint=hint)
