@@ -5,26 +5,29 @@ Two passes over the layer blobs, bottom layer first:
 1. **Index** (headers only): replay every layer onto a tree of paths. Whiteouts (``.wh.NAME``)
    and opaque markers (``.wh..wh..opq``) of a layer apply to the lower layers before the layer's
    own entries. A hard link takes the *content* of its target as it is at that point (its
-   ``(layer, member)`` source), so a later layer that replaces the target does not change it.
+   ``(layer, member)`` key), so a later layer that replaces the target does not change it.
    A path that gets a new entry drops what was there (and, for a non-directory, its subtree).
+   The tree keeps, per file, one integer; per directory, its raw header bytes.
 2. **Emit**: every surviving directory first (parents before children), then each layer is read
    again and every member that is still the content of some path is written once, under its
    first path; the other paths sharing that content follow as hard links to it.
 
-Kept: file data, modes (with setuid/sticky bits), uid/gid and names, mtimes, link targets,
-device numbers, fifos, PAX extended attributes (``SCHILY.xattr.*``) and long or non-ASCII names.
+Members whose name does not change are copied byte for byte (header blocks and data); others
+get a new PAX header. Kept: file data, modes (setuid/sticky too), uid/gid and names, mtimes, link
+targets, device numbers, fifos, extended attributes (``SCHILY.xattr.*``), long and non-ASCII
+names.
 """
 
 from __future__ import annotations
 
-import copy
 import tarfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import IO, Any, BinaryIO, cast
+from typing import BinaryIO
 
 from mikrodock.errors import ImageError
-from mikrodock.images.layers import HashingReader, LayerSource, open_layer
+from mikrodock.images.layers import LayerSource, open_layer
+from mikrodock.images.tarscan import BLOCK, Member, TarScanner, tarinfo_of
 
 __all__ = ["FlattenStats", "flatten_layers"]
 
@@ -37,8 +40,7 @@ _PAX_DROP = frozenset(
 )
 _ENCODING = "utf-8"
 _ERRORS = "surrogateescape"
-
-Key = tuple[int, int]
+_RECORD = 20 * BLOCK
 
 
 @dataclass
@@ -52,19 +54,17 @@ class FlattenStats:
     dropped_links: list[str] = field(default_factory=list)
 
 
-class _Node:
-    __slots__ = ("children", "info", "key")
+class _Dir:
+    __slots__ = ("children", "name", "raw")
 
-    def __init__(
-        self, info: tarfile.TarInfo | None, key: Key | None, children: dict[str, _Node] | None
-    ) -> None:
-        self.info = info
-        self.key = key
-        self.children = children
+    def __init__(self, name: str = "", raw: bytes | None = None) -> None:
+        self.name = name  # the member name as the layer wrote it
+        self.raw = raw  # its raw header blocks; None for a folder no layer described
+        self.children: dict[str, _Dir | int] = {}
 
-    @property
-    def is_dir(self) -> bool:
-        return self.children is not None
+
+def _key(layer: int, ordinal: int) -> int:
+    return layer << 32 | ordinal
 
 
 def _clean_name(name: str, label: str) -> list[str]:
@@ -74,101 +74,76 @@ def _clean_name(name: str, label: str) -> list[str]:
     return parts
 
 
-def _tar_reader(stream: HashingReader) -> tarfile.TarFile:
-    return tarfile.open(
-        fileobj=cast(IO[bytes], stream),
-        mode="r|",
-        encoding=_ENCODING,
-        errors=_ERRORS,
-    )
-
-
-def _forget_members(tar: tarfile.TarFile) -> None:
-    """Stream-mode TarFile keeps every header it read; we keep our own."""
-    cast(Any, tar).members.clear()
-
-
-def _read_headers(source: LayerSource) -> list[tarfile.TarInfo]:
-    """All member headers of a layer (no data kept); checks the diff id."""
-    members: list[tarfile.TarInfo] = []
-    with open_layer(source) as stream:
-        try:
-            with _tar_reader(stream) as tar:
-                while (info := tar.next()) is not None:
-                    _forget_members(tar)
-                    info.tarfile = None
-                    members.append(info)
-        except tarfile.TarError as exc:
-            raise ImageError(f"{source.label} is not a valid tar: {exc}", hint="bad layer") from exc
-        stream.finish()
-    return members
-
-
 class _Tree:
     def __init__(self) -> None:
-        self.root = _Node(None, None, {})
+        self.root = _Dir()
 
-    def lookup(self, parts: Sequence[str]) -> _Node | None:
-        node = self.root
+    def lookup(self, parts: Sequence[str]) -> _Dir | int | None:
+        node: _Dir | int = self.root
         for part in parts:
-            if node.children is None or part not in node.children:
+            if not isinstance(node, _Dir) or part not in node.children:
                 return None
             node = node.children[part]
         return node
 
-    def parent(self, parts: Sequence[str]) -> dict[str, _Node]:
-        """The children dict of the parent of ``parts``, making missing directories."""
+    def parent(self, parts: Sequence[str]) -> dict[str, _Dir | int]:
+        """The children of the parent of ``parts``, making missing directories."""
         node = self.root
         for part in parts[:-1]:
-            assert node.children is not None
             child = node.children.get(part)
-            if child is None or child.children is None:
-                child = _Node(None, None, {})
+            if not isinstance(child, _Dir):
+                child = _Dir()
                 node.children[part] = child
             node = child
-        assert node.children is not None
         return node.children
 
     def whiteout(self, parts: list[str]) -> None:
         *folder, name = parts
         target = self.lookup(folder)
-        if target is None or target.children is None:
+        if not isinstance(target, _Dir):
             return
         if name == _OPAQUE:
             target.children.clear()
         elif not name.startswith(_META_PREFIX):
             target.children.pop(name[len(_WHITEOUT) :], None)
 
-    def apply(self, parts: list[str], info: tarfile.TarInfo, key: Key, stats: FlattenStats) -> None:
+    def apply(
+        self,
+        parts: list[str],
+        kind: bytes,
+        name: str,
+        linkname: str,
+        raw: bytes | None,
+        key: int,
+        stats: FlattenStats,
+    ) -> None:
         if not parts:
             return  # the root folder itself
-        if info.islnk():
-            target = self.lookup(_clean_name(info.linkname, "hard link"))
-            if target is None or target.is_dir:
+        if kind == tarfile.LNKTYPE:
+            target = self.lookup(_clean_name(linkname, "hard link"))
+            if not isinstance(target, int):
                 stats.dropped_links.append("/".join(parts))
                 return
-            if target.info is None:
-                return
-            self.parent(parts)[parts[-1]] = _Node(target.info, target.key, None)
+            self.parent(parts)[parts[-1]] = target
             return
         children = self.parent(parts)
-        existing = children.get(parts[-1])
-        if info.isdir():
-            if existing is not None and existing.children is not None:
-                existing.info = info
+        if kind == tarfile.DIRTYPE:
+            existing = children.get(parts[-1])
+            if isinstance(existing, _Dir):
+                existing.name, existing.raw = name, raw
             else:
-                children[parts[-1]] = _Node(info, None, {})
+                children[parts[-1]] = _Dir(name, raw)
         else:
-            children[parts[-1]] = _Node(info, key, None)
+            children[parts[-1]] = key
 
-    def walk(self) -> Iterator[tuple[str, _Node]]:
+    def walk(self) -> Iterator[tuple[str, _Dir | int]]:
         """(path, node) pairs, parents before children, names sorted."""
-        stack: list[tuple[str, _Node]] = [("", self.root)]
+        stack: list[tuple[str, _Dir | int]] = [("", self.root)]
         while stack:
             path, node = stack.pop()
             if path:
                 yield path, node
-            if node.children:
+            if isinstance(node, _Dir):
                 for name in sorted(node.children, reverse=True):
                     stack.append((f"{path}/{name}" if path else name, node.children[name]))
 
@@ -176,31 +151,36 @@ class _Tree:
 def _index(layers: Sequence[LayerSource], stats: FlattenStats) -> _Tree:
     tree = _Tree()
     for number, source in enumerate(layers):
-        members = _read_headers(source)
-        entries: list[tuple[list[str], tarfile.TarInfo, Key]] = []
-        for ordinal, info in enumerate(members):
-            parts = _clean_name(info.name, source.label)
-            name = parts[-1] if parts else ""
-            if name.startswith(_WHITEOUT):
-                tree.whiteout(parts)
-            else:
-                entries.append((parts, info, (number, ordinal)))
-        for parts, info, key in entries:
-            tree.apply(parts, info, key, stats)
+        # A layer's whiteouts apply before its entries: keep the entries (compactly) until
+        # the layer's end. Only folders keep their raw header, for the output.
+        entries: list[tuple[str, bytes, str, bytes | None, int]] = []
+        with open_layer(source) as stream:
+            for ordinal, member in enumerate(TarScanner(stream, source.label)):
+                base = member.name.rstrip("/").rsplit("/", 1)[-1]
+                if base.startswith(_WHITEOUT):
+                    tree.whiteout(_clean_name(member.name, source.label))
+                    continue
+                raw = member.raw if member.isdir() else None
+                entries.append((member.name, member.type, member.linkname, raw, ordinal))
+            stream.finish()
+        for name, kind, linkname, raw, ordinal in entries:
+            parts = _clean_name(name, source.label)
+            tree.apply(parts, kind, name, linkname, raw, _key(number, ordinal), stats)
     return tree
 
 
 def _output_info(info: tarfile.TarInfo, name: str) -> tarfile.TarInfo:
-    out = copy.copy(info)
-    out.name = name
-    out.tarfile = None
+    out = tarfile.TarInfo(name)
+    for attr in ("mode", "uid", "gid", "uname", "gname", "mtime", "type", "linkname"):
+        setattr(out, attr, getattr(info, attr))
+    out.devmajor, out.devminor = info.devmajor, info.devminor
+    out.size = info.size if info.isreg() else 0
     out.pax_headers = {
         key: value
         for key, value in info.pax_headers.items()
         if key not in _PAX_DROP and not key.startswith("GNU.sparse.")
     }
-    out.sparse = None
-    if out.type in (tarfile.CONTTYPE, tarfile.GNUTYPE_SPARSE):
+    if out.type in (tarfile.CONTTYPE, tarfile.AREGTYPE):
         out.type = tarfile.REGTYPE
     return out
 
@@ -212,70 +192,104 @@ def _default_dir(name: str) -> tarfile.TarInfo:
     return info
 
 
-def flatten_layers(
-    layers: Sequence[LayerSource], out: BinaryIO, *, buffer: int = 1 << 20
-) -> FlattenStats:
-    """Write the merged filesystem of ``layers`` (bottom first) to ``out`` as one PAX tar."""
+class _Writer:
+    """Writes tar blocks to ``out`` and ends the archive as tar does."""
+
+    def __init__(self, out: BinaryIO) -> None:
+        self.out = out
+        self.offset = 0
+
+    def write(self, data: bytes) -> None:
+        self.out.write(data)
+        self.offset += len(data)
+
+    def header(self, info: tarfile.TarInfo) -> None:
+        self.write(info.tobuf(tarfile.PAX_FORMAT, _ENCODING, _ERRORS))
+
+    def close(self) -> None:
+        end = self.offset + 2 * BLOCK
+        self.write(b"\0" * (2 * BLOCK + (-end % _RECORD)))
+
+
+def _same_name(written: str, path: str) -> bool:
+    return written.rstrip("/") == path
+
+
+def flatten_layers(layers: Sequence[LayerSource], out: BinaryIO) -> FlattenStats:
+    """Write the merged filesystem of ``layers`` (bottom first) to ``out`` as one tar."""
     stats = FlattenStats()
     tree = _index(layers, stats)
-    content: dict[Key, tuple[tarfile.TarInfo, list[str]]] = {}
-    with tarfile.open(
-        fileobj=out,
-        mode="w",
-        format=tarfile.PAX_FORMAT,
-        encoding=_ENCODING,
-        errors=_ERRORS,
-    ) as writer:
-        cast(Any, writer).copybufsize = buffer
-        for path, node in tree.walk():
-            if node.is_dir:
-                info = node.info if node.info is not None else _default_dir(path)
-                writer.addfile(_output_info(info, path))
-                stats.directories += 1
-                stats.entries += 1
-            elif node.key is not None and node.info is not None:
-                content.setdefault(node.key, (node.info, []))[1].append(path)
-        wanted: dict[int, set[int]] = {}
-        for layer, ordinal in content:
-            wanted.setdefault(layer, set()).add(ordinal)
-        for number in sorted(wanted):
-            _emit_layer(layers[number], number, wanted[number], content, writer, stats)
-        for info, paths in content.values():
-            for extra in paths[1:]:
-                link = _output_info(info, extra)
-                link.type = tarfile.LNKTYPE
-                link.linkname = paths[0]
-                link.size = 0
-                writer.addfile(link)
-                stats.hardlinks += 1
-                stats.entries += 1
+    writer = _Writer(out)
+    content: dict[int, str | list[str]] = {}  # content key -> its path(s); one is a str
+    counts: dict[int, int] = {}  # layer -> how many of its members are content
+    for path, node in tree.walk():
+        if isinstance(node, _Dir):
+            if node.raw is not None and _same_name(node.name, path):
+                writer.write(node.raw)
+            else:
+                info = _default_dir(path)
+                if node.raw is not None:
+                    member = Member(node.name, tarfile.DIRTYPE, "", 0, node.raw, {})
+                    info = _output_info(tarinfo_of(member), path)
+                writer.header(info)
+            stats.directories += 1
+            stats.entries += 1
+        else:
+            known = content.get(node)
+            if known is None:
+                content[node] = path
+                counts[node >> 32] = counts.get(node >> 32, 0) + 1
+            elif isinstance(known, str):
+                content[node] = [known, path]
+            else:
+                known.append(path)
+    links: list[tuple[tarfile.TarInfo, list[str]]] = []
+    for number in sorted(counts):
+        _emit_layer(layers[number], number, counts[number], content, writer, stats, links)
+    for info, paths in links:
+        for extra in paths[1:]:
+            link = _output_info(info, extra)
+            link.type = tarfile.LNKTYPE
+            link.linkname = paths[0]
+            link.size = 0
+            writer.header(link)
+            stats.hardlinks += 1
+            stats.entries += 1
+    writer.close()
     return stats
 
 
 def _emit_layer(
     source: LayerSource,
     number: int,
-    ordinals: set[int],
-    content: dict[Key, tuple[tarfile.TarInfo, list[str]]],
-    writer: tarfile.TarFile,
+    count: int,
+    content: dict[int, str | list[str]],
+    writer: _Writer,
     stats: FlattenStats,
+    links: list[tuple[tarfile.TarInfo, list[str]]],
 ) -> None:
     with open_layer(source, verify=False) as stream:
-        try:
-            with _tar_reader(stream) as tar:
-                ordinal = -1
-                while ordinals and (info := tar.next()) is not None:
-                    ordinal += 1
-                    _forget_members(tar)
-                    if ordinal not in ordinals:
-                        continue
-                    ordinals.discard(ordinal)
-                    out = _output_info(info, content[(number, ordinal)][1][0])
-                    if info.isreg():
-                        writer.addfile(out, tar.extractfile(info))
-                        stats.content_bytes += info.size
-                    else:
-                        writer.addfile(out)
-                    stats.entries += 1
-        except tarfile.TarError as exc:
-            raise ImageError(f"{source.label} is not a valid tar: {exc}", hint="bad layer") from exc
+        scanner = TarScanner(stream, source.label)
+        for ordinal, member in enumerate(scanner):
+            found = content.get(_key(number, ordinal))
+            if found is None:
+                continue
+            count -= 1
+            paths = [found] if isinstance(found, str) else found
+            if _same_name(member.name, paths[0]):
+                writer.write(member.raw)
+                scanner.copy_data(writer)
+                info = tarinfo_of(member) if len(paths) > 1 else None
+            else:
+                info = tarinfo_of(member)
+                rebuilt = _output_info(info, paths[0])
+                writer.header(rebuilt)
+                if rebuilt.size:
+                    scanner.copy_data(writer)
+            if member.type == tarfile.REGTYPE:
+                stats.content_bytes += member.size
+            if info is not None and len(paths) > 1:
+                links.append((info, paths))
+            stats.entries += 1
+            if not count:
+                break
