@@ -7,6 +7,7 @@ faults: reads are sent again after a 500, a dropped connection or a timeout; wri
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterator
 from typing import Any
@@ -156,3 +157,11 @@ def test_a_fresh_router_explains_what_containers_need(version: str) -> None:
         with pytest.raises(NotFoundError) as missing:
             ros.print("container")
         assert "package" in missing.value.one_line()
+
+
+@pytest.mark.anyio
+async def test_many_concurrent_calls_share_a_bounded_pool() -> None:
+    with running(version="7.22") as sim:
+        async with AsyncRouterOS(sim.url, sim.user, sim.password) as ros:
+            results = await asyncio.gather(*(ros.get("system/resource") for _ in range(40)))
+    assert {r["board-name"] for r in results} == {"CHR"}

@@ -65,6 +65,10 @@ log = logging.getLogger(__name__)
 
 _READ_COMMANDS = frozenset({"print", "get"})
 
+# RouterOS's www service allows 20 sessions by default (``max-sessions``): stay well below, so
+# WebFig and other tools still get in while one process drives the router concurrently.
+_LIMITS = httpx.Limits(max_connections=10, max_keepalive_connections=10)
+
 # RouterOS error details that have a well-known fix.
 _DETAIL_HINTS = (
     ("unknown parameter", "this RouterOS version does not have that argument"),
@@ -81,7 +85,8 @@ class Timeouts:
     read: float = 50.0
 
     def to_httpx(self) -> httpx.Timeout:
-        return httpx.Timeout(self.read, connect=self.connect, pool=self.connect)
+        # waiting for a free pooled connection may take as long as a slow answer
+        return httpx.Timeout(self.read, connect=self.connect, pool=self.read)
 
 
 class AsyncRouterOS:
@@ -127,6 +132,7 @@ class AsyncRouterOS:
             verify=verify,
             timeout=self.timeouts.to_httpx(),
             transport=transport,
+            limits=_LIMITS,
             headers={"Accept": "application/json"},
             trust_env=False,
         )
