@@ -183,6 +183,8 @@ class TarScanner:
                 padded = -(-size // BLOCK) * BLOCK
             if kind == b"\0" and name.endswith("/"):
                 kind = tarfile.DIRTYPE
+            if kind == tarfile.DIRTYPE:
+                name = name.rstrip("/") or name
             if kind in (tarfile.REGTYPE, tarfile.AREGTYPE, tarfile.CONTTYPE):
                 kind = tarfile.REGTYPE
             raw += block
