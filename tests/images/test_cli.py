@@ -123,3 +123,41 @@ def test_full_disk_is_one_line_exit_2_and_no_file(
     )
     assert code == 2 and "disk full" in err and err.count("\n") == 1
     assert list(tiny_disk.iterdir()) == []
+
+
+def test_save_from_oci_layout_picks_the_platform(
+    oci_store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "arm.tar"
+    code, stdout, err = _run(
+        [
+            "image",
+            "save",
+            "multi",
+            "--from-archive",
+            str(oci_store),
+            "--platform",
+            "linux/arm64",
+            "-o",
+            str(out),
+        ],
+        capsys,
+    )
+    assert code == 0, err
+    assert f"wrote {out}" in stdout and "linux/arm64" in stdout
+    code, _, err = _run(
+        [
+            "image",
+            "save",
+            "multi",
+            "--from-archive",
+            str(oci_store),
+            "--arch",
+            "arm",
+            "-o",
+            str(tmp_path / "no.tar"),
+        ],
+        capsys,
+    )
+    assert code == 2 and "linux/amd64, linux/arm64/v8" in err
+    assert not (tmp_path / "no.tar").exists()
