@@ -218,7 +218,8 @@ class Rest:
         handler = spec.commands.get(command)
         if handler is not None:
             text_args = {k: normalize(k, v) for k, v in args.items() if not k.startswith(".")}
-            result = handler(self.router, text_args)
+            with self.router.state.lock:  # an async handler only starts here; it locks itself
+                result = handler(self.router, text_args)
             if inspect.isawaitable(result):
                 result = await result
             self.router.state.touch()
