@@ -46,6 +46,12 @@ def sim_command(
     extract_delay: float = typer.Option(
         0.2, "--extract-delay", help="Seconds a container stays extracting."
     ),
+    start_delay: float = typer.Option(
+        0.05, "--start-delay", help="Seconds a container stays starting (7.20+)."
+    ),
+    stop_delay: float = typer.Option(
+        0.1, "--stop-delay", help="Seconds a container stays stopping."
+    ),
     json_output: bool = typer.Option(False, "--json", help="Announce the server as JSON."),
 ) -> None:
     """Serve a simulated RouterOS router (REST API) on 127.0.0.1 until Ctrl-C or SIGTERM."""
@@ -60,7 +66,7 @@ def sim_command(
         container_package=not no_container_package,
         device_mode_locked=device_mode_locked,
         tls=tls,
-        delays=Delays(extract=extract_delay),
+        delays=Delays(extract=extract_delay, start=start_delay, stop=stop_delay),
         state_file=state,
         faults=[parse_fault(text) for text in fault],
         port=port,

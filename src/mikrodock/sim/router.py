@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mikrodock.errors import UsageError
 from mikrodock.routeros.dialect import Dialect
 from mikrodock.routeros.version import RouterOSVersion, parse_version
 from mikrodock.sim import containers, logs, packages, users
@@ -36,6 +37,11 @@ class Delays:
     extract: float = 0.2
     start: float = 0.05
     stop: float = 0.1
+
+    def __post_init__(self) -> None:
+        for name in ("extract", "start", "stop"):
+            if getattr(self, name) < 0:
+                raise UsageError(f"the {name} delay cannot be negative", hint="give seconds >= 0")
 
 
 @dataclass(frozen=True)
