@@ -122,6 +122,9 @@ def test_print_honours_proplist_and_query(rest: httpx.Client) -> None:
     rest.post("/interface/bridge/disable", json={"numbers": "c"})
     names = rest.get("/interface/bridge", params={".proplist": "name"}).json()
     assert names == [{"name": "a"}, {"name": "b"}, {"name": "c"}]
+    first = rest.get("/interface/bridge").json()[0][".id"]
+    one = rest.get(f"/interface/bridge/{first}", params={".proplist": "name,comment"})
+    assert one.json() == {"name": "a", "comment": "x"}
     filtered = rest.get("/interface/bridge", params={"comment": "x", ".proplist": "name"})
     assert filtered.json() == [{"name": "a"}, {"name": "c"}]
 

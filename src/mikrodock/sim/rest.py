@@ -62,7 +62,7 @@ class Rest:
         if parts[-1].startswith("*") and len(parts) > 1:
             menu = "/".join(parts[:-1])
             spec = self._spec(menu)
-            return self._on_item(method, spec, parts[-1], body)
+            return self._on_item(method, spec, parts[-1], params, body)
         menu = "/".join(parts)
         if self.router.available(menu):
             return self._on_menu(method, self.router.specs[menu], params, body)
@@ -98,11 +98,14 @@ class Rest:
             raise RestError(404)
         return item
 
-    def _on_item(self, method: str, spec: MenuSpec, item_id: str, body: Any) -> Reply:
+    def _on_item(
+        self, method: str, spec: MenuSpec, item_id: str, params: dict[str, str], body: Any
+    ) -> Reply:
         with self.router.state.lock:
             item = self.find(spec, item_id)
             if method == "GET":
-                return Reply(200, self.view(spec, item))
+                proplist = parse_proplist(params.get(".proplist"))
+                return Reply(200, apply_proplist(self.view(spec, item), proplist))
             if method == "PATCH":
                 return Reply(200, self.set_item(spec, item, _as_args(body)))
             if method == "DELETE":
