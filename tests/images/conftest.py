@@ -607,3 +607,25 @@ def extract_layer(archive: Path, dest: Path) -> Path:
 @pytest.fixture(scope="session")
 def unpack_archive() -> object:
     return extract_layer
+
+
+@pytest.fixture(scope="session")
+def basic_registry(
+    registry_storage: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """``127.0.0.1:PORT`` of a registry with htpasswd (basic) auth for alice/s3cret."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        try:
+            import crypt
+        except ImportError:
+            pytest.skip("needs the crypt module for a bcrypt htpasswd line")
+    hashed = crypt.crypt(PASSWORD, crypt.mksalt(crypt.METHOD_BLOWFISH))
+    folder = tmp_path_factory.mktemp("basicreg")
+    (folder / "htpasswd").write_text(f"{USER}:{hashed}\n")
+    auth = {"htpasswd": {"realm": "mikrodock-test", "path": str(folder / "htpasswd")}}
+    server = start_registry(folder, registry_storage, auth)
+    yield server.host
+    server.stop()

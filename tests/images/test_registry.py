@@ -176,3 +176,17 @@ async def test_token_auth_failure_is_one_clear_error(
     assert "docker login" in (info.value.hint or "")
     assert login is None or login not in info.value.one_line()
     assert not out.exists()
+
+
+async def test_basic_auth_registry(
+    basic_registry: str, docker_config: Path, tmp_path: Path
+) -> None:
+    ref = parse_reference(f"{basic_registry}/test/layers:v1")
+    with pytest.raises(ImageError, match="wants a login"):
+        await save_from_registry(ref, AMD64, tmp_path / "x.tar")
+    write_login(docker_config, basic_registry, USER, "wrong")
+    with pytest.raises(ImageError, match="refused the credentials"):
+        await save_from_registry(ref, AMD64, tmp_path / "x.tar")
+    write_login(docker_config, basic_registry, USER, PASSWORD)
+    await save_from_registry(ref, AMD64, tmp_path / "x.tar")
+    assert (tmp_path / "x.tar").is_file()

@@ -179,9 +179,14 @@ class RegistryClient:
     async def _send(
         self, method: str, path: str, scope: str, headers: dict[str, str], what: str
     ) -> httpx.Response:
-        """A streamed response that is not a 401; the caller closes it."""
+        """A streamed response that is not a 401; the caller closes it.
+
+        On a 401: authenticate as the challenge says; with a token that stopped working (they
+        expire), fetch a new one once; then ask for credentials (when a prompt was given).
+        """
         url = await self._base_url() + path
-        for attempt in range(4):
+        renewed = False
+        for _attempt in range(5):
             request = self._client.build_request(
                 method, url, headers={**headers, **self._auth_header(scope)}
             )
@@ -193,29 +198,37 @@ class RegistryClient:
                 return response
             challenge = parse_challenge(response.headers.get("www-authenticate", ""))
             await response.aclose()
-            had_auth = bool(self._auth_header(scope))
-            if challenge is None or attempt == 3:
-                raise self._auth_failed(f"{what} answered 401")
-            if had_auth and not self._ask():
-                raise ImageError(
-                    f"{what}: access denied (the image does not exist or needs a login)",
-                    hint=f"check the name; for a private image run docker login {self.registry}",
-                )
-            if challenge.scheme == "bearer":
-                await self._fetch_token(challenge, scope)
-            elif challenge.scheme == "basic":
-                credentials = self._stored_credentials()
-                if credentials is None and self._ask():
-                    credentials = self._credentials
-                if credentials is None:
+            if challenge is None:
+                raise self._auth_failed(f"{what} answered 401 without a challenge")
+            if self._auth_header(scope):
+                if challenge.scheme == "bearer" and not renewed:
+                    renewed = True
+                    self._tokens.pop(scope, None)
+                elif not self._ask():
+                    if challenge.scheme == "basic":
+                        raise self._auth_failed("the registry refused the credentials")
                     raise ImageError(
-                        f"{self.registry} wants a login",
-                        hint=f"run docker login {self.registry}",
+                        f"{what}: access denied (the image does not exist or needs a login)",
+                        hint="check the name; for a private image run"
+                        f" docker login {self.registry}",
                     )
-                self._basic = credentials
-            else:
-                raise ImageError(f"{self.registry} wants unsupported auth {challenge.scheme!r}")
+            await self._authenticate(challenge, scope)
         raise self._auth_failed(what)
+
+    async def _authenticate(self, challenge: Challenge, scope: str) -> None:
+        if challenge.scheme == "bearer":
+            await self._fetch_token(challenge, scope)
+        elif challenge.scheme == "basic":
+            credentials = self._stored_credentials()
+            if credentials is None and self._ask():
+                credentials = self._credentials
+            if credentials is None:
+                raise ImageError(
+                    f"{self.registry} wants a login", hint=f"run docker login {self.registry}"
+                )
+            self._basic = credentials
+        else:
+            raise ImageError(f"{self.registry} wants unsupported auth {challenge.scheme!r}")
 
     # -- manifests ------------------------------------------------------------------------
 
