@@ -70,8 +70,11 @@ def info(
     tls_pin: TlsPinOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Show the router's identity, version, board, architecture, memory, disks and whether it
-    is ready for containers (container package, device-mode)."""
+    """Show the router's identity, version, board, architecture, memory and disks.
+
+    Also says whether it is ready for containers: container package installed and device-mode
+    container=yes, with the fix when it is not.
+    """
     target = target_from_options(
         host=host,
         context=context,

@@ -14,6 +14,7 @@ import typer
 from mikrodock import __version__
 from mikrodock.cli import app as app_cli
 from mikrodock.cli import chr as chr_cli
+from mikrodock.cli import chr_docker as chr_docker_cli
 from mikrodock.cli import compose as compose_cli
 from mikrodock.cli import container as container_cli
 from mikrodock.cli import context as context_cli
@@ -60,6 +61,7 @@ for _module in (
     info_cli,
     sim_cli,
     chr_cli,
+    chr_docker_cli,
     container_cli,
     image_cli,
     app_cli,
