@@ -229,3 +229,14 @@ def test_every_argument_is_accepted_exactly_on_the_versions_that_have_it(
                 assert detail != f"unknown parameter {arg}", (menu, arg)
             else:
                 assert detail == f"unknown parameter {arg}", (menu, arg)
+
+
+def test_interface_lists_ether1_bridges_and_veths(rest: httpx.Client) -> None:
+    rest.put("/interface/veth", json={"name": "veth-a"})
+    rest.put("/interface/bridge", json={"name": "br-a"})
+    rows = rest.get("/interface", params={".proplist": "name,type"}).json()
+    assert rows == [
+        {"name": "ether1", "type": "ether"},
+        {"name": "br-a", "type": "bridge"},
+        {"name": "veth-a", "type": "veth"},
+    ]

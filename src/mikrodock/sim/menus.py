@@ -97,8 +97,35 @@ def _flags(router: SimRouter) -> Item:
     return {"disabled": "false", "dynamic": "false", "invalid": "false"}
 
 
+def _interfaces(router: SimRouter) -> list[Item]:
+    """``/interface``: ether1 plus every bridge and VETH, in that order."""
+    rows: list[Item] = [
+        {"name": "ether1", "type": "ether", "mtu": "1500", "running": "true", "disabled": "false"}
+    ]
+    for menu, kind in (("interface/bridge", "bridge"), ("interface/veth", "veth")):
+        if not router.available(menu):
+            continue
+        for item in router.state.menu(menu).items:
+            rows.append(
+                {
+                    "name": item.get("name", ""),
+                    "type": kind,
+                    "mtu": "1500",
+                    "running": "true",
+                    "disabled": item.get("disabled", "false"),
+                }
+            )
+    return [{".id": f"*{n + 1:X}", **row} for n, row in enumerate(rows)]
+
+
 def _generic() -> list[MenuSpec]:
     return [
+        MenuSpec(
+            "interface",
+            writable=False,
+            source=_interfaces,
+            builtin_args={"print": frozenset({"proplist", "where", "detail"})},
+        ),
         MenuSpec("interface/veth", package="container", unique="name", defaults=_veth_defaults),
         MenuSpec("interface/bridge", unique="name", defaults=_bridge_defaults),
         MenuSpec(
