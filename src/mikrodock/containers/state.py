@@ -12,7 +12,8 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from mikrodock.errors import NotFoundError, RouterError
-from mikrodock.routeros.facts import Disk, read_facts
+from mikrodock.routeros.facts import Disk
+from mikrodock.routeros.values import parse_int
 from mikrodock.routeros.version import RouterOSVersion, parse_version
 
 if TYPE_CHECKING:
@@ -21,6 +22,9 @@ if TYPE_CHECKING:
 __all__ = ["MENUS", "Record", "RouterState", "read_state"]
 
 Record = Mapping[str, str]
+
+READ_LANES = 4
+"""At most this many reads of the state are in flight at once (one router is one small CPU)."""
 
 MENUS = {
     "addresses": "ip/address",
@@ -70,9 +74,14 @@ class RouterState:
         return {record.get(key, "") for record in records}
 
 
-async def _print(ros: AsyncRouterOS, menu: str) -> list[dict[str, str]]:
+async def _print(
+    ros: AsyncRouterOS, menu: str, lanes: asyncio.Semaphore | None = None
+) -> list[dict[str, str]]:
     try:
-        return await ros.print(menu)
+        if lanes is None:
+            return await ros.print(menu)
+        async with lanes:
+            return await ros.print(menu)
     except NotFoundError:
         return []
     except RouterError as error:
@@ -82,20 +91,32 @@ async def _print(ros: AsyncRouterOS, menu: str) -> list[dict[str, str]]:
 
 
 async def read_state(ros: AsyncRouterOS) -> RouterState:
-    """Read facts and every menu a plan looks at (concurrently)."""
+    """Read version, architecture, disks and every menu a plan looks at, all concurrently."""
     menus = list(MENUS.items())
-    facts_task = asyncio.ensure_future(read_facts(ros))
+    lanes = asyncio.Semaphore(READ_LANES)
+    resource_task = asyncio.ensure_future(ros.get("system/resource"))
     config_task = asyncio.ensure_future(ros.get("container/config"))
+    disks_task = asyncio.ensure_future(_print(ros, "disk"))
     records: list[list[dict[str, str]]] = await asyncio.gather(
-        *(_print(ros, menu) for _, menu in menus)
+        *(_print(ros, menu, lanes) for _, menu in menus)
     )
-    facts = await facts_task
+    resource: dict[str, str] = await resource_task
     config: dict[str, str] = await config_task
+    disks = await disks_task
     objects = {name: tuple(result) for (name, _), result in zip(menus, records, strict=True)}
     return RouterState(
-        version=facts.version,
-        architecture=facts.architecture,
-        disks=facts.disks,
+        version=parse_version(resource.get("version", "0.0")),
+        architecture=resource.get("architecture-name", ""),
+        disks=tuple(_disk(record) for record in disks),
         config=config,
         **objects,  # type: ignore[arg-type]
+    )
+
+
+def _disk(record: Mapping[str, str]) -> Disk:
+    return Disk(
+        name=record.get("slot") or record.get("name", ""),
+        size=parse_int(record.get("size")),
+        free=parse_int(record.get("free")),
+        kind=record.get("type", ""),
     )
