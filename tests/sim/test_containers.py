@@ -271,3 +271,22 @@ def test_start_on_boot_containers_come_back_after_a_power_cycle(
     sim.power_cycle()
     wait_until(lambda: container_state(rest.get(f"/container/{keep['.id']}").json()) == "running")
     assert container_state(rest.get(f"/container/{drop['.id']}").json()) == "stopped"
+
+
+def test_a_failing_pull_ends_in_an_error_state(
+    routeros_sim_factory: Factory, client_for: Clients
+) -> None:
+    sim = routeros_sim_factory(version="7.19", delays={"extract": 0.01})
+    rest = client_for(sim)
+    made = httpx.post(
+        f"{sim.url}/sim/image-failures",
+        auth=(sim.user, sim.password),
+        json={"pattern": "*/broken*"},
+    )
+    assert made.status_code == 201
+    bad = rest.put("/container", json={"remote-image": "example/broken:1"}).json()
+    good = rest.put("/container", json={"remote-image": "example/fine:1"}).json()
+    wait_until(lambda: container_state(rest.get(f"/container/{bad['.id']}").json()) == "error")
+    wait_until(lambda: container_state(rest.get(f"/container/{good['.id']}").json()) == "stopped")
+    refused = rest.post("/container/start", json={"number": bad[".id"]}).json()
+    assert "no manifest" in refused["detail"]

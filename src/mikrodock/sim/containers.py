@@ -2,7 +2,8 @@
 
 Phases (kept in the item's ``_phase``, with ``_due`` = when the passing phase ends)::
 
-    add (remote-image= or file=) -> extracting --delay--> stopped   (or error: bad archive)
+    add (remote-image= or file=) -> extracting --delay--> stopped
+                                    (or error: a bad archive, or an image the test made fail)
     start:   stopped -> starting --delay--> running     (pre-7.20: straight to running)
     stop:    running/starting -> stopping --delay--> stopped
     kill:    running/starting/stopping -> stopped
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any
 
 from mikrodock.sim import logs, shell
@@ -143,6 +145,9 @@ def _take_image(router: SimRouter, item: Item) -> None:
     if remote:
         item[_image_field(router)] = shell.image_name(remote, _registry(router))
         item["_remote"] = remote
+        for pattern, error in router.image_failures.items():
+            if fnmatchcase(remote, pattern):
+                item["_error"] = error
     elif archive:
         found = find_file(router, archive)
         if found is None:

@@ -67,6 +67,8 @@ class SimRouter:
         self.version = options.version
         self.dialect = Dialect.for_version(options.version)
         self.specs: dict[str, MenuSpec] = build_specs()
+        self.image_failures: dict[str, str] = {}
+        """remote-image fnmatch pattern -> the error its download ends with (tests set it)."""
         self.state = SimState()
         loaded = state_file is not None and self.state.load(state_file)
         if not loaded:

@@ -254,6 +254,13 @@ class Simulator:
         """Make the ``nth`` request matching ``method`` and ``path`` (fnmatch) misbehave."""
         return self.faults.add(method, path, nth=nth, kind=kind, seconds=seconds, times=times)
 
+    def fail_image(
+        self, pattern: str, error: str = "failure: no manifest found for this architecture"
+    ) -> None:
+        """Make pulls of remote images matching ``pattern`` (fnmatch) end in an error."""
+        with self.router.state.lock:
+            self.router.image_failures[pattern] = error
+
     def clear_faults(self) -> None:
         self.faults.clear()
 

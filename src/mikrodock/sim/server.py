@@ -6,6 +6,7 @@ Routes:
 * ``/rest/...``: RouterOS REST (:mod:`mikrodock.sim.rest`), HTTP Basic auth;
 * ``/sim/...``: controls for tests and the CHR layer, same auth: ``POST /sim/power-cycle``,
   ``POST /sim/reboot``, ``GET|POST|DELETE /sim/faults``, ``PUT /sim/files/<name>`` (raw bytes),
+  ``POST /sim/image-failures`` (``{"pattern": ..., "error": ...}``),
   ``GET /sim/state``.
 
 Fault injection sits in front of everything as a plain ASGI middleware (see
@@ -172,6 +173,19 @@ def build_app(rest: Rest, faults: FaultSet) -> ASGIApp:
             return _json_response(201, fault.to_json())
         return _json_response(200, [f.to_json() for f in faults.all()])
 
+    async def image_failures(request: Request) -> Response:
+        if not authorized(request):
+            return unauthorized()
+        try:
+            spec = json.loads(await request.body() or b"{}")
+            pattern = str(spec["pattern"])
+            error = str(spec.get("error") or "failure: no manifest found for this architecture")
+        except (ValueError, KeyError, TypeError, AttributeError) as error_:
+            return _error(RestError(400, f"bad image failure: {error_}"))
+        with router.state.lock:
+            router.image_failures[pattern] = error
+        return _json_response(201, {"pattern": pattern, "error": error})
+
     async def files_endpoint(request: Request) -> Response:
         if not authorized(request):
             return unauthorized()
@@ -198,6 +212,7 @@ def build_app(rest: Rest, faults: FaultSet) -> ASGIApp:
         Route("/sim/reboot", reboot, methods=["POST"]),
         Route("/sim/faults", faults_endpoint, methods=["GET", "POST", "DELETE"]),
         Route("/sim/files/{name:path}", files_endpoint, methods=["PUT"]),
+        Route("/sim/image-failures", image_failures, methods=["POST"]),
         Route("/sim/state", state_endpoint, methods=["GET"]),
     ]
     return FaultMiddleware(Starlette(routes=routes), faults)
