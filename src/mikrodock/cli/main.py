@@ -87,10 +87,8 @@ def main(argv: list[str] | None = None) -> None:
     except typer.Abort:
         typer.echo("mikrodock: aborted", err=True)
         sys.exit(1)
-    except Exception as error:  # click usage errors arrive here in non-standalone mode
-        import click
-
-        if isinstance(error, click.ClickException):
-            error.show()
-            sys.exit(2 if isinstance(error, click.UsageError) else error.exit_code)
-        raise
+    except typer.TyperException as error:  # usage errors of the (vendored) click parser
+        show = getattr(error, "show", None)
+        if callable(show):
+            show()
+        sys.exit(int(getattr(error, "exit_code", 2)))
