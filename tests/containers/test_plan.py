@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -165,3 +166,29 @@ def test_cli_refusals_exit_2_naming_the_reason(
         main(["run", "--dry-run", "--router-version", "7.19", "--arch", "x86_64", *args])
     assert done.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def test_registry_login_only_on_request_and_never_printed(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import base64
+
+    config = tmp_path / "config.json"
+    token = base64.b64encode(b"octo:s3cret-token").decode()
+    config.write_text(json.dumps({"auths": {"ghcr.io": {"auth": token}}}))
+    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path))
+    base = ["run", "--dry-run", "--router-version", "7.22", "--arch", "x86_64", "--format", "json"]
+    _main_ok([*base, "ghcr.io/octo/app:1"])
+    assert "octo" not in json.dumps(
+        [c for c in json.loads(capsys.readouterr().out) if c["path"] == "/container/config/set"]
+    )
+    _main_ok([*base, "--registry-auth", "ghcr.io/octo/app:1"])
+    out = capsys.readouterr().out
+    assert "s3cret" not in out
+    config_set = next(c for c in json.loads(out) if c["path"] == "/container/config/set")
+    assert config_set["body"]["username"] == "octo"
+    assert config_set["body"]["password"] == "********"
+    with pytest.raises(SystemExit) as done:
+        main([*base, "--registry-auth", "quay.io/x/y"])
+    assert done.value.code == 2
+    assert "no credentials for quay.io" in capsys.readouterr().err

@@ -61,13 +61,12 @@ class RouterChoice:
         self.insecure, self.tls_pin = insecure, tls_pin
 
     def target(self) -> Any:
-        host = self.host
         if self.chr_name:
-            if host or self.context:
+            if self.host or self.context:
                 raise UsageError("--chr with -H or --context", hint="name the router one way only")
-            host = _chr_url(self.chr_name)
+            return _chr_target(self.chr_name)
         return target_from_options(
-            host=host,
+            host=self.host,
             context=self.context,
             user=self.user,
             password_stdin=self.password_stdin,
@@ -76,15 +75,13 @@ class RouterChoice:
         )
 
 
-def _chr_url(name: str) -> str:
-    try:
-        from mikrodock.chr import machine_url  # type: ignore[attr-defined]
-    except ImportError:
-        raise UsageError(
-            f"--chr {name}: local CHR machines cannot be addressed yet",
-            hint="use -H http://127.0.0.1:PORT of the machine instead",
-        ) from None
-    return str(machine_url(name))
+def _chr_target(name: str) -> Any:
+    """The local CHR machine ``name`` as a router target (its URL, user and password)."""
+    from mikrodock.chr.api import Machine
+    from mikrodock.contexts import Target
+
+    machine = Machine(name)
+    return Target(machine.url, machine.user, machine.password, "verify", f"chr {name}")
 
 
 def _refuse_unknown(image: str) -> None:
@@ -202,6 +199,13 @@ def _run_command(start: bool) -> Any:
                 "--image-file", help="Router file of a converted image to load instead of pulling"
             ),
         ] = None,
+        registry_auth: Annotated[
+            bool,
+            typer.Option(
+                "--registry-auth",
+                help="Send this image's registry login from ~/.docker/config.json to the router",
+            ),
+        ] = False,
         dry_run: Annotated[
             bool, typer.Option("--dry-run", help="Print the plan, change nothing")
         ] = False,

@@ -59,6 +59,8 @@ class RunOptions:
     detach: bool = False
     image_file: str | None = None
     start: bool = True
+    registry_auth: bool = False
+    """Consent to read the registry's credentials from ~/.docker/config.json."""
 
 
 def default_name(image: str) -> str:
@@ -104,6 +106,11 @@ def build_spec(opts: RunOptions, environ: Mapping[str, str]) -> ContainerSpec:
             "--rm with -d: RouterOS cannot remove a container by itself when it exits",
             hint="drop -d (mikrodock then waits, and removes the container when it exits)",
         )
+    user_and_password: tuple[str | None, str | None] = (None, None)
+    if opts.registry_auth:
+        from mikrodock.containers.credentials import registry_credentials
+
+        user_and_password = registry_credentials(opts.image)
     return ContainerSpec(
         name=name,
         image=opts.image,
@@ -136,4 +143,6 @@ def build_spec(opts: RunOptions, environ: Mapping[str, str]) -> ContainerSpec:
         pull=flags.parse_pull(opts.pull),
         auto_remove=opts.rm,
         start=opts.start,
+        registry_username=user_and_password[0],
+        registry_password=user_and_password[1],
     )

@@ -124,7 +124,9 @@ def _image_steps(spec: ContainerSpec, state: RouterState, body: _Body) -> list[S
         changes["tmpdir"] = f"{disk}/mikrodock/tmp"
     if not changes:
         return []
-    old = {key: state.config.get(key, "") for key in changes}
+    # RouterOS never shows the registry password: an undo cannot put an unknown one back, so it
+    # restores what it can read (a rolled-back run may leave the new password in place).
+    old = {key: state.config.get(key, "") for key in changes if key != "password"}
     return [
         Step(
             "set",

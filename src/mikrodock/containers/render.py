@@ -2,7 +2,8 @@
 
 The JSON form lists ``{"method", "path", "body"}`` with paths relative to ``/rest``; an ``.id``
 that only exists once an earlier step ran is written ``{.id of <key>}``. The script form finds such
-objects again with ``[find ...]`` on the fields that identify them.
+objects again with ``[find ...]`` on the fields that identify them. Passwords are never printed:
+both forms show ``********`` in their place.
 """
 
 from __future__ import annotations
@@ -38,8 +39,15 @@ def _value(value: Value) -> str:
     return _find(value) if isinstance(value, Ref) else quote(value)
 
 
+SECRET_FIELDS = frozenset({"password"})
+MASK = "********"
+
+
 def _args(body: Mapping[str, Value]) -> str:
-    return " ".join(f"{key}={_value(value)}" for key, value in body.items())
+    return " ".join(
+        f"{key}={quote(MASK) if key in SECRET_FIELDS else _value(value)}"
+        for key, value in body.items()
+    )
 
 
 def _wait_line(step: Step, version: RouterOSVersion | None) -> str:
@@ -83,7 +91,10 @@ def _json_value(value: Value) -> str:
 
 def to_rest(step: Step) -> dict[str, Any]:
     """One step as the REST call ``apply`` makes (ids of new objects as placeholders)."""
-    body = {key: _json_value(value) for key, value in step.body.items()}
+    body = {
+        key: MASK if key in SECRET_FIELDS else _json_value(value)
+        for key, value in step.body.items()
+    }
     path = f"/{step.menu}"
     if step.action == "set":
         path += f"/{_json_value(step.item)}" if step.item is not None else "/set"
