@@ -37,6 +37,7 @@ from collections.abc import Awaitable, Callable
 import httpx
 
 from mikrodock.routeros.client import AsyncRouterOS, RouterOS
+from mikrodock.routeros.loop import run_sync
 
 RESOURCE = {
     "architecture-name": "x86_64",
@@ -226,6 +227,19 @@ def _bench_sync(url: str, user: str, password: str, count: int, rounds: int) -> 
         return _report("sync get system/resource", raw_times, our_times)
 
 
+def _hop_us(count: int = 5000) -> float:
+    """What one call through the sync facade's loop thread costs, with nothing to do."""
+
+    async def nothing() -> None:
+        return None
+
+    run_sync(nothing())
+    started = time.perf_counter()
+    for _ in range(count):
+        run_sync(nothing())
+    return (time.perf_counter() - started) / count * 1e6
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--requests", type=int, default=200, help="requests per round")
@@ -276,6 +290,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"async client overhead (worst case): {worst * 100:+.1f} % (goal < 10 %)")
         print(f"client CPU cost without network or server: {memory * 100:+.1f} %")
         print(f"sync facade overhead vs httpx.Client: {sync * 100:+.1f} %")
+        print(f"  of which the hop to the facade's loop thread: {_hop_us():.0f} us per call")
     finally:
         if child is not None:
             child.terminate()
