@@ -11,7 +11,7 @@ from mikrodock.containers.apply import remove_container, wait_for_state
 from mikrodock.containers.query import container_state, is_tagged_for
 from mikrodock.containers.spec import TAG_PREFIX
 from mikrodock.containers.unsupported import require_command
-from mikrodock.errors import UsageError
+from mikrodock.errors import PlanError, UsageError
 from mikrodock.routeros.dialect import Dialect
 
 if TYPE_CHECKING:
@@ -56,9 +56,26 @@ def _item(dialect: Dialect, command: str) -> str:
     return dialect.item_arg("container", command) or dialect.numbers_arg
 
 
-async def start(ros: AsyncRouterOS, dialect: Dialect, name: str) -> None:
-    record = await find_record(ros, name)
-    if container_state(record) == "running":
+async def _settle(
+    ros: AsyncRouterOS, name: str, record: dict[str, str], poll: float
+) -> dict[str, str]:
+    """Wait out a passing state (extracting, stopping) before acting on the container."""
+    if container_state(record) not in ("extracting", "stopping"):
+        return record
+    return await wait_for_state(
+        ros,
+        record[".id"],
+        lambda s: s not in ("extracting", "stopping"),
+        timeout=600,
+        poll=poll,
+        what=f"waiting for {name}",
+    )
+
+
+async def start(ros: AsyncRouterOS, dialect: Dialect, name: str, *, poll: float = 0.5) -> None:
+    """Start the container; one still extracting or stopping is waited for first."""
+    record = await _settle(ros, name, await find_record(ros, name), poll)
+    if container_state(record) in ("running", "starting"):
         return
     await ros.command("container", "start", {_item(dialect, "start"): record[".id"]})
 
@@ -69,14 +86,16 @@ async def stop(
     """Stop and wait until stopped; past ``timeout`` kill it where the version can."""
     record = await find_record(ros, name)
     item = record[".id"]
-    if container_state(record) in _STOPPED:
+    state = container_state(record)
+    if state in (*_STOPPED, "extracting"):
         return
-    await ros.command("container", "stop", {_item(dialect, "stop"): item})
+    if state != "stopping":
+        await ros.command("container", "stop", {_item(dialect, "stop"): item})
     try:
         await wait_for_state(
             ros, item, lambda s: s in _STOPPED, timeout=timeout, poll=poll, what=f"stopping {name}"
         )
-    except Exception:
+    except PlanError:
         if not dialect.has_kill:
             raise
         await ros.command("container", "kill", {_item(dialect, "kill"): item, "signal": "9"})
@@ -147,12 +166,26 @@ async def remove(
     return removed
 
 
-async def pull(ros: AsyncRouterOS, dialect: Dialect, name: str) -> None:
-    """Download the image again (``repull`` 7.20+, else ``update``)."""
-    record = await find_record(ros, name)
+async def pull(ros: AsyncRouterOS, dialect: Dialect, name: str, *, poll: float = 0.5) -> None:
+    """Download the image again (``repull`` 7.20+, else ``update``): a running container is
+    stopped first, and started again once the new image is extracted."""
     command = "repull" if dialect.has_repull else "update"
     require_command(dialect, "container", command, "pull")
+    record = await find_record(ros, name)
+    was_running = container_state(record) in ("running", "starting")
+    if was_running:
+        await stop(ros, dialect, name, poll=poll)
     await ros.command("container", command, {_item(dialect, command): record[".id"]})
+    await wait_for_state(
+        ros,
+        record[".id"],
+        lambda s: s != "extracting",
+        timeout=600,
+        poll=poll,
+        what=f"pulling the image of {name}",
+    )
+    if was_running:
+        await start(ros, dialect, name, poll=poll)
 
 
 _STATS = (
