@@ -240,3 +240,12 @@ def test_interface_lists_ether1_bridges_and_veths(rest: httpx.Client) -> None:
         {"name": "br-a", "type": "bridge"},
         {"name": "veth-a", "type": "veth"},
     ]
+
+
+@pytest.mark.parametrize(
+    "routeros_sim", [{"version": "7.21", "device_mode_locked": True, "arch": "arm"}], indirect=True
+)
+def test_the_fixture_takes_a_dict_of_options(routeros_sim: Simulator, rest: httpx.Client) -> None:
+    assert routeros_sim.version == "7.21"
+    assert rest.get("/system/device-mode").json()["container"] == "false"
+    assert rest.get("/system/resource").json()["architecture-name"] == "arm"
