@@ -130,3 +130,49 @@ def test_networks_and_prune(version: str, cli: Any) -> None:
         assert code == 0, err
         assert all("logging" in line for line in json.loads(out))
         assert json.loads(cli(sim, "system", "prune", "-f", "--json")[1]) == []
+
+
+@pytest.mark.parametrize("version", ["7.19", "7.23"])
+def test_dry_run_against_a_router_changes_nothing(version: str, cli: Any) -> None:
+    with running(version=version, delays=FAST) as sim:
+        before = {m: sim.items(m) for m in ("container", "interface/veth", "ip/firewall/nat")}
+        code, out, err = cli(sim, "run", "--dry-run", "-p", "80:80", "--name", "w", "nginx")
+        assert code == 0, err
+        assert "/container add" in out and "/interface/veth add" in out
+        code, out, err = cli(sim, "run", "--dry-run", "--format", "json", "--name", "w", "nginx")
+        assert any(call["path"] == "/container" for call in json.loads(out))
+        assert {m: sim.items(m) for m in before} == before
+
+
+def test_foreground_run_with_rm_follows_output_then_removes(cli: Any) -> None:
+    import threading
+    import time
+
+    with running(version="7.22", delays=FAST) as sim:
+        result: dict[str, Any] = {}
+
+        def foreground() -> None:
+            result["answer"] = cli(
+                sim, "run", "--rm", "--name", "once", "-p", "9000:9000", "alpine", "echo", "bye"
+            )
+
+        thread = threading.Thread(target=foreground)
+        thread.start()
+        deadline = time.monotonic() + 30
+        while not any("once: bye" in line for line in sim.logs()):
+            assert time.monotonic() < deadline, "the container never printed"
+            time.sleep(0.05)
+        item = next(i for i in sim.items("container") if i.get("name") == "once")
+        import httpx
+
+        httpx.post(
+            f"{sim.url}/rest/container/stop",
+            json={"numbers": item[".id"]},
+            auth=(sim.user, sim.password),
+        )  # the container's process exits
+        thread.join(timeout=60)
+        code, out, err = result["answer"]
+        assert code == 0, err
+        assert "bye" in out.splitlines()
+        assert sim.items("container") == []
+        assert not [r for r in sim.items("ip/firewall/nat") if r.get("comment") == "mikrodock:once"]

@@ -7,7 +7,6 @@ Each command parses its flags into library objects and makes one call into
 from __future__ import annotations
 
 import os
-import sys
 from typing import Annotated, Any
 
 import typer
@@ -137,10 +136,8 @@ def _run_or_create(start: bool, image: str, command: list[str] | None, **flags: 
     )
     if as_json:
         print_json(result)
-    else:
+    elif opts.detach or not spec.start:  # in the foreground the output was the answer
         typer.echo(result["name"])
-        if result.get("exit"):
-            sys.exit(int(result["exit"]))
 
 
 def _run_command(start: bool) -> Any:
