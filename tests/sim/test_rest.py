@@ -249,3 +249,10 @@ def test_the_fixture_takes_a_dict_of_options(routeros_sim: Simulator, rest: http
     assert routeros_sim.version == "7.21"
     assert rest.get("/system/device-mode").json()["container"] == "false"
     assert rest.get("/system/resource").json()["architecture-name"] == "arm"
+
+
+def test_computed_lists_answer_single_items_too(rest: httpx.Client) -> None:
+    packages = rest.get("/system/package").json()
+    assert rest.get(f"/system/package/{packages[0]['.id']}").json() == packages[0]
+    assert rest.get("/system/package/*99").status_code == 404
+    assert rest.delete(f"/system/package/{packages[0]['.id']}").status_code == 404

@@ -101,6 +101,11 @@ class Rest:
     def _on_item(
         self, method: str, spec: MenuSpec, item_id: str, params: dict[str, str], body: Any
     ) -> Reply:
+        if spec.source is not None and spec.kind == "list" and method == "GET":
+            computed = next((i for i in self.items(spec) if i.get(".id") == item_id), None)
+            if computed is None:
+                raise RestError(404)
+            return Reply(200, apply_proplist(computed, parse_proplist(params.get(".proplist"))))
         with self.router.state.lock:
             item = self.find(spec, item_id)
             if method == "GET":
