@@ -40,7 +40,6 @@ __all__ = ["CredentialPrompt", "RegistryClient"]
 CredentialPrompt = Callable[[str], Credentials | None]
 """Asked with the registry name when it wants credentials the config does not hold."""
 
-_CHUNK = 1 << 16
 _RETRIES = 3
 
 
@@ -329,7 +328,7 @@ class RegistryClient:
             self.progress.start(key, label, descriptor.size)
             with self.cache.writer(descriptor.digest) as writer:
                 try:
-                    async for chunk in response.aiter_raw(_CHUNK):
+                    async for chunk in response.aiter_raw():
                         writer.write(chunk)
                         self.progress.advance(key, len(chunk))
                 except httpx.TransportError as exc:
