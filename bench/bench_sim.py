@@ -12,7 +12,9 @@ connection) sending requests back to back for ``--seconds``. Three workloads:
 - ``list``: ``GET /rest/interface/veth`` with 50 items;
 - ``write``: ``PUT /rest/interface/bridge`` then ``DELETE`` it (two requests per cycle).
 
-Printed per workload: requests, requests per second, median and p99 latency in milliseconds.
+Printed per workload: requests, requests per second, median and p99 latency in milliseconds,
+and (child process, Linux) the server's CPU time per request, which varies far less with other
+load on the machine than requests per second do.
 First, the time ``running()`` takes to start a simulator and to stop it (median of 20, http and
 https), since many tests start one.
 A last row, ``read-raw``, repeats ``read`` with a minimal hand-written HTTP/1.1 client on asyncio
@@ -137,6 +139,20 @@ async def _measure_raw(
     return sum(counts), time.perf_counter() - started, latencies
 
 
+def _cpu_seconds(pid: int | None) -> float | None:
+    """User + system CPU time of process ``pid`` (Linux /proc), None when unknown."""
+    if pid is None:
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+_SERVER_PID: list[int] = []
+
+
 @contextmanager
 def _child(version: str, tls: bool) -> Iterator[tuple[str, tuple[str, str], object]]:
     with tempfile.TemporaryDirectory() as folder:
@@ -165,6 +181,7 @@ def _child(version: str, tls: bool) -> Iterator[tuple[str, tuple[str, str], obje
             import ssl
 
             verify: object = ssl.create_default_context(cafile=info["ca"] if tls else None)
+            _SERVER_PID[:] = [process.pid]
             yield info["url"], ("admin", "bench-Pa55"), verify
         finally:
             process.terminate()
@@ -217,7 +234,10 @@ def main() -> None:
         for n in range(50):
             seed.put("/interface/veth", json={"name": f"veth{n}"}).raise_for_status()
         seed.close()
-        print(f"{'workload':<8} {'requests':>9} {'req/s':>8} {'median ms':>10} {'p99 ms':>8}")
+        print(
+            f"{'workload':<8} {'requests':>9} {'req/s':>8} {'median ms':>10} {'p99 ms':>8} "
+            f"{'server CPU us/req':>18}"
+        )
         runs: list[tuple[str, Callable[[], Awaitable[tuple[int, float, list[float]]]]]] = [
             (name, lambda work=work: _measure(url, auth, verify, work, args.clients, args.seconds))
             for name, work in (("read", _read), ("list", _list), ("write", _write))
@@ -225,12 +245,20 @@ def main() -> None:
         if not args.tls:
             runs.append(("read-raw", lambda: _measure_raw(url, auth, args.clients, args.seconds)))
         for name, run in runs:
+            pid = _SERVER_PID[0] if _SERVER_PID else None
+            cpu_before = _cpu_seconds(pid)
             total, elapsed, latencies = asyncio.run(run())  # type: ignore[arg-type]
+            cpu_after = _cpu_seconds(pid)
+            cpu = (
+                f"{(cpu_after - cpu_before) / total * 1e6:>18.0f}"
+                if cpu_before is not None and cpu_after is not None and total
+                else f"{'-':>18}"
+            )
             latencies.sort()
             p99 = latencies[int(len(latencies) * 0.99) - 1] if latencies else 0.0
             print(
                 f"{name:<8} {total:>9} {total / elapsed:>8.0f} "
-                f"{statistics.median(latencies) * 1000:>10.2f} {p99 * 1000:>8.2f}"
+                f"{statistics.median(latencies) * 1000:>10.2f} {p99 * 1000:>8.2f} {cpu}"
             )
 
 
