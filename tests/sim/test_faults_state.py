@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mikrodock.errors import UsageError
@@ -88,6 +88,7 @@ def test_parse_fault_reads_the_command_line_form() -> None:
             parse_fault(bad)
 
 
+@settings(deadline=None)  # no timing in tests: a loaded CI box is slow
 @given(
     method=st.sampled_from(["GET", "PUT", "PATCH", "DELETE", "POST", "*"]),
     path=st.from_regex(r"/rest/[a-z/*]{0,20}", fullmatch=True),
@@ -100,6 +101,7 @@ def test_parse_fault_round_trips(method: str, path: str, nth: int, kind: str, ti
     assert parse_fault(text) == Fault(method=method, path=path, nth=nth, kind=kind, times=times)
 
 
+@settings(deadline=None)  # no timing in tests: a loaded CI box is slow
 @given(st.text(max_size=40))
 def test_parse_fault_never_crashes_on_junk(text: str) -> None:
     with contextlib.suppress(UsageError):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import mikrodock.sim
@@ -15,6 +15,7 @@ VALUES = st.sampled_from(["a", "b", "true", "false", "10", "9", ""])
 ITEMS = st.lists(st.dictionaries(KEYS, VALUES, max_size=4), max_size=8)
 
 
+@settings(deadline=None)  # no timing in tests: a loaded CI box is slow
 @given(items=ITEMS, key=KEYS, value=VALUES)
 def test_equality_word_keeps_exactly_the_matching_items(
     items: list[dict[str, str]], key: str, value: str
@@ -23,6 +24,7 @@ def test_equality_word_keeps_exactly_the_matching_items(
     assert [i for i in items if keep(i)] == [i for i in items if i.get(key) == value]
 
 
+@settings(deadline=None)  # no timing in tests: a loaded CI box is slow
 @given(items=ITEMS, a=KEYS, b=KEYS, x=VALUES, y=VALUES)
 def test_or_and_not_combine_like_boolean_logic(
     items: list[dict[str, str]], a: str, b: str, x: str, y: str
@@ -39,6 +41,7 @@ def test_or_and_not_combine_like_boolean_logic(
         assert neither(item) == (not (p or q))
 
 
+@settings(deadline=None)  # no timing in tests: a loaded CI box is slow
 @given(items=ITEMS, key=KEYS)
 def test_presence_words(items: list[dict[str, str]], key: str) -> None:
     has, lacks = compile_query([key]), compile_query([f"-{key}"])
@@ -46,6 +49,7 @@ def test_presence_words(items: list[dict[str, str]], key: str) -> None:
         assert has(item) == (key in item) != lacks(item)
 
 
+@settings(deadline=None)  # no timing in tests: a loaded CI box is slow
 @given(items=ITEMS, value=st.integers(-5, 20))
 def test_numeric_comparisons(items: list[dict[str, str]], value: int) -> None:
     below = compile_query([f"mtu<{value}"])
@@ -63,6 +67,7 @@ def test_malformed_queries_are_400(words: list[str]) -> None:
     assert caught.value.status == 400
 
 
+@settings(deadline=None)  # no timing in tests: a loaded CI box is slow
 @given(st.lists(KEYS, max_size=5))
 def test_proplist_keeps_only_asked_keys(keys: list[str]) -> None:
     item = {"name": "x", "comment": "c", ".id": "*1"}
