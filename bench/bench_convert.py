@@ -54,8 +54,8 @@ def _high_water(pid: int) -> int:
     return 0
 
 
-def timed(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
-    """Run ``argv``; return (seconds, peak RSS of the process in MiB).
+def timed(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, float, float]:
+    """Run ``argv``; return (wall seconds, CPU seconds, peak RSS of the process in MiB).
 
     The peak is the kernel's high-water mark of the process's own memory (VmHWM), sampled until
     it exits: wait4's ru_maxrss would also count the pages of this (forking) process.
@@ -63,14 +63,18 @@ def timed(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, fl
     start = time.perf_counter()
     process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak = 0
-    while process.poll() is None:
+    while True:
+        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+        if pid:
+            break
         peak = max(peak, _high_water(process.pid))
         time.sleep(0.005)
     seconds = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         error = process.stderr.read().decode() if process.stderr else ""
         raise SystemExit(f"{argv[0]} failed: {error}")
-    return seconds, peak / 1024
+    return seconds, usage.ru_utime + usage.ru_stime, peak / 1024
 
 
 def _add_file(tar: tarfile.TarFile, name: str, data: bytes, mode: int = 0o644) -> None:
@@ -186,6 +190,7 @@ def main() -> None:
         }
         (work / "registry.json").write_text(json.dumps(config))
         log = open(work / "registry.log", "wb")  # noqa: SIM115
+        results: dict[str, tuple[float, float, float]] = {}
         registry = subprocess.Popen(
             ["docker-registry", "serve", str(work / "registry.json")],
             stdout=log,
@@ -212,65 +217,38 @@ def main() -> None:
                 check=True,
             )
             env = {**os.environ, "MIKRODOCK_HOME": str(work / "home")}
-            ours, ours_rss = timed(
-                [
-                    mikrodock,
-                    "image",
-                    "save",
-                    image,
-                    "--platform",
-                    "linux/amd64",
-                    "-o",
-                    str(work / "ours.tar"),
-                    "--quiet",
-                ],
-                env,
+            save = [mikrodock, "image", "save", image, "--platform", "linux/amd64", "--quiet"]
+            results["mikrodock image save (cold cache)"] = timed(
+                [*save, "-o", str(work / "ours.tar")], env
             )
-            warm, warm_rss = timed(
-                [
-                    mikrodock,
-                    "image",
-                    "save",
-                    image,
-                    "--platform",
-                    "linux/amd64",
-                    "-o",
-                    str(work / "ours2.tar"),
-                    "--quiet",
-                ],
-                env,
+            results["mikrodock image save (warm cache)"] = timed(
+                [*save, "-o", str(work / "ours2.tar")], env
             )
-            t_copy, rss_copy = timed(
-                [
-                    "skopeo",
-                    "copy",
-                    "--quiet",
-                    "--src-tls-verify=false",
-                    f"docker://{image}",
-                    f"oci:{work / 'pulled'}:bench",
-                ]
-            )
-            t_unpack, rss_unpack = timed(
-                ["umoci", "unpack", "--image", f"{work / 'pulled'}:bench", str(work / "bundle")]
-            )
-            t_tar, rss_tar = timed(
-                ["tar", "-cf", str(work / "theirs.tar"), "-C", str(work / "bundle" / "rootfs"), "."]
-            )
+            pulled = f"oci:{work / 'pulled'}:bench"
+            copy = ["skopeo", "copy", "--quiet", "--src-tls-verify=false"]
+            results["skopeo copy"] = timed([*copy, f"docker://{image}", pulled])
+            unpack = ["umoci", "unpack", "--image", f"{work / 'pulled'}:bench"]
+            results["umoci unpack"] = timed([*unpack, str(work / "bundle")])
+            rootfs = str(work / "bundle" / "rootfs")
+            results["tar -c"] = timed(["tar", "-cf", str(work / "theirs.tar"), "-C", rootfs, "."])
         finally:
             registry.terminate()
             registry.wait()
-        pipeline = t_copy + t_unpack + t_tar
         count = len(list((store / "blobs/sha256").iterdir()))
         layer_mib = (work / "ours.tar").stat().st_size / 1048576
         blob_mib = blobs / 1048576
         print(f"image: {count} blobs, {blob_mib:.0f} MiB compressed; archive {layer_mib:.0f} MiB")
-        print(f"mikrodock image save (cold cache): {ours:6.2f} s, peak RSS {ours_rss:5.1f} MiB")
-        print(f"mikrodock image save (warm cache): {warm:6.2f} s, peak RSS {warm_rss:5.1f} MiB")
-        print(f"skopeo copy:  {t_copy:6.2f} s, peak RSS {rss_copy:5.1f} MiB")
-        print(f"umoci unpack: {t_unpack:6.2f} s, peak RSS {rss_unpack:5.1f} MiB")
-        print(f"tar -c:       {t_tar:6.2f} s, peak RSS {rss_tar:5.1f} MiB")
-        ratio, warm_ratio = ours / pipeline, warm / pipeline
-        print(f"pipeline: {pipeline:6.2f} s; ours/pipeline {ratio:.2f} (warm {warm_ratio:.2f})")
+        print(f"{'':36} {'wall s':>7} {'CPU s':>7} {'peak MiB':>9}")
+        for label, (wall, cpu, peak) in results.items():
+            print(f"{label:36} {wall:7.2f} {cpu:7.2f} {peak:9.1f}")
+        steps = ("skopeo copy", "umoci unpack", "tar -c")
+        wall = sum(results[step][0] for step in steps)
+        cpu = sum(results[step][1] for step in steps)
+        print(f"{'pipeline (sum)':36} {wall:7.2f} {cpu:7.2f}")
+        for label in ("cold", "warm"):
+            ours = results[f"mikrodock image save ({label} cache)"]
+            walls, cpus = ours[0] / wall, ours[1] / cpu
+            print(f"ratio mikrodock/pipeline, {label}: wall {walls:.2f}, CPU {cpus:.2f}")
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
