@@ -113,3 +113,18 @@ def test_inspect_explains_refusals(
     junk = tmp_path / "junk"
     junk.write_bytes(b"\x1f\x8b rest")
     assert "gzip" in inspect_archive(junk).problems[0].why
+
+
+def test_our_archive_reads_back_as_a_docker_archive(
+    oci_store: Path, umoci_tree: Path, tmp_path: Path, snapshot: Callable
+) -> None:
+    """skopeo (containers/image) loads our output as a docker archive: the layer matches the
+    config's diff id, and unpacking it gives the same tree as the original image."""
+    out = tmp_path / "ours.tar"
+    save_from_archive(oci_store, AMD64, out, name="layers")
+    info = json.loads(run("skopeo", "inspect", "--raw", "--config", f"docker-archive:{out}"))
+    assert len(info["rootfs"]["diff_ids"]) == 1 and info["config"]["WorkingDir"] == "/srv"
+    back = tmp_path / "back"
+    run("skopeo", "copy", "--quiet", f"docker-archive:{out}", f"oci:{back}:again")
+    run("umoci", "unpack", "--image", f"{back}:again", tmp_path / "bundle")
+    assert snapshot(tmp_path / "bundle" / "rootfs") == snapshot(umoci_tree)
