@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import select
 import signal
 import ssl
 import subprocess
@@ -151,6 +152,14 @@ def test_tls_serves_with_a_ca_and_a_pinnable_fingerprint() -> None:
         assert hashlib.sha256(der).hexdigest() == sim.fingerprint
 
 
+def _first_line(process: subprocess.Popen[str], timeout: float = 60.0) -> str:
+    """The first line the process prints (fails instead of hanging when it prints nothing)."""
+    assert process.stdout is not None
+    ready, _, _ = select.select([process.stdout], [], [], timeout)
+    assert ready, f"mikrodock sim printed nothing within {timeout}s"
+    return process.stdout.readline()
+
+
 def test_cli_prints_the_url_line_and_serves_until_sigterm(tmp_path: Path) -> None:
     password_file = tmp_path / "password"
     password_file.write_text("s3cret-Pass\n")
@@ -177,7 +186,7 @@ def test_cli_prints_the_url_line_and_serves_until_sigterm(tmp_path: Path) -> Non
     )
     try:
         assert process.stdout is not None
-        line = process.stdout.readline().strip()
+        line = _first_line(process).strip()
         url, rest_of_line = line.split(" ", 1)
         assert url.startswith("http://127.0.0.1:")
         assert rest_of_line.split() == ["user=admin", f"password-file={password_file}"]
@@ -206,7 +215,7 @@ def test_cli_generates_a_password_and_rejects_bad_input(tmp_path: Path) -> None:
     )
     try:
         assert process.stdout is not None
-        url, *rest = process.stdout.readline().split()
+        url, *rest = _first_line(process).split()
         words = dict(w.split("=", 1) for w in rest)
         assert words["user"] == "admin" and len(words["password"]) >= 12
         answer = httpx.get(f"{url}/rest/system/identity", auth=("admin", words["password"]))
