@@ -10,7 +10,7 @@ import pytest
 
 from mikrodock.cli.main import main
 
-from .conftest import write_login
+from .registries import write_login
 
 
 def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:

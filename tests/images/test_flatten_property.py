@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from mikrodock.images.convert import save_from_archive
 from mikrodock.images.platforms import parse_platform
 
-from .conftest import LayerTar, extract_layer, run, tree_of
+from .imagekit import LayerTar, extract_layer, run, tree_of
 
 CANDIDATES = ["a", "b", "d0", "d0/a", "d0/b", "d0/d1", "d0/d1/a", "d0/d1/b", "d2", "d2/a"]
 KINDS = ["file", "file", "dir", "symlink", "hardlink"]

@@ -16,7 +16,7 @@ from mikrodock.images.convert import save_from_registry
 from mikrodock.images.platforms import parse_platform, platform_for_arch
 from mikrodock.images.reference import parse_reference
 
-from .conftest import PASSWORD, USER, write_login
+from .registries import PASSWORD, USER, write_login
 
 pytestmark = pytest.mark.anyio
 AMD64 = parse_platform("linux/amd64")

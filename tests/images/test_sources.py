@@ -14,7 +14,7 @@ from mikrodock.images.convert import save_from_archive
 from mikrodock.images.inspect import inspect_archive
 from mikrodock.images.platforms import parse_platform, platform_for_arch
 
-from .conftest import run
+from .imagekit import run
 
 AMD64 = parse_platform("linux/amd64")
 
