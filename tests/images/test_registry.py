@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import tarfile
 from collections.abc import Callable
 from pathlib import Path
@@ -190,3 +191,63 @@ async def test_basic_auth_registry(
     write_login(docker_config, basic_registry, USER, PASSWORD)
     await save_from_registry(ref, AMD64, tmp_path / "x.tar")
     assert (tmp_path / "x.tar").is_file()
+
+
+async def test_credentials_from_a_docker_credential_helper(
+    token_registry: str, docker_config: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """credHelpers: the helper program gets the server on stdin and answers with JSON."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    helper = bin_dir / "docker-credential-mikrotest"
+    answer = json.dumps({"ServerURL": token_registry, "Username": USER, "Secret": PASSWORD})
+    helper.write_text(
+        "#!/bin/sh\n"
+        '[ "$1" = get ] || exit 1\n'
+        "read server\n"
+        f'[ "$server" = "{token_registry}" ] || exit 1\n'
+        f"echo '{answer}'\n"
+    )
+    helper.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+    (docker_config / "config.json").write_text(
+        json.dumps({"credHelpers": {token_registry: "mikrotest"}})
+    )
+    out = tmp_path / "x.tar"
+    await save_from_registry(parse_reference(f"{token_registry}/test/layers:v1"), AMD64, out)
+    assert out.is_file()
+
+
+class _Recorder:
+    """A ByteProgress that remembers what it was told."""
+
+    def __init__(self) -> None:
+        self.totals: dict[str, int] = {}
+        self.done: dict[str, int] = {}
+        self.finished: set[str] = set()
+
+    def start(self, key: str, description: str, total: int) -> None:
+        self.totals[key] = total
+        self.done.setdefault(key, 0)
+
+    def advance(self, key: str, amount: int) -> None:
+        self.done[key] += amount
+
+    def finish(self, key: str) -> None:
+        self.finished.add(key)
+
+
+async def test_progress_counts_every_byte(
+    registry: str, docker_config: Path, tmp_path: Path
+) -> None:
+    progress = _Recorder()
+    cache = BlobCache(tmp_path / "cache")
+    out = tmp_path / "x.tar"
+    saved = await save_from_registry(
+        parse_reference(f"{registry}/test/layers:v1"), AMD64, out, progress=progress, cache=cache
+    )
+    blobs = {k: v for k, v in progress.totals.items() if k.startswith("sha256:")}
+    assert len(blobs) == 5  # the config and four layers
+    assert all(progress.done[k] == total for k, total in blobs.items())
+    assert progress.done["flatten"] == saved.layer_size
+    assert progress.finished == set(progress.totals)

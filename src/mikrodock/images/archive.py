@@ -30,6 +30,7 @@ from mikrodock.errors import ImageError
 from mikrodock.images.cache import disk_error
 from mikrodock.images.flatten import FlattenStats, flatten_layers
 from mikrodock.images.layers import LayerSource
+from mikrodock.images.progress import ByteProgress
 
 __all__ = ["KEPT_CONFIG", "SavedArchive", "routeros_config", "write_archive"]
 
@@ -124,11 +125,12 @@ def _write(
     layers: Sequence[LayerSource],
     repo_tags: Sequence[str],
     source: str,
+    progress: ByteProgress | None,
 ) -> tuple[int, str, str, FlattenStats]:
     now = dt.datetime.now(dt.UTC).timestamp()
     handle.write(b"\0" * _BLOCK)  # the layer.tar header, written once the size is known
     writer = _HashingWriter(handle, where)
-    stats = flatten_layers(layers, writer)  # type: ignore[arg-type]
+    stats = flatten_layers(layers, writer, progress)  # type: ignore[arg-type]
     layer_size, diff_id = writer.size, writer.digest
     handle.write(b"\0" * (-layer_size % _BLOCK))
     config_bytes = json.dumps(
@@ -161,6 +163,7 @@ def write_archive(
     *,
     repo_tags: Sequence[str] = (),
     source: str = "the image",
+    progress: ByteProgress | None = None,
 ) -> SavedArchive:
     """Flatten ``layers`` and write the RouterOS archive to ``path`` (all or nothing)."""
     path = path.expanduser()
@@ -175,7 +178,7 @@ def write_archive(
     try:
         with os.fdopen(fd, "w+b") as handle:
             layer_size, diff_id, config_name, stats = _write(
-                handle, path, config, layers, repo_tags, source
+                handle, path, config, layers, repo_tags, source, progress
             )
             handle.flush()
             os.fsync(handle.fileno())

@@ -59,7 +59,13 @@ async def save_from_registry(
         for n, path in enumerate(paths)
     ]
     return await asyncio.to_thread(
-        write_archive, output, config, layers, repo_tags=[repo_tag(ref)], source=ref.familiar
+        write_archive,
+        output,
+        config,
+        layers,
+        repo_tags=[repo_tag(ref)],
+        source=ref.familiar,
+        progress=progress,
     )
 
 
@@ -68,7 +74,12 @@ def _file_opener(path: Path) -> Callable[[], AbstractContextManager[BinaryIO]]:
 
 
 def save_from_archive(
-    source: Path, platform: Platform, output: Path, *, name: str | None = None
+    source: Path,
+    platform: Platform,
+    output: Path,
+    *,
+    name: str | None = None,
+    progress: ByteProgress | None = None,
 ) -> SavedArchive:
     """Flatten the image for ``platform`` in a docker/podman/OCI archive or layout."""
     image = open_source(source, platform, name)
@@ -79,7 +90,9 @@ def save_from_archive(
             break
         except UsageError:
             continue
-    return write_archive(output, image.config, image.layers, repo_tags=tags, source=image.origin)
+    return write_archive(
+        output, image.config, image.layers, repo_tags=tags, source=image.origin, progress=progress
+    )
 
 
 def save_image(
@@ -96,7 +109,7 @@ def save_image(
     if output.exists() and output.is_dir():
         raise UsageError(f"{output} is a folder", hint="give a file name with -o, e.g. app.tar")
     if from_archive is not None:
-        return save_from_archive(from_archive, platform, output, name=image)
+        return save_from_archive(from_archive, platform, output, name=image, progress=progress)
     if not image:
         raise UsageError("no image given", hint="mikrodock image save IMAGE --arch ARCH -o FILE")
     ref = parse_reference(image)

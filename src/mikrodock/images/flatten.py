@@ -27,6 +27,7 @@ from typing import BinaryIO
 
 from mikrodock.errors import ImageError
 from mikrodock.images.layers import LayerSource, open_layer
+from mikrodock.images.progress import ByteProgress, SilentProgress
 from mikrodock.images.tarscan import BLOCK, Member, TarScanner, tarinfo_of
 
 __all__ = ["FlattenStats", "flatten_layers"]
@@ -41,6 +42,7 @@ _PAX_DROP = frozenset(
 _ENCODING = "utf-8"
 _ERRORS = "surrogateescape"
 _RECORD = 20 * BLOCK
+_PROGRESS_KEY = "flatten"
 
 
 @dataclass
@@ -195,13 +197,15 @@ def _default_dir(name: str) -> tarfile.TarInfo:
 class _Writer:
     """Writes tar blocks to ``out`` and ends the archive as tar does."""
 
-    def __init__(self, out: BinaryIO) -> None:
+    def __init__(self, out: BinaryIO, progress: ByteProgress) -> None:
         self.out = out
         self.offset = 0
+        self._progress = progress
 
     def write(self, data: bytes) -> None:
         self.out.write(data)
         self.offset += len(data)
+        self._progress.advance(_PROGRESS_KEY, len(data))
 
     def header(self, info: tarfile.TarInfo) -> None:
         self.write(info.tobuf(tarfile.PAX_FORMAT, _ENCODING, _ERRORS))
@@ -215,11 +219,15 @@ def _same_name(written: str, path: str) -> bool:
     return written.rstrip("/") == path
 
 
-def flatten_layers(layers: Sequence[LayerSource], out: BinaryIO) -> FlattenStats:
+def flatten_layers(
+    layers: Sequence[LayerSource], out: BinaryIO, progress: ByteProgress | None = None
+) -> FlattenStats:
     """Write the merged filesystem of ``layers`` (bottom first) to ``out`` as one tar."""
+    progress = progress or SilentProgress()
     stats = FlattenStats()
     tree = _index(layers, stats)
-    writer = _Writer(out)
+    progress.start(_PROGRESS_KEY, f"flatten {len(layers)} layer(s)", 0)
+    writer = _Writer(out, progress)
     content: dict[int, str | list[str]] = {}  # content key -> its path(s); one is a str
     counts: dict[int, int] = {}  # layer -> how many of its members are content
     for path, node in tree.walk():
@@ -256,6 +264,7 @@ def flatten_layers(layers: Sequence[LayerSource], out: BinaryIO) -> FlattenStats
             stats.hardlinks += 1
             stats.entries += 1
     writer.close()
+    progress.finish(_PROGRESS_KEY)
     return stats
 
 

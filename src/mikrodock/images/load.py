@@ -91,7 +91,9 @@ async def load_image(
             ):
                 upload_path = path
             else:
-                saved = save_from_archive(path, platform, upload_path, name=image_name)
+                saved = save_from_archive(
+                    path, platform, upload_path, name=image_name, progress=progress
+                )
         else:
             saved = await save_from_registry(
                 parse_reference(source),
