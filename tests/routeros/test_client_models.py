@@ -141,3 +141,19 @@ def test_urls_are_normalised_and_never_show_the_password(url: str, shown: str) -
     assert ros.url == shown
     assert "hunter2" not in repr(ros) and "hunter2" not in str(ros)
     assert ros.user == "admin"
+
+
+@given(
+    host=st.ip_addresses(v=4).map(str),
+    port=st.integers(min_value=1, max_value=65535),
+    scheme=st.sampled_from(["http", "https"]),
+    suffix=st.sampled_from(["", "/", "/rest", "/rest/"]),
+    secret=st.text(alphabet="abcXYZ0189!$", min_size=8, max_size=20),
+)
+def test_any_router_url_normalises_and_hides_credentials(
+    host: str, port: int, scheme: str, suffix: str, secret: str
+) -> None:
+    ros = AsyncRouterOS(f"{scheme}://{host}:{port}{suffix}", "admin", secret, tls="insecure")
+    default_port = {"http": 80, "https": 443}[scheme]
+    assert ros.url == f"{scheme}://{host}" + ("" if port == default_port else f":{port}")
+    assert secret not in repr(ros)
