@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from mikrodock.containers import flags
-from mikrodock.containers.spec import ContainerSpec, EnvVar
+from mikrodock.containers.spec import ContainerSpec, EnvVar, HealthCheck, HostEntry
 from mikrodock.routeros.dialect import Dialect
 
 SIM_VERSIONS = ["7.15", "7.19", "7.20", "7.21", "7.22", "7.23", "7.24"]
@@ -48,6 +48,61 @@ def full_run_spec(
         mounts=(flags.parse_volume("disk1/data:/data"), flags.parse_volume("disk1/conf:/conf")),
         restart=flags.parse_restart(restart),
         memory=(256 << 20) if dialect.memory_arg else None,
+    )
+
+
+def all_flags_spec(version: str, *, inline: bool) -> ContainerSpec:
+    """A spec with every flag ``version`` can honour."""
+    d = Dialect.for_version(version)
+    has = lambda arg: d.has_arg("container", "add", arg)  # noqa: E731
+    env = (EnvVar("A", "1"), EnvVar("B", "two words"))
+    if not inline:
+        env += (EnvVar("C", "x,y"),)  # a comma forces a named list
+    mounts = (flags.parse_volume("disk1/data:/data"),)
+    if not inline:
+        mounts += (
+            flags.parse_volume("disk1/conf:/etc/app" + (":ro" if d.mount_read_only_arg else "")),
+        )
+    restart = "no"
+    if d.restart_policy:
+        restart = "on-failure:3"
+    elif has("auto-restart-interval"):
+        restart = "always"
+    health = (
+        HealthCheck(("curl", "-f", "http://localhost/"), 30, 5, 3, 10)
+        if d.healthcheck
+        else HealthCheck()
+    )
+    return ContainerSpec(
+        name="web",
+        image="ghcr.io/owner/app:1.2",
+        entrypoint=("/docker-entrypoint.sh",),
+        cmd=("nginx", "-g", "daemon-off"),
+        env=env,
+        mounts=mounts,
+        ports=(
+            flags.parse_port("8080:80"),
+            flags.parse_port("10.0.0.1:53:53/udp"),
+            flags.parse_port("7000-7001:8000-8001"),
+        ),
+        workdir="/srv",
+        user="www",
+        hostname="web",
+        dns=("1.1.1.1",),
+        hosts=(HostEntry("db", "10.0.0.5"),) if has("hosts") else (),
+        restart=flags.parse_restart(restart),
+        memory=256 << 20 if d.memory_arg else None,
+        memory_swap=512 << 20 if has("swap-max") else None,
+        cpuset="0-1" if has("cpu-list") else None,
+        health=health,
+        stop_signal="SIGTERM",
+        stop_timeout=20 if has("stop-time") else None,
+        shm_size=64 << 20 if has("shm-size") else None,
+        tmpfs=("/run",) if has("tmpfs") else (),
+        devices=("/dev/ttyUSB0",) if has("devices") else (),
+        privileged=has("privileged"),
+        registry_username="me",
+        registry_password="secret",
     )
 
 

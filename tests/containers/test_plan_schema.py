@@ -17,7 +17,7 @@ import pytest
 
 from mikrodock.containers import flags
 from mikrodock.containers.plan import plan_run
-from mikrodock.containers.spec import ContainerSpec, EnvVar, HealthCheck, HostEntry
+from mikrodock.containers.spec import HealthCheck
 from mikrodock.containers.state import RouterState
 from mikrodock.containers.steps import Step
 from mikrodock.errors import UnsupportedError
@@ -68,61 +68,6 @@ def _lookup(version: str, menu: str) -> dict[str, Any] | None:
     return None
 
 
-def full_spec(version: str, *, inline: bool) -> ContainerSpec:
-    """A spec with every flag ``version`` can honour."""
-    d = Dialect.for_version(version)
-    has = lambda arg: d.has_arg("container", "add", arg)  # noqa: E731
-    env = (EnvVar("A", "1"), EnvVar("B", "two words"))
-    if not inline:
-        env += (EnvVar("C", "x,y"),)  # a comma forces a named list
-    mounts = (flags.parse_volume("disk1/data:/data"),)
-    if not inline:
-        mounts += (
-            flags.parse_volume("disk1/conf:/etc/app" + (":ro" if d.mount_read_only_arg else "")),
-        )
-    restart = "no"
-    if d.restart_policy:
-        restart = "on-failure:3"
-    elif has("auto-restart-interval"):
-        restart = "always"
-    health = (
-        HealthCheck(("curl", "-f", "http://localhost/"), 30, 5, 3, 10)
-        if d.healthcheck
-        else HealthCheck()
-    )
-    return ContainerSpec(
-        name="web",
-        image="ghcr.io/owner/app:1.2",
-        entrypoint=("/docker-entrypoint.sh",),
-        cmd=("nginx", "-g", "daemon-off"),
-        env=env,
-        mounts=mounts,
-        ports=(
-            flags.parse_port("8080:80"),
-            flags.parse_port("10.0.0.1:53:53/udp"),
-            flags.parse_port("7000-7001:8000-8001"),
-        ),
-        workdir="/srv",
-        user="www",
-        hostname="web",
-        dns=("1.1.1.1",),
-        hosts=(HostEntry("db", "10.0.0.5"),) if has("hosts") else (),
-        restart=flags.parse_restart(restart),
-        memory=256 << 20 if d.memory_arg else None,
-        memory_swap=512 << 20 if has("swap-max") else None,
-        cpuset="0-1" if has("cpu-list") else None,
-        health=health,
-        stop_signal="SIGTERM",
-        stop_timeout=20 if has("stop-time") else None,
-        shm_size=64 << 20 if has("shm-size") else None,
-        tmpfs=("/run",) if has("tmpfs") else (),
-        devices=("/dev/ttyUSB0",) if has("devices") else (),
-        privileged=has("privileged"),
-        registry_username="me",
-        registry_password="secret",
-    )
-
-
 def _state(version: str) -> RouterState:
     return RouterState.empty(version, "x86_64").with_objects(
         disks=(Disk("disk1", 8 << 30, 6 << 30, "nvme"),),
@@ -151,8 +96,8 @@ def _check(version: str, step: Step, skipped: set[str]) -> None:
 
 @pytest.mark.parametrize("inline", [True, False], ids=["inline", "lists"])
 @pytest.mark.parametrize("version", VERSIONS)
-def test_every_planned_path_and_argument_exists(version: str, inline: bool) -> None:
-    plan = plan_run(full_spec(version, inline=inline), _state(version))
+def test_every_planned_path_and_argument_exists(version: str, inline: bool, kit: Any) -> None:
+    plan = plan_run(kit.all_flags_spec(version, inline=inline), _state(version))
     skipped: set[str] = set()
     for step in plan.steps:
         _check(version, step, skipped)
@@ -162,10 +107,10 @@ def test_every_planned_path_and_argument_exists(version: str, inline: bool) -> N
 
 
 @pytest.mark.parametrize("version", VERSIONS)
-def test_flags_the_version_lacks_fail_naming_the_version(version: str) -> None:
+def test_flags_the_version_lacks_fail_naming_the_version(version: str, kit: Any) -> None:
     """Each flag the version cannot honour fails before any change, naming where it arrives."""
     dialect = Dialect.for_version(version)
-    base = dataclasses.replace(full_spec(version, inline=True))
+    base = kit.all_flags_spec(version, inline=True)
     extra = {
         "memory-high": {"memory": 1 << 28},
         "cpu-list": {"cpuset": "0"},

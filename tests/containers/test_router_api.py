@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
+
+import pytest
 
 from mikrodock.containers import AsyncRouter, ContainerSpec, EnvVar, PortMapping, Router
 from mikrodock.sim import Delays, running
@@ -44,3 +47,32 @@ def test_many_routers_concurrently() -> None:
             return list(await asyncio.gather(deploy(one), deploy(two)))
 
         assert asyncio.run(both()) == ["running", "running"]
+
+
+@pytest.mark.parametrize("version", ["7.15", "7.19", "7.20", "7.21", "7.22", "7.23", "7.24"])
+@pytest.mark.parametrize("inline", [True, False], ids=["inline", "lists"])
+def test_every_flag_the_version_has_is_accepted_by_it(version: str, inline: bool, kit: Any) -> None:
+    """A deploy using every flag the version supports goes through (the simulator answers
+    ``unknown parameter`` for any argument the version lacks), and rm leaves nothing."""
+    spec = kit.all_flags_spec(version, inline=inline)
+    with (
+        running(version=version, delays=FAST) as sim,
+        Router(sim.url, sim.user, sim.password) as router,
+    ):
+        kit.seed_hand_made(sim, version)
+        before = kit.snapshot(sim)
+        router.run(spec, poll=0.01)
+        record = next(i for i in sim.items("container") if i.get("comment") == "mikrodock:web")
+        assert record.get("cmd") == "nginx -g daemon-off"
+        assert router.ps()[0].ports == (
+            "8080->80/tcp",
+            "10.0.0.1:53->53/udp",
+            "7000->8000/tcp",
+            "7001->8001/tcp",
+        )
+        router.rm("web", force=True)
+        router.prune()
+        after = kit.snapshot(sim)
+        assert {k: v for k, v in after.items() if k != "container/config"} == {
+            k: v for k, v in before.items() if k != "container/config"
+        }
