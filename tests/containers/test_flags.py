@@ -208,3 +208,29 @@ def test_names() -> None:
     for bad in ("", "-x", "a b", "x" * 64, "a:b"):
         with pytest.raises(UsageError):
             flags.check_name(bad)
+
+
+component = st.from_regex(r"[a-z0-9]{1,8}(?:[._-][a-z0-9]{1,6})?", fullmatch=True)
+registries = st.sampled_from(["", "docker.io/", "ghcr.io/", "quay.io/", "registry.lan:5000/"])
+tags = st.one_of(st.just(""), st.from_regex(r":[A-Za-z0-9_][A-Za-z0-9_.-]{0,10}", fullmatch=True))
+
+
+@given(registry=registries, path=st.lists(component, min_size=1, max_size=3), tag=tags)
+def test_planned_image_is_the_image_the_user_named(
+    registry: str, path: list[str], tag: str
+) -> None:
+    """What RouterOS pulls (registry-url + remote-image) names the same image as the user's."""
+    from mikrodock.containers.plan import plan_run
+    from mikrodock.containers.spec import ContainerSpec
+    from mikrodock.containers.state import RouterState
+    from mikrodock.images.reference import parse_reference
+
+    text = f"{registry}{'/'.join(path)}{tag}"
+    wanted = parse_reference(text)
+    plan = plan_run(ContainerSpec(name="x", image=text), RouterState.empty("7.22", "arm64"))
+    container = next(s for s in plan.steps if s.menu == "container")
+    config = next((s.body for s in plan.steps if s.menu == "container/config"), {})
+    url = str(config.get("registry-url", "https://registry-1.docker.io"))
+    host = url.split("://", 1)[1]
+    pulled = parse_reference(f"{host}/{container.body['remote-image']}")
+    assert pulled == wanted
