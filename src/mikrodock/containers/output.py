@@ -150,35 +150,48 @@ def _output(answer: Any) -> str | None:
     return None
 
 
+_PROBE = "mikrodock-exec-probe"
+
+
+async def _writable_mount(ros: AsyncRouterOS, record: dict[str, str]) -> tuple[str, str] | None:
+    """(router path, container path) of a writable mount of the container, if it has one."""
+    inline = dict(part.split("=", 1) for part in record.get("mount", "").split(",") if "=" in part)
+    if inline.get("src") and inline.get("dst"):
+        return inline["src"], inline["dst"]
+    mounts = (await tagged_objects(ros, container_name(record))).get("container/mounts", [])
+    for mount in mounts:
+        if mount.get("read-only") != "true" and mount.get("mode") != "ro":
+            return mount.get("src", ""), mount.get("dst", "")
+    return None
+
+
 async def exec_command(ros: AsyncRouterOS, dialect: Dialect, name: str, argv: Sequence[str]) -> str:
-    """Run ``argv`` in the running container and return its output."""
+    """Run ``argv`` once in the running container and return its output.
+
+    Where this router's REST answer carries no output (found with a harmless probe first), the
+    command's output goes to a file on one of the container's writable mounts, which is read
+    back from ``/file`` and removed."""
     require_arg(dialect, "container", "shell", "cmd", "exec")
     if not argv:
         raise UsageError("exec needs a command", hint="e.g. mikrodock exec web ls /")
     record = await find_record(ros, name)
-    item_arg = dialect.item_arg("container", "shell") or "number"
+    item = {dialect.item_arg("container", "shell") or "number": record[".id"]}
     command = shlex.join(argv)
-    answer = await ros.command("container", "shell", {item_arg: record[".id"], "cmd": command})
-    text = _output(answer)
-    if text is not None:
-        return text
-    # This RouterOS answered without the output: send it to a file on a mount and read it back.
-    mounts = (await tagged_objects(ros, container_name(record))).get("container/mounts", [])
-    writable = [m for m in mounts if m.get("read-only") != "true" and m.get("mode") != "ro"]
-    if not writable:
-        return ""
+    probe = _output(await ros.command("container", "shell", {**item, "cmd": f"echo {_PROBE}"}))
+    if probe is not None and _PROBE in probe:
+        return _output(await ros.command("container", "shell", {**item, "cmd": command})) or ""
+    mount = await _writable_mount(ros, record)
+    if mount is None:
+        raise UsageError(
+            "this RouterOS answers /container/shell without the output, and the container has "
+            "no writable mount to send it to",
+            hint=f"run it with a volume (-v disk1/{name}:/mnt), then exec again",
+        )
+    src, dst = mount
     spool = f".mikrodock-exec-{secrets.token_hex(4)}"
-    mount = writable[0]
-    await ros.command(
-        "container",
-        "shell",
-        {
-            item_arg: record[".id"],
-            "cmd": f"{command} > {shlex.quote(mount['dst'].rstrip('/') + '/' + spool)} 2>&1",
-        },
-    )
-    path = f"{mount['src'].strip('/')}/{spool}"
-    found = await ros.print("file", where={"name": path})
+    target = shlex.quote(f"{dst.rstrip('/')}/{spool}")
+    await ros.command("container", "shell", {**item, "cmd": f"{command} > {target} 2>&1"})
+    found = await ros.print("file", where={"name": f"{src.strip('/')}/{spool}"})
     if not found:
         return ""
     await ros.remove("file", found[0][".id"])
