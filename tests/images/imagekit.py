@@ -152,6 +152,10 @@ def _layer1(tar: LayerTar) -> None:
     tar.symlink("etc/link", "app/conf")
     tar.symlink("lnk/abs", "/etc/app/conf")
     tar.symlink("lnk/dangling", "../nowhere")
+    tar.dir("viadir")
+    tar.file("viadir/gone-later", b"removed through a symlinked folder\n")
+    tar.symlink("lnk/todir", "../viadir")
+    tar.symlink("abslnk", "/etc/app")
     tar.node("dev/fifo0", tarfile.FIFOTYPE)
     tar.node("dev/null2", tarfile.CHRTYPE, 1, 3)
     tar.node("dev/blk0", tarfile.BLKTYPE, 7, 0)
@@ -180,12 +184,15 @@ def _layer2(tar: LayerTar) -> None:
     tar.file("x/thing/child", b"child\n")
     tar.file("y", b"now a file\n")
     tar.file("added/deep/new.txt", b"implicit parents\n")
+    tar.file("lnk/todir/through.txt", b"written through lnk/todir -> ../viadir\n")
+    tar.file("abslnk/from-abs", b"written through abslnk -> /etc/app\n")
 
 
 def _layer3(tar: LayerTar) -> None:
     tar.dir("repl")
     tar.file("repl/target", b"target v2, replaced after the link was made\n")
     tar.whiteout("hl/orig")
+    tar.whiteout("lnk/todir/gone-later")
     tar.hardlink("hl/again", "hl/link")
     tar.dir("etc")
     tar.symlink("etc/link", "app/conf2")

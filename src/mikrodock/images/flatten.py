@@ -62,7 +62,21 @@ class _Dir:
     def __init__(self, name: str = "", raw: bytes | None = None) -> None:
         self.name = name  # the member name as the layer wrote it
         self.raw = raw  # its raw header blocks; None for a folder no layer described
-        self.children: dict[str, _Dir | int] = {}
+        self.children: dict[str, _Node] = {}
+
+
+class _Link:
+    """A symlink: its content key and its target (followed when it is a path's parent)."""
+
+    __slots__ = ("key", "target")
+
+    def __init__(self, key: int, target: str) -> None:
+        self.key = key
+        self.target = target
+
+
+_Node = _Dir | _Link | int  # a folder, a symlink, or the content key of any other entry
+_MAX_HOPS = 40
 
 
 def _key(layer: int, ordinal: int) -> int:
@@ -77,32 +91,63 @@ def _clean_name(name: str, label: str) -> list[str]:
 
 
 class _Tree:
+    """The merged filesystem. Folders on the way to a path follow symlinks, staying inside
+    the image (as ``umoci`` and docker unpack): ``lib/x`` with ``lib -> usr/lib`` is ``usr/lib/x``.
+    """
+
     def __init__(self) -> None:
         self.root = _Dir()
 
-    def lookup(self, parts: Sequence[str]) -> _Dir | int | None:
-        node: _Dir | int = self.root
-        for part in parts:
-            if not isinstance(node, _Dir) or part not in node.children:
-                return None
-            node = node.children[part]
-        return node
-
-    def parent(self, parts: Sequence[str]) -> dict[str, _Dir | int]:
-        """The children of the parent of ``parts``, making missing directories."""
-        node = self.root
-        for part in parts[:-1]:
+    def folder(self, parts: Sequence[str], *, create: bool) -> _Dir | None:
+        """The folder at ``parts``, following symlinks; made (as plain folders) when ``create``."""
+        trail = [self.root]
+        pending = list(reversed(parts))
+        hops = 0
+        while pending:
+            part = pending.pop()
+            if part in ("", "."):
+                continue
+            if part == "..":
+                if len(trail) > 1:
+                    trail.pop()
+                continue
+            node = trail[-1]
             child = node.children.get(part)
+            if isinstance(child, _Link):
+                hops += 1
+                if hops > _MAX_HOPS:
+                    return None
+                if child.target.startswith("/"):
+                    del trail[1:]
+                pending.extend(reversed(child.target.split("/")))
+                continue
             if not isinstance(child, _Dir):
+                if not create:
+                    return None
                 child = _Dir()
                 node.children[part] = child
-            node = child
-        return node.children
+            trail.append(child)
+        return trail[-1]
+
+    def lookup(self, parts: Sequence[str]) -> _Node | None:
+        """What is at ``parts`` (the last part itself not followed)."""
+        if not parts:
+            return self.root
+        folder = self.folder(parts[:-1], create=False)
+        return folder.children.get(parts[-1]) if folder is not None else None
+
+    def parent(self, parts: Sequence[str]) -> dict[str, _Node]:
+        """The children of the parent of ``parts``, making missing folders."""
+        folder = self.folder(parts[:-1], create=True)
+        if folder is None:  # creating fails only on a symlink loop
+            where = "/".join(parts)
+            raise ImageError(f"{where}: too many symlinks on the way", hint="the layer is broken")
+        return folder.children
 
     def whiteout(self, parts: list[str]) -> None:
-        *folder, name = parts
-        target = self.lookup(folder)
-        if not isinstance(target, _Dir):
+        *where, name = parts
+        target = self.folder(where, create=False)
+        if target is None:
             return
         if name == _OPAQUE:
             target.children.clear()
@@ -123,7 +168,7 @@ class _Tree:
             return  # the root folder itself
         if kind == tarfile.LNKTYPE:
             target = self.lookup(_clean_name(linkname, "hard link"))
-            if not isinstance(target, int):
+            if target is None or isinstance(target, _Dir):
                 stats.dropped_links.append("/".join(parts))
                 return
             self.parent(parts)[parts[-1]] = target
@@ -135,12 +180,14 @@ class _Tree:
                 existing.name, existing.raw = name, raw
             else:
                 children[parts[-1]] = _Dir(name, raw)
+        elif kind == tarfile.SYMTYPE:
+            children[parts[-1]] = _Link(key, linkname)
         else:
             children[parts[-1]] = key
 
-    def walk(self) -> Iterator[tuple[str, _Dir | int]]:
+    def walk(self) -> Iterator[tuple[str, _Node]]:
         """(path, node) pairs, parents before children, names sorted."""
-        stack: list[tuple[str, _Dir | int]] = [("", self.root)]
+        stack: list[tuple[str, _Node]] = [("", self.root)]
         while stack:
             path, node = stack.pop()
             if path:
@@ -243,12 +290,13 @@ def flatten_layers(
             stats.directories += 1
             stats.entries += 1
         else:
-            known = content.get(node)
+            key = node.key if isinstance(node, _Link) else node
+            known = content.get(key)
             if known is None:
-                content[node] = path
-                counts[node >> 32] = counts.get(node >> 32, 0) + 1
+                content[key] = path
+                counts[key >> 32] = counts.get(key >> 32, 0) + 1
             elif isinstance(known, str):
-                content[node] = [known, path]
+                content[key] = [known, path]
             else:
                 known.append(path)
     links: list[tuple[tarfile.TarInfo, list[str]]] = []
