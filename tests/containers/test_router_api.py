@@ -29,6 +29,9 @@ def test_sync_router_facade() -> None:
         assert result.address.startswith("172.")
         assert [(c.name, c.state) for c in router.ps()] == [("api", "running")]
         assert "ready" in [line.message for line in router.logs("api")]
+        assert "ready" in [line.message for line in router.logs("api", since="10m")]
+        assert router.logs("api", since="2999-01-01T00:00") == []
+        assert [line.message for line in router.logs("api", tail=1)] == ["ready"]
         assert router.exec("api", ["echo", "$HOME"]) == "$HOME"
         assert "/container" in router.rm("api", force=True)[0]
         assert router.ps(all=True) == []
