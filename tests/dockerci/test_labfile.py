@@ -81,6 +81,7 @@ def test_the_lab_name_defaults_to_the_file_name(tmp_path: Path) -> None:
         ("route:\n  r1:\n", 1, "unknown key 'route'"),
         ("defaults:\n  startup: x.rsc\nrouters:\n  r1:\n", 2, "unknown key 'startup'"),
         ("routers:\n  r1:\n    memory:\n      - 1\n", 4, "single value"),
+        ("routers:\n  r1:\n    memory:\n", 3, "memory has no value"),
     ],
 )
 def test_errors_name_the_line_and_the_fix(text: str, line: int, words: str) -> None:
@@ -137,3 +138,24 @@ def test_any_endpoint_text_parses_or_fails_cleanly(text: str) -> None:
     except UsageError:
         return
     assert 2 <= end.index <= 32
+
+
+yaml_ish = st.lists(
+    st.sampled_from(
+        ["routers:", "  r1:", "  r2:", "    memory: 512M", "    cpus: 0", "links:",
+         "  - r1:ether2=r2:ether2", "  - r1:ether2=r2:ether3", "defaults:", "  version: x",
+         "name: Lab", "- a", "  : b", "[", "{", "'", "\t", "routers: 5", "    startup: a"]
+    ),
+    max_size=12,
+).map("\n".join)  # fmt: skip
+
+
+@given(st.one_of(yaml_ish, st.text(max_size=80)))
+def test_any_document_is_a_lab_or_a_line_numbered_usage_error(text: str) -> None:
+    try:
+        lab = parse_lab(text, source="lab.yaml", base=Path("/nonexistent"))
+    except LabError as error:
+        assert str(error).startswith("lab.yaml")
+        assert error.hint
+    else:
+        assert lab.routers

@@ -216,3 +216,19 @@ def test_bad_input_is_one_line_exit_2_and_makes_nothing(
         assert words in done.stderr and len(done.stderr.strip().splitlines()) == 1
     machines = Path(env["MIKRODOCK_HOME"]) / "state" / "machines"
     assert not machines.exists() or not any(machines.iterdir())
+
+
+def test_admin_password_sources(tmp_path: Path) -> None:
+    from mikrodock.chr.serve import admin_password
+    from mikrodock.errors import UsageError
+
+    secret = tmp_path / "secret"
+    secret.write_text("s3cret\n")
+    assert admin_password({}, None) is None
+    assert admin_password({"MIKRODOCK_ADMIN_PASSWORD": "env-pw"}, None) == "env-pw"
+    assert admin_password({}, secret) == "s3cret"  # a trailing newline is not part of it
+    with pytest.raises(UsageError, match=r"only one|both"):
+        admin_password({"MIKRODOCK_ADMIN_PASSWORD": "x"}, secret)
+    (tmp_path / "empty").write_text("\n")
+    with pytest.raises(UsageError, match="empty"):
+        admin_password({}, tmp_path / "empty")

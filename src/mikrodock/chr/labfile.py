@@ -160,11 +160,11 @@ class _Reader:
         return LabError(message, line=line, source=self.source, hint=hint)
 
     @staticmethod
-    def key_line(node: CommentedMap, key: str) -> int:
+    def key_line(node: CommentedMap, key: Any) -> int:
         return int(node.lc.key(key)[0]) + 1
 
     @staticmethod
-    def value_line(node: CommentedMap, key: str) -> int:
+    def value_line(node: CommentedMap, key: Any) -> int:
         return int(node.lc.value(key)[0]) + 1
 
     def mapping(self, value: Any, what: str, line: int) -> CommentedMap:
@@ -179,14 +179,19 @@ class _Reader:
             if key not in known:
                 raise self.fail(
                     f"unknown key {key!r} in {what}",
-                    self.key_line(node, str(key)),
+                    self.key_line(node, key),
                     f"known keys: {', '.join(known)}",
                 )
 
     def text(self, node: CommentedMap, key: str) -> str:
         value = node[key]
-        if isinstance(value, (CommentedMap, CommentedSeq)) or value is None:
-            raise self.fail(f"{key} must be a single value", self.value_line(node, key), "e.g. 1")
+        if value is None:
+            line = self.key_line(node, key)
+            raise self.fail(f"{key} has no value", line, f"write `{key}: VALUE`")
+        if isinstance(value, (CommentedMap, CommentedSeq)):
+            raise self.fail(
+                f"{key} must be a single value", self.value_line(node, key), f"write `{key}: VALUE`"
+            )
         return str(value)
 
     def router(self, name: Any, node: Any, defaults: dict[str, Any], line: int) -> LabRouter:
