@@ -79,3 +79,49 @@ def test_every_flag_the_version_has_is_accepted_by_it(version: str, inline: bool
         assert {k: v for k, v in after.items() if k != "container/config"} == {
             k: v for k, v in before.items() if k != "container/config"
         }
+
+
+def _archive(good: bool) -> bytes:
+    import io
+    import json
+    import tarfile
+
+    def tar(files: dict[str, bytes]) -> bytes:
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w") as archive:
+            for name, data in files.items():
+                info = tarfile.TarInfo(name)
+                info.size = len(data)
+                archive.addfile(info, io.BytesIO(data))
+        return buffer.getvalue()
+
+    layer = tar({"hello.txt": b"hi\n"})
+    layers = ["layer.tar"] if good else ["layer.tar", "layer2.tar"]
+    manifest = [{"Config": "config.json", "RepoTags": ["local/app:1"], "Layers": layers}]
+    return tar(
+        {"manifest.json": json.dumps(manifest).encode(), "config.json": b"{}", "layer.tar": layer}
+    )
+
+
+def test_image_file_loads_and_a_bad_archive_rolls_back(kit: Any) -> None:
+    with (
+        running(version="7.21", delays=FAST) as sim,
+        Router(sim.url, sim.user, sim.password) as router,
+    ):
+        sim.put_file("app.tar", _archive(good=True))
+        sim.put_file("bad.tar", _archive(good=False))
+        before = kit.snapshot(sim)
+        spec = ContainerSpec(
+            name="app", image="local/app:1", image_file="app.tar", ports=(PortMapping(8000, 8000),)
+        )
+        router.run(spec, poll=0.01)
+        assert router.ps()[0].state == "running"
+        router.rm("app", force=True)
+        router.prune()
+        bad = ContainerSpec(name="bad", image="local/app:1", image_file="bad.tar")
+        with pytest.raises(Exception, match="exactly one layer"):
+            router.run(bad, poll=0.01)
+        after = kit.snapshot(sim)
+        assert {k: v for k, v in after.items() if k != "container/config"} == {
+            k: v for k, v in before.items() if k != "container/config"
+        }
