@@ -3,21 +3,26 @@ subprocess booting the test guest under TCG, driven the way Docker drives it (en
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 import signal
 import socket
 import stat
 import subprocess
 import sys
+import threading
 import time
+import zipfile
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
 import pytest
 
-from mikrodock.chr.dockerfile import CONTAINER_PORTS
+from mikrodock.chr.dockerfile import CONTAINER_PORTS, DockerImageSpec, write_context
 from mikrodock.chr.qmp import qmp_call
 from mikrodock.chr.state import pid_alive
 from mikrodock.testing.guest import guest_image
@@ -35,7 +40,7 @@ MIKRODOCK = [sys.executable, "-c", ENTRY]
 OFFSET_CANDIDATES = (11000, 13000, 15000, 17000, 19000)  # below the ephemeral range
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def guest(persistent_cache: Path) -> Path:
     return guest_image(cache=persistent_cache / "test-guest")
 
@@ -60,14 +65,15 @@ def _free_offset() -> int:
 class Served:
     """One `mikrodock chr serve` process; its stdout and stderr go to files."""
 
-    def __init__(self, folder: Path, args: list[str], env: dict[str, str]) -> None:
+    def __init__(
+        self, folder: Path, args: list[str], env: dict[str, str], argv: list[str] | None = None
+    ) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.out = folder / "stdout"
         self.err = folder / "stderr"
+        command = argv or [*MIKRODOCK, "chr", "serve", *args]
         with open(self.out, "wb") as out, open(self.err, "wb") as err:
-            self.proc = subprocess.Popen(
-                [*MIKRODOCK, "chr", "serve", *args], stdout=out, stderr=err, env=env
-            )
+            self.proc = subprocess.Popen(command, stdout=out, stderr=err, env=env)
 
     def wait_ready(self, timeout: float = 180.0) -> str:
         deadline = time.monotonic() + timeout
@@ -174,6 +180,94 @@ def test_serve_boots_provisions_stops_on_sigterm_and_keeps_the_disk(
     qemu_pid = int(_machine(env)[1]["pid"])  # type: ignore[call-overload]
     assert second.stop() == 0
     assert not pid_alive(qemu_pid)
+
+
+def _dockerfile_steps(text: str) -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments), continuation lines joined, comments dropped."""
+    joined = re.sub(r"\\\n", " ", text)
+    steps = []
+    for line in joined.splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            word, _, rest = line.strip().partition(" ")
+            steps.append((word, rest.strip()))
+    return steps
+
+
+@pytest.fixture
+def download_host(tmp_path_factory: pytest.TempPathFactory, guest: Path) -> Iterator[str]:
+    """MikroTik's download host on 127.0.0.1: the zipped test guest as CHR 7.22.3, and its
+    published sha256."""
+    folder = tmp_path_factory.mktemp("download")
+    archive = folder / "chr-7.22.3.img.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as bundle:
+        bundle.write(guest, "chr-7.22.3.img")
+    digest = hashlib.sha256(archive.read_bytes()).hexdigest()
+    files = {"/7.22.3/chr-7.22.3.img.zip": archive.read_bytes(),
+             "/7.22.3/chr-7.22.3.img.zip.sha256": digest.encode()}  # fmt: skip
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = files.get(self.path)
+            self.send_response(200 if body is not None else 404)
+            self.send_header("Content-Length", str(len(body or b"")))
+            self.end_headers()
+            self.wfile.write(body or b"")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_generated_image_steps_run_without_docker(
+    tmp_path: Path, download_host: str, serve_env: tuple[dict[str, str], list[Served]]
+) -> None:
+    """What `docker build` and `docker run` would do with the generated context, minus Docker:
+    the Dockerfile's ENV and `mikrodock` RUN steps (the CHR pulled at build time), then its
+    entrypoint with `docker run` style extra flags, the HEALTHCHECK command, and SIGTERM."""
+    env, started = serve_env
+    context = tmp_path / "ctx"
+    write_context(DockerImageSpec("7.22.3"), context)
+    steps = _dockerfile_steps((context / "Dockerfile").read_text())
+    image_env = dict(env, MIKRODOCK_DOWNLOAD_URL=download_host)
+    for word, args in steps:
+        if word == "ENV":
+            for pair in args.split():
+                key, _, value = pair.partition("=")
+                if key != "MIKRODOCK_HOME":  # the image's folder is this test's home here
+                    image_env[key] = value
+    shim = tmp_path / "bin"
+    shim.mkdir()
+    (shim / "mikrodock").write_text(f'#!/bin/sh\nexec "{sys.executable}" -c \'{ENTRY}\' "$@"\n')
+    (shim / "mikrodock").chmod(0o755)
+    image_env["PATH"] = f"{shim}:{env['PATH']}"
+    for word, args in steps:
+        if word == "RUN" and args.startswith("mikrodock "):
+            built = subprocess.run(["sh", "-c", args], env=image_env, capture_output=True,
+                                   text=True, timeout=300)  # fmt: skip
+            assert built.returncode == 0, built.stderr
+    offset = _free_offset()
+    entry = Served(tmp_path / "run", [], image_env,
+                   argv=[str(context / "entrypoint.sh"), "--accel", "tcg",
+                         "--port-offset", str(offset)])  # fmt: skip
+    started.append(entry)
+    entry.wait_ready()
+    _, record = _machine(env)
+    assert record["version"] == "7.22.3" and record["publish_all"] is True
+    assert record["memory_mib"] == 256
+    check = json.loads(dict(steps)["HEALTHCHECK"].split(" CMD ", 1)[1])
+    healthy = subprocess.run(check, env=image_env, capture_output=True, text=True, timeout=60)
+    assert healthy.returncode == 0, healthy.stderr
+    assert entry.stop() == 0
+    assert not pid_alive(int(record["pid"]))  # type: ignore[call-overload]
+    unhealthy = subprocess.run(check, env=image_env, capture_output=True, text=True, timeout=60)
+    assert unhealthy.returncode == 1
 
 
 def test_sigterm_while_booting_ends_qemu(
