@@ -89,6 +89,7 @@ def test_load_cli_from_registry(
         "file": "layers-v1.tar",
         "platform": "linux/amd64",
         "size": result["size"],
+        "container": None,
     }
     assert find_file(routeros_sim.router, "layers-v1.tar") is not None
 
@@ -96,3 +97,54 @@ def test_load_cli_from_registry(
 def test_router_file_names() -> None:
     assert router_file_name("nginx") == "nginx.tar"
     assert router_file_name("ghcr.io/o/app:1.2@sha256:" + "a" * 64) == "app-1.2.tar"
+
+
+def _cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    try:
+        main(argv)
+        code = 0
+    except SystemExit as exit_:
+        code = int(exit_.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize("routeros_sim", [{"arch": "arm64"}], indirect=True)
+def test_load_with_name_adds_the_container_and_removes_the_file(
+    routeros_sim: Any,
+    oci_store: Path,
+    docker_config: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("MIKRODOCK_PASSWORD", routeros_sim.password)
+    base = ["load", str(oci_store), "--image", "multi", "-H", routeros_sim.url]
+    code, out, err = _cli([*base, "--name", "web"], capsys)
+    assert code == 0, err
+    assert "container web added" in out
+    containers = routeros_sim.router.state.menu("container").items
+    assert [c.get("name") for c in containers] == ["web"]
+    assert "_error" not in containers[0]
+    assert find_file(routeros_sim.router, "layout.tar") is None
+    code, out, err = _cli([*base, "--name", "db", "--keep-file", "--json"], capsys)
+    assert code == 0, err
+    assert json.loads(out)["file"] == "layout.tar"
+    assert find_file(routeros_sim.router, "layout.tar") is not None
+    code, _, err = _cli([*base, "--name", "web", "--file-name", "again.tar"], capsys)
+    assert code == 2 and err.count("\n") == 1
+    assert find_file(routeros_sim.router, "again.tar") is None
+    assert len(routeros_sim.router.state.menu("container").items) == 2
+
+
+async def test_fetch_failure_is_one_error_with_the_fix(
+    routeros_sim: Any, oci_store: Path, tmp_path: Path, docker_config: Path
+) -> None:
+    """The simulator fetches only from 127.0.0.1: serving on 127.0.0.2 makes /tool/fetch fail."""
+    archive = tmp_path / "ready.tar"
+    save_from_archive(oci_store, parse_platform("linux/amd64"), archive, name="layers")
+    async with _client(routeros_sim) as ros:
+        failed = r"could not fetch ready\.tar from 127\.0\.0\.2"
+        with pytest.raises(ImageError, match=failed) as info:
+            await load_image(ros, str(archive), address="127.0.0.2")
+    assert "--serve-address" in (info.value.hint or "")
+    assert find_file(routeros_sim.router, "ready.tar") is None

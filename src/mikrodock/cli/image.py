@@ -145,8 +145,14 @@ def load(
     file_name: str = typer.Option(
         None, "--file-name", help="Router file to write (default: from the image name)."
     ),
+    name: str = typer.Option(
+        None, "--name", help="Also add a container of this name from the image (not started)."
+    ),
+    keep_file: bool = typer.Option(
+        False, "--keep-file", help="With --name: keep the uploaded file on the router."
+    ),
     image_name: str = typer.Option(
-        None, "--name", help="Which image of a multi-image archive (its tag)."
+        None, "--image", help="Which image of a multi-image archive or layout (its name)."
     ),
     insecure_registry: bool = typer.Option(
         False, "--insecure-registry", help="Allow plain HTTP or an unchecked certificate."
@@ -165,9 +171,10 @@ def load(
 ) -> None:
     """Put an image on the router (converted for its architecture when needed).
 
-    Then start it with: mikrodock run --image-file FILE ...
+    With --name, add a container from it (then: mikrodock start NAME); without, start one
+    later with: mikrodock run --image-file FILE ...
     """
-    from mikrodock.images.load import load_image
+    from mikrodock.images.load import Loaded, load_image
 
     target = target_from_options(
         host=host,
@@ -181,6 +188,15 @@ def load(
     progress = RichByteProgress() if show else None
 
     async def action(ros: Any) -> Any:
+        async def add_container(loaded: Loaded) -> None:
+            from mikrodock.containers.router import AsyncRouter
+            from mikrodock.containers.spec import ContainerSpec
+
+            spec = ContainerSpec(
+                name=name, image=source, image_file=loaded.router_file, start=False
+            )
+            await AsyncRouter(ros).run(spec)
+
         return await load_image(
             ros,
             source,
@@ -190,6 +206,8 @@ def load(
             prompt=_prompt,
             progress=progress,
             address=serve_address,
+            then=add_container if name else None,
+            keep_file=keep_file,
         )
 
     if progress is not None:
@@ -197,17 +215,26 @@ def load(
             loaded = with_router(target, action)
     else:
         loaded = with_router(target, action)
+    kept = not name or keep_file
     if as_json:
         print_json(
             {
-                "file": loaded.router_file,
+                "file": loaded.router_file if kept else None,
                 "platform": str(loaded.platform),
                 "converted": loaded.converted,
                 "size": loaded.size,
+                "container": name,
             }
         )
         return
     how = "converted and uploaded" if loaded.converted else "uploaded"
+    if name:
+        left = f"; file {loaded.router_file} kept" if keep_file else ""
+        typer.echo(
+            f"{how} {source} ({loaded.platform}); container {name} added{left};"
+            f" start it with: mikrodock start {name}"
+        )
+        return
     typer.echo(
         f"{how} {source} as router file {loaded.router_file} ({loaded.platform});"
         f" start it with: mikrodock run --image-file {loaded.router_file} ..."

@@ -4,12 +4,17 @@ The router's architecture (``/system/resource architecture-name``) picks the pla
 RouterOS already accepts for that platform is uploaded as it is; anything else (a docker save
 archive with several layers, an OCI layout or archive, a registry image) is converted first
 into a temporary archive, which is removed afterwards.
+
+With ``then`` (the caller's step that adds the container with ``file=`` and waits until
+RouterOS has extracted it), the uploaded file is removed afterwards unless ``keep_file``; it is
+removed as well when that step fails, so a failed load leaves the router as it was.
 """
 
 from __future__ import annotations
 
 import re
 import tempfile
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -28,9 +33,11 @@ __all__ = ["Loaded", "load_image", "router_file_name", "router_platform"]
 
 
 class RouterResources(RouterFiles, Protocol):
-    """A RouterOS client that can also read a singleton menu."""
+    """A RouterOS client that can also read a singleton menu and remove items."""
 
     async def get(self, menu: str, item_id: str | None = None) -> dict[str, str]: ...
+
+    async def remove(self, menu: str, item_id: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -69,8 +76,10 @@ async def load_image(
     prompt: CredentialPrompt | None = None,
     progress: ByteProgress | None = None,
     address: str | None = None,
+    then: Callable[[Loaded], Awaitable[None]] | None = None,
+    keep_file: bool = False,
 ) -> Loaded:
-    """Convert ``source`` if needed and upload it; the router file is left for ``file=``."""
+    """Convert ``source`` if needed and upload it; then run ``then`` (see the module text)."""
     platform = await router_platform(ros)
     name = file_name or router_file_name(source)
     path = Path(source).expanduser()
@@ -105,4 +114,19 @@ async def load_image(
             )
         size = upload_path.stat().st_size
         router_file = await upload_file(ros, upload_path, name, address=address, progress=progress)
-    return Loaded(router_file, platform, saved is not None, size)
+    loaded = Loaded(router_file, platform, saved is not None, size)
+    if then is None:
+        return loaded
+    try:
+        await then(loaded)
+    except BaseException:
+        await _remove_file(ros, router_file)
+        raise
+    if not keep_file:
+        await _remove_file(ros, router_file)
+    return loaded
+
+
+async def _remove_file(ros: RouterResources, name: str) -> None:
+    for record in await ros.print("file", where={"name": name}):
+        await ros.remove("file", record[".id"])

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote, urlsplit
 
-from mikrodock.errors import ImageError
+from mikrodock.errors import ImageError, RouterError
 from mikrodock.images.progress import ByteProgress, SilentProgress
 
 __all__ = ["OneShotServer", "RouterFiles", "local_address_for", "upload_file"]
@@ -150,10 +150,18 @@ async def upload_file(
     host = urlsplit(ros.url).hostname or "127.0.0.1"
     bind = address or local_address_for(host)
     with OneShotServer(path, bind, progress) as server:
-        await ros.command("tool", "fetch", {"url": server.url, "dst-path": name, "output": "file"})
-        complete = server.sent_all.is_set()
+        fetch: dict[str, object] = {"url": server.url, "dst-path": name, "output": "file"}
+        try:
+            await ros.command("tool", "fetch", fetch)
+        except RouterError as error:
+            detail = error.detail or error.message
+            raise ImageError(
+                f"the router could not fetch {path.name} from {bind}: {detail}",
+                hint="the router must reach this machine over HTTP; pass --serve-address"
+                " with an address it can reach, or check its firewall",
+            ) from error
     found = await ros.print("file", where={"name": name})
-    if not complete or not found:
+    if not found:
         raise ImageError(
             f"the router did not fetch {path.name} from {bind}",
             hint="the router must reach this machine over HTTP; pass --serve-address"
