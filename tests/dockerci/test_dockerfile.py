@@ -106,6 +106,7 @@ def test_entrypoint_execs_serve_so_sigterm_reaches_mikrodock(tmp_path: Path) -> 
     assert args[args.index("--memory") + 1] == "512M"
     assert args[args.index("--cpus") + 1] == "2"
     assert args[args.index("--ports") + 1] == "container"
+    assert "--console" in args  # `docker logs` shows the router's console
     assert args[-2:] == ["--accel", "tcg"]
     other = subprocess.run(
         [str(script), "echo", "hello"], capture_output=True, text=True, env=env, check=True

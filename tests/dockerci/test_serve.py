@@ -257,7 +257,8 @@ def test_generated_image_steps_run_without_docker(
                    argv=[str(context / "entrypoint.sh"), "--accel", "tcg",
                          "--port-offset", str(offset)])  # fmt: skip
     started.append(entry)
-    entry.wait_ready()
+    printed = entry.wait_ready()
+    assert "MikroTik" in printed  # the router's serial console, as `docker logs` shows it
     _, record = _machine(env)
     assert record["version"] == "7.22.3" and record["publish_all"] is True
     assert record["memory_mib"] == 256

@@ -189,7 +189,7 @@ set -eu
 case "${{1:-}}" in
     "" | -*)
         exec {serve} \\
-            --memory "$CHR_MEMORY" --cpus "$CHR_CPUS" --ports container "$@"
+            --memory "$CHR_MEMORY" --cpus "$CHR_CPUS" --ports container --console "$@"
         ;;
     *)
         exec "$@"
@@ -230,6 +230,7 @@ Build and run:
   `MIKRODOCK_STOP_TIMEOUT` seconds ({spec.stop_timeout}); give docker a longer
   `--stop-timeout` than that.
 - The health check is true only while the router's REST API answers (`mikrodock chr health`).
+- `docker logs` shows what mikrodock does and the router's serial console.
 
 ## Admin password
 

@@ -20,11 +20,13 @@ import hashlib
 import os
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
+from typing import BinaryIO
 
 import httpx
 
@@ -259,8 +261,51 @@ def _check_ports(record: MachineRecord) -> None:
         check_free(port, (), publish_all=record.publish_all)
 
 
-def serve(request: ServeRequest, *, note: Note, ready: Note | None = None) -> int:
-    """Run the router until a signal or until it stops; returns the process exit code."""
+def _copy_console(log: Path, out: BinaryIO, done: threading.Event) -> None:
+    """Copy what the router prints on its serial console (QEMU's log of it) to ``out``."""
+    offset = log.stat().st_size if log.exists() else 0
+    while True:
+        finished = done.wait(0.2)
+        try:
+            with open(log, "rb") as handle:
+                handle.seek(offset)
+                data = handle.read()
+        except OSError:
+            data = b""
+        if data:
+            offset += len(data)
+            out.write(data)
+            out.flush()
+        if finished:
+            return
+
+
+def serve(
+    request: ServeRequest,
+    *,
+    note: Note,
+    ready: Note | None = None,
+    console: BinaryIO | None = None,
+) -> int:
+    """Run the router until a signal or until it stops; returns the process exit code.
+
+    ``console``: a binary stream that gets the router's serial console (``docker logs``)."""
+    done = threading.Event()
+    copier: threading.Thread | None = None
+    if console is not None:
+        log = machine_dir(request.name) / "serial.log"
+        copier = threading.Thread(target=_copy_console, args=(log, console, done), daemon=True)
+    try:
+        return _serve(request, note, ready, copier)
+    finally:
+        done.set()
+        if copier is not None and copier.is_alive():
+            copier.join(2.0)
+
+
+def _serve(
+    request: ServeRequest, note: Note, ready: Note | None, copier: threading.Thread | None
+) -> int:
     accels = _check(request)
     with _Signals() as signals:
         record = _existing(request) or _create(request, note)
@@ -278,6 +323,8 @@ def serve(request: ServeRequest, *, note: Note, ready: Note | None = None) -> in
             note(f"{record.name} never finished its first boot: making its disk again")
             renew_disk()
 
+        if copier is not None:
+            copier.start()
         signals.interruptible = True
         try:
             if signals.stopping:

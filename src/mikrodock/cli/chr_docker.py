@@ -121,6 +121,9 @@ def serve(
         ),
     ] = 30.0,
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait for ready.")] = 300.0,
+    console: Annotated[
+        bool, typer.Option("--console", help="Copy the router's serial console to stdout.")
+    ] = False,
 ) -> None:
     """Run one router in the foreground until SIGTERM (a container's entrypoint)."""
     import os
@@ -141,7 +144,9 @@ def serve(
     def ready(text: str) -> None:
         typer.echo(text)
 
-    sys.exit(run_serve(request, note=note, ready=ready))  # (main() drops typer.Exit codes)
+    stream = sys.stdout.buffer if console else None
+    # sys.exit, not typer.Exit: main() drops the code of a typer.Exit
+    sys.exit(run_serve(request, note=note, ready=ready, console=stream))
 
 
 def health(
