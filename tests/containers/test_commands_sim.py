@@ -176,3 +176,33 @@ def test_foreground_run_with_rm_follows_output_then_removes(cli: Any) -> None:
         assert "bye" in out.splitlines()
         assert sim.items("container") == []
         assert not [r for r in sim.items("ip/firewall/nat") if r.get("comment") == "mikrodock:once"]
+
+
+@pytest.mark.parametrize("version", ["7.19", "7.21"])
+def test_hand_made_container_is_listed_but_never_removed(version: str, cli: Any) -> None:
+    import httpx
+
+    with running(version=version, delays=FAST) as sim:
+        auth = (sim.user, sim.password)
+        veth = {"name": "veth-mine", "address": "10.5.0.2/24", "gateway": "10.5.0.1"}
+        assert httpx.put(f"{sim.url}/rest/interface/veth", json=veth, auth=auth).status_code < 300
+        body = {
+            "remote-image": "alpine",
+            "interface": "veth-mine",
+            "root-dir": "disk1/mine",
+            "comment": "mikrodock: mine",
+        }
+        if Dialect.for_version(version).has_arg("container", "add", "name"):
+            body["name"] = "mine"
+        answer = httpx.put(f"{sim.url}/rest/container", json=body, auth=auth)
+        assert answer.status_code in (200, 201), answer.text
+        rows = _ps(cli, sim)
+        (row,) = rows.values()
+        assert row["managed"] is False
+        code, out, err = cli(sim, "rm", "-f", row["name"])
+        assert code == 2 and "not made by mikrodock" in err
+        assert cli(sim, "pull", row["name"])[0] == 2
+        assert len(sim.items("container")) == 1
+        code, out, err = cli(sim, "system", "prune", "-f", "--json")
+        assert code == 0 and json.loads(out) == []
+        assert len(sim.items("container")) == 1

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from mikrodock.containers.apply import remove_container, wait_for_state
-from mikrodock.containers.query import container_state, is_tagged_for
+from mikrodock.containers.query import container_state, is_tagged_for, owner_of
 from mikrodock.containers.spec import TAG_PREFIX
 from mikrodock.containers.unsupported import require_command
 from mikrodock.errors import PlanError, UsageError
@@ -148,6 +148,11 @@ async def remove(
         record: Mapping[str, str] | None = await find_record(ros, name)
     except UsageError:
         record = None
+    if record is not None and owner_of(record) is None:
+        raise UsageError(
+            f"container {name} was not made by mikrodock, so mikrodock does not remove it",
+            hint="remove it on the router (/container remove), or with the tool that made it",
+        )
     if record is not None:
         if container_state(record) not in _STOPPED and not force:
             raise UsageError(
@@ -172,6 +177,11 @@ async def pull(ros: AsyncRouterOS, dialect: Dialect, name: str, *, poll: float =
     command = "repull" if dialect.has_repull else "update"
     require_command(dialect, "container", command, "pull")
     record = await find_record(ros, name)
+    if owner_of(record) is None:
+        raise UsageError(
+            f"container {name} was not made by mikrodock; it is left as it is",
+            hint="pull it on the router (/container repull)",
+        )
     was_running = container_state(record) in ("running", "starting")
     if was_running:
         await stop(ros, dialect, name, poll=poll)
