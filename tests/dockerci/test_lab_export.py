@@ -144,3 +144,28 @@ def test_cli_lab_export_bad_file_exit_2(tmp_path: Path, cli: Callable[..., Any])
     assert result.exit_code == 2
     assert f"{bad}:3: unknown key 'memroy'" in result.err
     assert not (tmp_path / "docker-compose.yml").exists()
+
+
+def test_a_router_from_a_local_image(tmp_path: Path) -> None:
+    image = tmp_path / "chr-7.22.3.img"
+    image.write_bytes(b"disk")
+    (tmp_path / "lab.yaml").write_text("routers:\n  edge:\n    image: chr-7.22.3.img\n")
+    lab = load_lab(tmp_path / "lab.yaml")
+    topo = load(render_containerlab(lab, resolve).text)
+    assert topo["topology"]["nodes"]["edge"]["image"] == "vrnetlab/mikrotik_routeros:edge"
+    export = write_compose(lab, resolve, tmp_path / "out" / "docker-compose.yml")
+    service = load(export.text)["services"]["edge"]
+    assert service["build"] == "./chr-edge-local"
+    context = tmp_path / "out" / "chr-edge-local"
+    assert (context / "chr-image.img").read_bytes() == b"disk"
+    assert "--image /var/lib/mikrodock/chr-image.img" in (context / "entrypoint.sh").read_text()
+
+
+def test_cli_dockerfile_with_a_local_image_is_labelled_local(
+    tmp_path: Path, cli: Callable[..., Any]
+) -> None:
+    image = tmp_path / "chr.img"
+    image.write_bytes(b"disk")
+    result = cli("chr", "dockerfile", "--image", str(image), "-o", str(tmp_path / "c"), "--json")
+    assert result.exit_code == 0, result.err
+    assert json.loads(result.output)["tag"] == "mikrodock-chr:local"

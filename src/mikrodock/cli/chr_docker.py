@@ -23,8 +23,13 @@ ArchOpt = Annotated[str, typer.Option("--arch", help="Guest architecture: x86_64
 
 def dockerfile(
     version: Annotated[
-        str, typer.Argument(help="RouterOS version or channel (resolved now, for a fixed image).")
-    ] = "stable",
+        str | None,
+        typer.Argument(
+            help="RouterOS version or channel, resolved now for a fixed image (default stable;"
+            " with --image: a label for the image's tag, default local).",
+            show_default=False,
+        ),
+    ] = None,
     out: Annotated[Path, typer.Option("-o", "--output", help="Folder for the build context.")] = (
         Path("mikrodock-chr")
     ),
@@ -52,7 +57,7 @@ def dockerfile(
         from mikrodock.errors import UsageError
 
         raise UsageError(f"bad --memory {memory!r}", hint="write it like 256M or 1G")
-    label = version if image is not None else resolve_version(version)
+    label = (version or "local") if image is not None else resolve_version(version or "stable")
     spec = DockerImageSpec(
         label, arch=arch, image_file=image, wheel=wheel, memory=memory, cpus=cpus
     )
