@@ -116,7 +116,7 @@ def test_two_runs_at_once_never_clash(guest_disk: Path) -> None:
         thread.start()
     for thread in threads:
         thread.join()
-    assert not errors
+    assert not errors, [str(e) for e in errors]
     first, second = (r.record for r in results)
     assert first.name != second.name
     assert not set(first.ports.values()) & set(second.ports.values())

@@ -139,7 +139,7 @@ def _incoming(record: MachineRecord, uri: str, check: Callable[[], NotReady | No
         # The snapshot was taken while paused, so the machine arrives paused: run it.
         await client.execute("cont")
 
-    run_qmp(sock, work, timeout=300)
+    run_qmp(sock, work, timeout=300, connect_within=20)
 
 
 def boot(
@@ -170,7 +170,12 @@ def boot(
             if incoming_uri is not None:
                 _incoming(record, incoming_uri, check)
             timings = wait_ready(
-                record.url, record.user, password_of(record), timeout=timeout, watch=check
+                record.url,
+                record.user,
+                password_of(record),
+                timeout=timeout,
+                watch=check,
+                booting=incoming_uri is None,
             )
             timings["started"] = started
             return timings

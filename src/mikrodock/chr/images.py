@@ -211,6 +211,9 @@ def import_image(path: Path, arch: str = "x86_64") -> ImageInfo:
             f"unsupported image format {path.name}",
             hint="give a .img, .img.zip, .vmdk, .vdi or .qcow2 file",
         )
+    known = _imported(path, arch)
+    if known:
+        return known
     holder = Path(tempfile.mkdtemp(prefix=".new-", dir=_root()))
     try:
         image = holder / "chr.img"
@@ -223,12 +226,38 @@ def import_image(path: Path, arch: str = "x86_64") -> ImageInfo:
             _convert(path, image)
         verify_disk(image)
         version = f"local-{sha256_file(image)[:12]}"
-        cached = find_image(version, arch)
-        if cached:
-            return cached
-        return _store(image, version, arch, str(path), "")
+        with _lock(arch, version).acquire(timeout=600):
+            info = find_image(version, arch) or _store(image, version, arch, str(path), "")
+        _remember(path, arch, info.version)
+        return info
     finally:
         shutil.rmtree(holder, ignore_errors=True)
+
+
+def _import_key(path: Path, arch: str) -> str:
+    stat = path.stat()
+    return f"{arch}:{path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}"
+
+
+def _index() -> dict[str, str]:
+    try:
+        data = json.loads((_root() / "imports.json").read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _imported(path: Path, arch: str) -> ImageInfo | None:
+    """A file imported before and unchanged since (same path, size and mtime): no re-hash."""
+    version = _index().get(_import_key(path, arch))
+    return find_image(version, arch) if version else None
+
+
+def _remember(path: Path, arch: str, version: str) -> None:
+    with filelock.FileLock(str(_root() / ".imports.lock")):
+        index = _index()
+        index[_import_key(path, arch)] = version
+        atomic_write(_root() / "imports.json", json.dumps(index, indent=1) + "\n")
 
 
 def list_images() -> list[ImageInfo]:

@@ -22,7 +22,14 @@ from mikrodock.chr.argv import ARCHES, DEFAULT_GUEST_PORTS
 from mikrodock.chr.boot import boot, clean_runtime, password_of
 from mikrodock.chr.download import Progress
 from mikrodock.chr.ports import check_free, pick_free
-from mikrodock.chr.process import end_process, find_firmware, find_qemu, make_vars, wait_exit
+from mikrodock.chr.process import (
+    end_process,
+    find_firmware,
+    find_qemu,
+    make_vars,
+    qemu_pid_for,
+    wait_exit,
+)
 from mikrodock.chr.provision import generate_password, router_for, set_device_mode, set_password
 from mikrodock.chr.qmp import qmp_call
 from mikrodock.chr.state import (
@@ -77,6 +84,9 @@ class RunRequest:
     device_mode: Mapping[str, str] = field(default_factory=dict)
     packages: tuple[str, ...] = ()
     timeout: float = 300.0
+    links: tuple[dict[str, object], ...] = ()
+    """extra NICs: {"local": UDP port, "remote": UDP port, "mac": ...} (see chr/lab.py)"""
+    lab: str = ""
 
 
 @dataclass
@@ -204,7 +214,7 @@ def create_overlay(disk: Path, backing: Path, backing_format: str) -> None:
 
 def destroy(record: MachineRecord) -> None:
     """End the machine's process and remove its folder (used when a run fails, and by rm)."""
-    end_process(running_pid(record) or record.pid)
+    end_process(running_pid(record) or qemu_pid_for(record.dir))
     shutil.rmtree(record.dir, ignore_errors=True)
 
 
@@ -237,6 +247,7 @@ def run(request: RunRequest, *, note: Note = _quiet, progress: Progress | None =
             memory_mib=mib, cpus=request.cpus, accel_requested=request.accel, ports=ports,
             mac=random_mac(), publish_all=request.publish_all, status="creating",
             firmware_code=str(firmware[0]) if firmware else "",
+            links=[dict(link) for link in request.links], lab=request.lab,
         )  # fmt: skip
 
     record = allocate(request.name, publish, request.publish_all, make)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -30,18 +31,37 @@ def _in_thread(factory: Callable[[], Awaitable[T]]) -> T:
         return pool.submit(asyncio.run, main()).result()
 
 
-def run_qmp(socket: Path, work: Callable[[QMPClient], Awaitable[T]], timeout: float = 10.0) -> T:
-    """Connect to ``socket``, run ``work(client)``, disconnect; errors become MachineError."""
+def run_qmp(
+    socket: Path,
+    work: Callable[[QMPClient], Awaitable[T]],
+    timeout: float = 10.0,
+    *,
+    connect_within: float = 0.0,
+) -> T:
+    """Connect to ``socket``, run ``work(client)``, disconnect; errors become MachineError.
+
+    ``connect_within``: keep retrying a refused or missing socket that long (a QEMU that is
+    still starting creates the socket file a moment before it listens).
+    """
+
+    async def connect() -> QMPClient:
+        deadline = time.monotonic() + connect_within
+        while True:
+            client = QMPClient("mikrodock")
+            try:
+                await asyncio.wait_for(client.connect(str(socket)), timeout)
+                return client
+            except Exception as exc:
+                if time.monotonic() < deadline:
+                    await asyncio.sleep(0.02)
+                    continue
+                raise MachineError(
+                    f"cannot reach QEMU's monitor at {socket}: {exc}",
+                    hint="the machine is not running; see `mikrodock chr ls`",
+                ) from exc
 
     async def session() -> T:
-        client = QMPClient("mikrodock")
-        try:
-            await asyncio.wait_for(client.connect(str(socket)), timeout)
-        except (TimeoutError, OSError, Exception) as exc:
-            raise MachineError(
-                f"cannot reach QEMU's monitor at {socket}: {exc}",
-                hint="the machine is not running; see `mikrodock chr ls`",
-            ) from exc
+        client = await connect()
         try:
             return await work(client)
         finally:

@@ -1,12 +1,20 @@
 """Waiting for a machine to be ready: ``/rest/system/resource`` answering with board-name.
 
-Two good answers in a row count as ready (the second is sent at once, so it costs one round
-trip). While waiting, the QEMU process and its stderr are watched: an exit or an accelerator
-failure ends the wait at once with the reason, instead of running into the timeout.
+Probes start every 100 ms and run side by side: while the guest has no address yet, QEMU's
+user network accepts a connection and then holds it, so one held probe must not delay noticing
+the first real answer. Probes are not given up by a timeout (a busy guest would then answer
+requests nobody waits for any more); new ones start only while fewer than three young ones
+(under 1.5 s) wait, at most six wait, and the oldest is dropped only after 3 s plus a quarter of
+the time waited so far, which bounds the load on a slow guest. Two good
+answers in a row count as ready (the second is sent at once). While waiting, the QEMU process
+and its stderr are watched: an exit or an accelerator failure
+ends the wait at once with the reason, instead of running into the timeout.
 """
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +26,10 @@ from mikrodock.errors import AuthError
 __all__ = ["NotReady", "Watch", "wait_ready"]
 
 _POLL = 0.1
+_MAX_IN_FLIGHT = 6
+_MAX_YOUNG = 3
+_YOUNG = 1.5
+_PATIENCE = 30.0
 
 
 @dataclass
@@ -35,9 +47,9 @@ Watch = Callable[[], NotReady | None]
 """Called between polls; returns a NotReady when the machine cannot become ready any more."""
 
 
-def _board(client: httpx.Client, url: str) -> str | None:
+async def _board(client: httpx.AsyncClient, url: str, patience: float = 10.0) -> str | None:
     try:
-        response = client.get(url)
+        response = await client.get(url, timeout=httpx.Timeout(patience, connect=1.0))
     except httpx.HTTPError:
         return None
     if response.status_code == 401:
@@ -57,6 +69,52 @@ def _board(client: httpx.Client, url: str) -> str | None:
     return str(board) if board else None
 
 
+async def _wait(
+    url: str, auth: tuple[str, str], timeout: float, watch: Watch, side_by_side: bool
+) -> dict[str, float]:
+    max_young, max_in_flight = (_MAX_YOUNG, _MAX_IN_FLIGHT) if side_by_side else (1, 1)
+    began = time.monotonic()
+    deadline = began + timeout
+    limits = httpx.Limits(max_connections=_MAX_IN_FLIGHT + 2, max_keepalive_connections=0)
+    async with httpx.AsyncClient(
+        auth=auth, timeout=httpx.Timeout(10.0, connect=2.0), trust_env=False, limits=limits
+    ) as client:
+        probes: dict[asyncio.Task[str | None], float] = {}
+        try:
+            while True:
+                problem = watch()
+                if problem is not None:
+                    raise problem
+                now = time.monotonic()
+                young = sum(1 for started in probes.values() if now - started < _YOUNG)
+                if young < max_young and (side_by_side or not probes):
+                    if len(probes) >= max_in_flight:
+                        oldest = min(probes, key=probes.__getitem__)
+                        if now - probes[oldest] > 3.0 + 0.25 * (now - began):
+                            oldest.cancel()
+                            del probes[oldest]
+                    if len(probes) < max_in_flight:
+                        probes[asyncio.create_task(_board(client, url, _PATIENCE))] = now
+                if not probes:
+                    await asyncio.sleep(_POLL)
+                    continue
+                done, _ = await asyncio.wait(
+                    probes, timeout=_POLL, return_when=asyncio.FIRST_COMPLETED
+                )
+                for task in done:
+                    del probes[task]
+                    if task.result():
+                        first = time.time()
+                        if await _board(client, url):
+                            return {"first_answer": first, "ready": time.time()}
+                if time.monotonic() > deadline:
+                    raise NotReady(f"no answer from {url} with board-name after {timeout:.0f} s")
+        finally:
+            for task in probes:
+                task.cancel()
+            await asyncio.gather(*probes, return_exceptions=True)
+
+
 def wait_ready(
     base_url: str,
     user: str,
@@ -64,25 +122,14 @@ def wait_ready(
     *,
     timeout: float,
     watch: Watch,
+    booting: bool = True,
 ) -> dict[str, float]:
-    """Block until ready; returns timings (``first_answer``, ``ready`` as time.time() values)."""
+    """Block until ready; returns timings (``first_answer``, ``ready`` as time.time() values).
+
+    ``booting``: probes side by side (see above). A machine restored from a snapshot has its
+    network up already, so it is probed one request at a time, each waited for.
+    """
     url = f"{base_url}/rest/system/resource"
-    deadline = time.monotonic() + timeout
-    first: float | None = None
-    with httpx.Client(
-        auth=(user, password), timeout=httpx.Timeout(3.0, connect=1.0), trust_env=False
-    ) as client:
-        while True:
-            problem = watch()
-            if problem is not None:
-                raise problem
-            if _board(client, url):
-                first = first or time.time()
-                if _board(client, url):
-                    return {"first_answer": first, "ready": time.time()}
-            if time.monotonic() > deadline:
-                raise NotReady(
-                    f"no answer from {url} with board-name after {timeout:.0f} s",
-                    accel_broke=False,
-                )
-            time.sleep(_POLL)
+    work = _wait(url, (user, password), timeout, watch, booting)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, work).result()

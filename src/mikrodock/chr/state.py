@@ -65,6 +65,8 @@ class MachineRecord:
     source: str = ""
     """'' for a fresh boot, or 'machine:tag' for a clone"""
     firmware_code: str = ""
+    lab: str = ""
+    """the lab this machine belongs to ('' for a lone machine)"""
     notes: list[str] = field(default_factory=list)
 
     @property
