@@ -5,6 +5,17 @@ The public API is what ``__all__`` lists; every other module is private to the p
 
 from __future__ import annotations
 
+from mikrodock.chr.api import Chr, Machine
+from mikrodock.containers.router import AsyncRouter, Router, RunResult
+from mikrodock.containers.spec import (
+    ContainerSpec,
+    EnvVar,
+    HealthCheck,
+    HostEntry,
+    Mount,
+    PortMapping,
+    RestartPolicy,
+)
 from mikrodock.errors import (
     AuthError,
     CertificateChanged,
@@ -19,22 +30,37 @@ from mikrodock.errors import (
     UnsupportedError,
     UsageError,
 )
+from mikrodock.routeros.client import AsyncRouterOS, RouterOS
 from mikrodock.routeros.version import RouterOSVersion, parse_version
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "AsyncRouter",
+    "AsyncRouterOS",
     "AuthError",
     "CertificateChanged",
+    "Chr",
     "ConfigError",
     "ConnectionFailed",
+    "ContainerSpec",
+    "EnvVar",
+    "HealthCheck",
+    "HostEntry",
     "ImageError",
+    "Machine",
     "MachineError",
     "MikrodockError",
+    "Mount",
     "NotFoundError",
     "PlanError",
+    "PortMapping",
+    "RestartPolicy",
+    "Router",
     "RouterError",
+    "RouterOS",
     "RouterOSVersion",
+    "RunResult",
     "UnsupportedError",
     "UsageError",
     "__version__",

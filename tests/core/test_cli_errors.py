@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from mikrodock.cli.main import main
@@ -22,3 +26,16 @@ def test_our_errors_are_one_line_with_the_fix(capsys: pytest.CaptureFixture[str]
     assert err.count("\n") == 1
     assert err.startswith("mikrodock: error: no router given")
     assert "mikrodock context add" in err
+
+
+def test_exit_codes_of_commands_reach_the_shell(tmp_path: Path) -> None:
+    # `app validate` ends with typer.Exit(2) when the file has problems; outside click's
+    # standalone mode that code is returned, not raised, and must still reach the shell.
+    bad = tmp_path / "app.yaml"
+    bad.write_text("services:\n  web:\n    imag: nginx\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "mikrodock", "app", "validate", str(bad)],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "app.yaml:3" in done.stderr

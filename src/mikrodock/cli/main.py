@@ -74,7 +74,10 @@ for _module in (
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the console script: one line on stderr and exit 2 for our errors."""
     try:
-        root(args=argv, prog_name="mikrodock", standalone_mode=False)
+        result = root(args=argv, prog_name="mikrodock", standalone_mode=False)
+        # Outside standalone mode, click returns a typer.Exit's code instead of raising it.
+        if isinstance(result, int) and result:
+            sys.exit(result)
     except MikrodockError as error:
         if os.environ.get("MIKRODOCK_DEBUG"):
             raise
