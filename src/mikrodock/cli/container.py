@@ -109,6 +109,14 @@ def _run_or_create(start: bool, image: str, command: list[str] | None, **flags: 
     router_version, arch = flags.pop("router_version"), flags.pop("arch")
     timeout = flags.pop("timeout")
     as_json = flags.pop("as_json")
+    local = flags.pop("local")
+    if local and flags.get("image_file"):
+        raise UsageError("--local and --image-file both given", hint="choose one")
+    if local and dry_run:
+        raise UsageError(
+            "--local cannot be planned dry",
+            hint="drop --dry-run, or use `mikrodock image save` and then `run --image-file`",
+        )
     for key in ("publish", "env", "env_file", "volume", "dns", "add_host", "tmpfs", "device"):
         flags[key] = tuple(flags[key] or ())
     opts = RunOptions(image=image, command=tuple(command or ()), start=start, **flags)
@@ -132,7 +140,7 @@ def _run_or_create(start: bool, image: str, command: list[str] | None, **flags: 
         typer.echo(deploy.render_online(target, spec, fmt), nl=False)
         return
     result = deploy.deploy_cli(
-        target, spec, timeout=timeout, detach=opts.detach, on_line=typer.echo
+        target, spec, timeout=timeout, detach=opts.detach, on_line=typer.echo, local=local
     )
     if as_json:
         print_json(result)
@@ -196,6 +204,14 @@ def _run_command(start: bool) -> Any:
                 "--image-file", help="Router file of a converted image to load instead of pulling"
             ),
         ] = None,
+        local: Annotated[
+            bool,
+            typer.Option(
+                "--local",
+                help="Pull and convert the image here (or take a local archive) and upload it to"
+                " the router, instead of the router pulling it",
+            ),
+        ] = False,
         registry_auth: Annotated[
             bool,
             typer.Option(
