@@ -150,7 +150,6 @@ def serve(
         typer.echo(text)
 
     stream = sys.stdout.buffer if console else None
-    # sys.exit, not typer.Exit: main() drops the code of a typer.Exit
     sys.exit(run_serve(request, note=note, ready=ready, console=stream))
 
 
