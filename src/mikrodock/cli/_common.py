@@ -15,6 +15,7 @@ from mikrodock.contexts import Target, resolve_target
 from mikrodock.errors import UsageError
 
 __all__ = [
+    "ChrOpt",
     "ContextOpt",
     "HostOpt",
     "InsecureOpt",
@@ -75,6 +76,12 @@ TlsPinOpt = Annotated[
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+ChrOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--chr", help="Use the local CHR machine NAME (see mikrodock chr ls).", show_default=False
+    ),
+]
 
 
 def read_secret(*, from_stdin: bool, prompt: str, env: str = "MIKRODOCK_PASSWORD") -> str | None:
@@ -99,7 +106,12 @@ def target_from_options(
     password_stdin: bool = False,
     insecure: bool = False,
     tls_pin: bool = False,
+    chr_name: str | None = None,
 ) -> Target:
+    if chr_name:
+        if host or context:
+            raise UsageError("--chr with -H or --context", hint="name the router one way only")
+        return _chr_target(chr_name)
     if insecure and tls_pin:
         raise UsageError("--insecure and --tls-pin both given", hint="choose one")
     password = None
@@ -107,6 +119,14 @@ def target_from_options(
         password = read_secret(from_stdin=password_stdin, prompt="Router password")
     tls = "insecure" if insecure else "pin" if tls_pin else None
     return resolve_target(host=host, context=context, user=user, password=password, tls=tls)
+
+
+def _chr_target(name: str) -> Target:
+    """The local CHR machine ``name`` as a router target (its URL, user and password)."""
+    from mikrodock.chr.api import Machine
+
+    machine = Machine(name)
+    return Target(machine.url, machine.user, machine.password, "verify", f"chr {name}")
 
 
 def run(coro: Coroutine[Any, Any, T]) -> T:

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from mikrodock.cli._common import (
+    ChrOpt,
     ContextOpt,
     HostOpt,
     InsecureOpt,
@@ -40,6 +41,7 @@ class _Options:
     password_stdin: bool
     insecure: bool
     tls_pin: bool
+    chr_name: str | None
 
     def project(self) -> Any:
         from mikrodock.compose.compose_file import load_compose
@@ -56,6 +58,7 @@ class _Options:
             password_stdin=self.password_stdin,
             insecure=self.insecure,
             tls_pin=self.tls_pin,
+            chr_name=self.chr_name,
         )
         return AsyncRouterOS(target.url, target.user, target.password, tls=target.tls)
 
@@ -87,8 +90,11 @@ def _compose(
     password_stdin: PasswordStdinOpt = False,
     insecure: InsecureOpt = False,
     tls_pin: TlsPinOpt = False,
+    chr_name: ChrOpt = None,
 ) -> None:
-    ctx.obj = _Options(file, project_name, host, context, user, password_stdin, insecure, tls_pin)
+    ctx.obj = _Options(
+        file, project_name, host, context, user, password_stdin, insecure, tls_pin, chr_name
+    )
 
 
 @compose_cli.command("config")

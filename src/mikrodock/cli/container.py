@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from mikrodock.cli._common import (
+    ChrOpt,
     ContextOpt,
     HostOpt,
     InsecureOpt,
@@ -32,10 +33,6 @@ RouterUserOpt = Annotated[
     typer.Option(
         "--router-user", help="Router user name for -H (default admin).", show_default=False
     ),
-]
-ChrOpt = Annotated[
-    str | None,
-    typer.Option("--chr", help="Use the local CHR machine NAME.", show_default=False),
 ]
 Multi = Annotated[list[str] | None, typer.Option(show_default=False)]
 
@@ -60,10 +57,6 @@ class RouterChoice:
         self.insecure, self.tls_pin = insecure, tls_pin
 
     def target(self) -> Any:
-        if self.chr_name:
-            if self.host or self.context:
-                raise UsageError("--chr with -H or --context", hint="name the router one way only")
-            return _chr_target(self.chr_name)
         return target_from_options(
             host=self.host,
             context=self.context,
@@ -71,16 +64,8 @@ class RouterChoice:
             password_stdin=self.password_stdin,
             insecure=self.insecure,
             tls_pin=self.tls_pin,
+            chr_name=self.chr_name,
         )
-
-
-def _chr_target(name: str) -> Any:
-    """The local CHR machine ``name`` as a router target (its URL, user and password)."""
-    from mikrodock.chr.api import Machine
-    from mikrodock.contexts import Target
-
-    machine = Machine(name)
-    return Target(machine.url, machine.user, machine.password, "verify", f"chr {name}")
 
 
 def _refuse_unknown(image: str) -> None:

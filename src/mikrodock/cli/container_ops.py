@@ -13,6 +13,7 @@ from typing import Annotated, Any, TypeVar, get_type_hints
 import typer
 
 from mikrodock.cli._common import (
+    ChrOpt,
     ContextOpt,
     HostOpt,
     InsecureOpt,
@@ -28,7 +29,6 @@ __all__ = ["register"]
 T = TypeVar("T")
 
 RouterUserOpt = Annotated[str | None, typer.Option("--router-user", help="Router user for -H.")]
-ChrOpt = Annotated[str | None, typer.Option("--chr", help="Use the local CHR machine NAME.")]
 Name = Annotated[str, typer.Argument(help="Container name")]
 
 

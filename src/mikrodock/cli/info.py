@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from mikrodock.cli._common import (
+    ChrOpt,
     ContextOpt,
     HostOpt,
     InsecureOpt,
@@ -64,6 +65,7 @@ def render(facts: RouterFacts, url: str) -> str:
 def info(
     host: HostOpt = None,
     context: ContextOpt = None,
+    chr_name: ChrOpt = None,
     user: UserOpt = None,
     password_stdin: PasswordStdinOpt = False,
     insecure: InsecureOpt = False,
@@ -82,6 +84,7 @@ def info(
         password_stdin=password_stdin,
         insecure=insecure,
         tls_pin=tls_pin,
+        chr_name=chr_name,
     )
     facts = with_router(target, read_facts)
     if as_json:
