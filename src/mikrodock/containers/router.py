@@ -24,8 +24,8 @@ from mikrodock.containers.spec import ContainerSpec
 from mikrodock.containers.state import RouterState, read_state
 from mikrodock.containers.steps import Plan
 from mikrodock.routeros.client import AsyncRouterOS
-from mikrodock.routeros.client import _run as _sync
 from mikrodock.routeros.dialect import Dialect
+from mikrodock.routeros.loop import run_sync as _sync
 from mikrodock.routeros.version import parse_version
 
 __all__ = ["AsyncRouter", "Router", "RunResult"]
