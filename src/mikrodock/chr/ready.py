@@ -4,10 +4,12 @@ Probes start every 100 ms and run side by side: while the guest has no address y
 user network accepts a connection and then holds it, so one held probe must not delay noticing
 the first real answer. Probes are not given up by a timeout (a busy guest would then answer
 requests nobody waits for any more); new ones start only while fewer than three young ones
-(under 1.5 s) wait, at most six wait, and the oldest is dropped only after 3 s plus a quarter of
-the time waited so far, which bounds the load on a slow guest. Two good
-answers in a row count as ready (the second is sent at once). While waiting, the QEMU process
-and its stderr are watched: an exit or an accelerator failure
+(under 1.5 s) wait, at most six wait, and the oldest is dropped only after 3 s plus a quarter
+of the time waited so far, which bounds the load on a slow guest. Two good answers in a row
+count as ready (the second is sent at once, the other probes dropped). A machine restored from
+a snapshot has its network up already and is probed one request at a time.
+
+While waiting, the QEMU process and its stderr are watched: an exit or an accelerator failure
 ends the wait at once with the reason, instead of running into the timeout.
 """
 
@@ -80,6 +82,7 @@ async def _wait(
         auth=auth, timeout=httpx.Timeout(10.0, connect=2.0), trust_env=False, limits=limits
     ) as client:
         probes: dict[asyncio.Task[str | None], float] = {}
+        dropped: list[asyncio.Task[str | None]] = []
         try:
             while True:
                 problem = watch()
@@ -92,6 +95,7 @@ async def _wait(
                         oldest = min(probes, key=probes.__getitem__)
                         if now - probes[oldest] > 3.0 + 0.25 * (now - began):
                             oldest.cancel()
+                            dropped.append(oldest)
                             del probes[oldest]
                     if len(probes) < max_in_flight:
                         probes[asyncio.create_task(_board(client, url, _PATIENCE))] = now
@@ -102,9 +106,13 @@ async def _wait(
                     probes, timeout=_POLL, return_when=asyncio.FIRST_COMPLETED
                 )
                 for task in done:
-                    del probes[task]
+                    probes.pop(task, None)
                     if task.result():
                         first = time.time()
+                        for other in probes:  # spare the guest the requests still out
+                            other.cancel()
+                            dropped.append(other)
+                        probes.clear()
                         if await _board(client, url):
                             return {"first_answer": first, "ready": time.time()}
                 if time.monotonic() > deadline:
@@ -112,7 +120,7 @@ async def _wait(
         finally:
             for task in probes:
                 task.cancel()
-            await asyncio.gather(*probes, return_exceptions=True)
+            await asyncio.gather(*probes, *dropped, return_exceptions=True)
 
 
 def wait_ready(
