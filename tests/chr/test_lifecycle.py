@@ -156,10 +156,11 @@ def test_dead_machine_and_stray_qemu_are_found_and_cleaned(guest_disk: Path) -> 
     assert not _qemu_alive(stray.pid)
 
 
-def test_device_mode_is_applied_with_a_power_cycle(guest_disk: Path,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
-    code, out, err = _cli(capsys, "chr", "run", "--image", str(guest_disk), "--name", "dm",
-                          "--accel", "tcg", "--device-mode", "container=yes")  # fmt: skip
+def test_device_mode_is_applied_with_a_power_cycle(
+    guest_disk: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["--image", str(guest_disk), "--name", "dm", "--device-mode", "container=yes"]
+    code, _, err = _cli(capsys, "chr", "run", "--accel", "tcg", *argv)
     assert code == 0, err
     record = load_record("dm")
     password = (record.dir / "password").read_text().strip()
