@@ -74,7 +74,8 @@ def pull(
     try:
         info = images.pull(version, arch, update)
     finally:
-        bar.stop()
+        if bar.live.is_started:
+            bar.stop()
     if as_json:
         print_json(info.__dict__)
         return
@@ -195,7 +196,8 @@ def run(
         try:
             result = machine.run(request, note=lambda text: _err(f"note: {text}"), progress=update)
         finally:
-            bar.stop()
+            if bar.live.is_started:
+                bar.stop()
     elapsed = time.monotonic() - started
     if as_json:
         print_json({"name": result.record.name, "url": result.record.url,
