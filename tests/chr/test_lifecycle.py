@@ -166,3 +166,30 @@ def test_device_mode_is_applied_with_a_power_cycle(
     password = (record.dir / "password").read_text().strip()
     mode = httpx.get(f"{record.url}/rest/system/device-mode", auth=("admin", password)).json()
     assert mode["container"] in ("yes", "true")
+
+
+def test_console_attach_and_detach(guest_disk: Path) -> None:
+    import io
+    import time
+
+    from mikrodock.chr.console import attach
+
+    machine.run(machine.RunRequest(image_path=guest_disk, name="con", password="", accel="tcg"))
+    read_end, write_end = os.pipe()
+    out = io.BytesIO()
+
+    def type_then_detach() -> None:
+        os.write(write_end, b"admin\r")
+        deadline = time.monotonic() + 30
+        while b"Password" not in out.getvalue() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        os.write(write_end, b"\x1d")  # Ctrl-]
+
+    typist = threading.Thread(target=type_then_detach)
+    typist.start()
+    attach("con", stdin=read_end, stdout=out)  # returns on the detach key
+    typist.join()
+    os.close(read_end)
+    os.close(write_end)
+    assert b"Password" in out.getvalue()
+    assert status.list_machines()[0].state == "running"  # detaching leaves it running
