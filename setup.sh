@@ -32,9 +32,14 @@ test)
     "$bin/pytest" -q "${@:2}"
     ;;
 bench)
+    failed=()
     for script in bench/bench_*.py; do
         echo "== $script"
-        "$bin/python" "$script"
+        "$bin/python" "$script" || failed+=("$script")
     done
+    if [ ${#failed[@]} -gt 0 ]; then
+        echo "benchmarks that failed: ${failed[*]}" >&2
+        exit 1
+    fi
     ;;
 esac
