@@ -4,7 +4,7 @@ Probes start every 100 ms and run side by side: while the guest has no address y
 user network accepts a connection and then holds it, so one held probe must not delay noticing
 the first real answer. Probes are not given up by a timeout (a busy guest would then answer
 requests nobody waits for any more); new ones start only while fewer than three young ones
-(under 1.5 s) wait, at most six wait, and the oldest is dropped only after 3 s plus a quarter
+(under 1 s) wait, at most six wait, and the oldest is dropped only after 1.5 s plus a tenth
 of the time waited so far, which bounds the load on a slow guest. Two good answers in a row
 count as ready (the second is sent at once, the other probes dropped). A machine restored from
 a snapshot has its network up already and is probed one request at a time.
@@ -30,7 +30,7 @@ __all__ = ["NotReady", "Watch", "wait_ready"]
 _POLL = 0.1
 _MAX_IN_FLIGHT = 6
 _MAX_YOUNG = 3
-_YOUNG = 1.5
+_YOUNG = 1.0
 _PATIENCE = 30.0
 
 
@@ -93,7 +93,7 @@ async def _wait(
                 if young < max_young and (side_by_side or not probes):
                     if len(probes) >= max_in_flight:
                         oldest = min(probes, key=probes.__getitem__)
-                        if now - probes[oldest] > 3.0 + 0.25 * (now - began):
+                        if now - probes[oldest] > 1.5 + 0.1 * (now - began):
                             oldest.cancel()
                             dropped.append(oldest)
                             del probes[oldest]
