@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import socket
 import statistics
 import sys
@@ -276,6 +277,7 @@ def main() -> None:
 
         for item in list_machines():
             machine.remove(item.name, force=True)
+        shutil.rmtree(home, ignore_errors=True)
     print(
         f"CHR benchmark on the test guest ({options.rounds} rounds, {os.cpu_count()} CPUs,"
         f" Python {sys.version.split()[0]})\n"
