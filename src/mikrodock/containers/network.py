@@ -227,10 +227,46 @@ def _ports(start: int, count: int) -> str:
     return str(start) if count == 1 else f"{start}-{start + count - 1}"
 
 
+def _port_span(text: str) -> tuple[int, int] | None:
+    """``8080`` or ``8080-8082`` (RouterOS may also list ``80,443``: its outer bounds)."""
+    try:
+        numbers = [int(n) for part in text.split(",") for n in part.split("-") if n.strip()]
+    except ValueError:
+        return None
+    return (min(numbers), max(numbers)) if numbers else None
+
+
+def _check_ports_free(spec: ContainerSpec, state: RouterState) -> None:
+    """Refuse a ``-p`` whose host port a dst-nat rule on the router (or another ``-p``) takes."""
+    taken: list[tuple[str, str | None, tuple[int, int], str]] = []
+    for rule in state.nat:
+        if rule.get("chain") != "dstnat" or _true(rule.get("disabled")):
+            continue
+        span = _port_span(rule.get("dst-port", ""))
+        if span is None or rule.get("protocol") not in ("tcp", "udp"):
+            continue
+        comment = rule.get("comment", "")
+        owner = comment.removeprefix(TAG_PREFIX) if comment.startswith(TAG_PREFIX) else ""
+        what = f"container {owner}" if owner else f"dst-nat rule {rule.get('.id', '')}".strip()
+        taken.append((rule["protocol"], rule.get("dst-address") or None, span, what))
+    for port in spec.ports:
+        low, high = port.host_port, port.host_port + port.count - 1
+        for protocol, ip, (first, last), what in taken:
+            same_ip = ip is None or port.host_ip is None or ip == port.host_ip
+            if protocol == port.protocol and same_ip and low <= last and first <= high:
+                raise UsageError(
+                    f"host port {port.host_ports}/{port.protocol} of -p {port} is already "
+                    f"forwarded on the router (by {what})",
+                    hint="pick another host port, or remove what uses it",
+                )
+        taken.append((port.protocol, port.host_ip, (low, high), "another -p of this run"))
+
+
 def container_network_steps(
     spec: ContainerSpec, state: RouterState, network: Network
 ) -> tuple[str, ipaddress.IPv4Address, list[Step]]:
     """VETH, bridge port, dst-nat per ``-p`` and forward accepts: (veth name, address, steps)."""
+    _check_ports_free(spec, state)
     address = pick_address(network, state, spec.ip)
     veth = _free_name(f"veth-{spec.name}"[:60], state.names(state.veths))
     tag = spec.tag
