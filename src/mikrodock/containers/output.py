@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 
 from mikrodock.containers.lifecycle import find_record, tagged_objects
-from mikrodock.containers.query import container_name
+from mikrodock.containers.query import container_name, container_state
 from mikrodock.containers.unsupported import require_arg
 from mikrodock.errors import UsageError
 from mikrodock.routeros.dialect import Dialect
@@ -175,6 +175,12 @@ async def exec_command(ros: AsyncRouterOS, dialect: Dialect, name: str, argv: Se
     if not argv:
         raise UsageError("exec needs a command", hint="e.g. mikrodock exec web ls /")
     record = await find_record(ros, name)
+    state = container_state(record)
+    if state != "running":
+        raise UsageError(
+            f"container {name} is not running (it is {state})",
+            hint=f"start it first: mikrodock start {name}",
+        )
     item = {dialect.item_arg("container", "shell") or "number": record[".id"]}
     command = shlex.join(argv)
     probe = _output(await ros.command("container", "shell", {**item, "cmd": f"echo {_PROBE}"}))
