@@ -176,7 +176,7 @@ async def exec_command(ros: AsyncRouterOS, dialect: Dialect, name: str, argv: Se
         raise UsageError("exec needs a command", hint="e.g. mikrodock exec web ls /")
     record = await find_record(ros, name)
     state = container_state(record)
-    if state != "running":
+    if state not in ("running", "unknown"):
         raise UsageError(
             f"container {name} is not running (it is {state})",
             hint=f"start it first: mikrodock start {name}",
