@@ -9,7 +9,9 @@ no process and needs no QEMU installed, so every rule below is unit-tested:
   virtio-mmio on ``virt``, which RouterOS lacks);
 - forwarded ports bound to 127.0.0.1 unless the spec opens them on every interface;
 - QMP and the serial console on unix sockets, the console also copied to a log file by QEMU;
-- links to other machines as UDP socket netdevs (no start order between the two ends).
+- links to other machines as UDP socket netdevs (no start order between the two ends);
+- a few empty PCIe root ports, so a running machine can take a hot-plugged NIC
+  (``chr run --link``, see :mod:`mikrodock.chr.links`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pathlib import Path
 __all__ = [
     "ARCHES",
     "DEFAULT_GUEST_PORTS",
+    "HOTPLUG_PORTS",
     "Forward",
     "LinkNic",
     "MachineSpec",
@@ -78,6 +81,10 @@ class MachineSpec:
     firmware_vars: Path | None = None
     incoming: bool = False
     extra: tuple[str, ...] = field(default=())
+
+
+HOTPLUG_PORTS = tuple(f"hp{index}" for index in range(4))
+"""Ids of the empty PCIe root ports every machine gets for hot-plugged NICs."""
 
 
 def qemu_binary(arch: str) -> str:
@@ -150,6 +157,13 @@ def _links(spec: MachineSpec) -> list[str]:
     return argv
 
 
+def _hotplug_ports() -> list[str]:
+    argv: list[str] = []
+    for chassis, port in enumerate(HOTPLUG_PORTS, start=1):
+        argv += ["-device", _opt("pcie-root-port", f"id={port}", f"chassis={chassis}")]
+    return argv
+
+
 def build_argv(spec: MachineSpec) -> list[str]:
     """The full QEMU argv (program first) for ``spec``. Pure: same spec, same list."""
     if spec.memory_mib <= 0 or spec.cpus <= 0:
@@ -175,6 +189,7 @@ def build_argv(spec: MachineSpec) -> list[str]:
         "-device", _opt("virtio-blk-pci", "drive=disk0", "bootindex=0"),
         *_user_net(spec),
         *_links(spec),
+        *_hotplug_ports(),
     ]  # fmt: skip
     if spec.incoming:
         argv += ["-incoming", "defer"]

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from mikrodock.chr import accel as accel_mod
 from mikrodock.chr import images
+from mikrodock.chr import links as links_mod
 from mikrodock.chr.argv import ARCHES, DEFAULT_GUEST_PORTS
 from mikrodock.chr.boot import boot, clean_runtime, password_of
 from mikrodock.chr.download import Progress
@@ -87,6 +88,8 @@ class RunRequest:
     links: tuple[dict[str, object], ...] = ()
     """extra NICs: {"local": UDP port, "remote": UDP port, "mac": ...} (see chr/lab.py)"""
     lab: str = ""
+    link_to: tuple[str, ...] = ()
+    """``--link PEER:etherN[=etherM]``: wire to running machines (see chr/links.py)"""
 
 
 @dataclass
@@ -152,7 +155,8 @@ def _taken_ports(records: list[MachineRecord]) -> set[int]:
     taken: set[int] = set()
     for record in records:
         taken.update(record.ports.values())
-        taken.update(int(link["local"]) for link in record.links)
+        for link in record.links:
+            taken.update((int(link["local"]), int(link["remote"])))
     return taken
 
 
@@ -234,6 +238,10 @@ def run(request: RunRequest, *, note: Note = _quiet, progress: Progress | None =
         raise UsageError(f"--cpus {request.cpus} is not possible", hint="give 1 or more")
     if request.packages:
         raise UsageError("--package is not supported yet", hint="install packages with exec")
+    wanted_links = [links_mod.parse_link(text) for text in request.link_to]
+    if wanted_links and request.links:
+        raise UsageError("--link cannot be combined with lab links", hint="use one or the other")
+    links_mod.check_peers(wanted_links)
     mib = memory_mib(request.memory)
     accels = accel_mod.candidates(request.accel, request.arch)
     publish = parse_publish(request.publish)
@@ -241,16 +249,25 @@ def run(request: RunRequest, *, note: Note = _quiet, progress: Progress | None =
     firmware = find_firmware() if request.arch == "aarch64" else None
     base = _base_for(request, progress)
 
+    plan = links_mod.LinkPlan([dict(link) for link in request.links])
+
     def make(name: str, ports: dict[str, int]) -> MachineRecord:
+        nonlocal plan
+        if wanted_links:
+            plan = links_mod.reserve(name, wanted_links, random_mac)
         return MachineRecord(
             name=name, arch=request.arch, version=base.version, base_image=base.path,
             memory_mib=mib, cpus=request.cpus, accel_requested=request.accel, ports=ports,
             mac=random_mac(), publish_all=request.publish_all, status="creating",
             firmware_code=str(firmware[0]) if firmware else "",
-            links=[dict(link) for link in request.links], lab=request.lab,
+            links=plan.nics, lab=request.lab,
         )  # fmt: skip
 
-    record = allocate(request.name, publish, request.publish_all, make)
+    try:
+        record = allocate(request.name, publish, request.publish_all, make)
+    except BaseException:
+        links_mod.release(plan)
+        raise
     notes: list[str] = []
 
     def say(text: str) -> None:
@@ -272,8 +289,10 @@ def run(request: RunRequest, *, note: Note = _quiet, progress: Progress | None =
         if request.device_mode:
             set_device_mode(record, request.device_mode)
             timings.update(boot_wait(record, request.timeout))
+        links_mod.hotplug(plan)
         return RunResult(record, timings, notes)
     except BaseException:
+        links_mod.release(plan)
         destroy(record)
         raise
 
@@ -349,6 +368,7 @@ def remove(name: str, *, force: bool = False) -> None:
         return
     if running_pid(record) and not force:
         raise UsageError(f"{name} is running", hint=f"stop it first or use `chr rm -f {name}`")
+    links_mod.unlink_peers(record)
     destroy(record)
 
 

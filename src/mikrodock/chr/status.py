@@ -43,12 +43,14 @@ class MachineStatus:
     pid: int = 0
     url: str = ""
     source: str = ""
+    links: list[dict[str, object]] = field(default_factory=list)
+    """extra NICs: interface, peer (``machine:interface`` or ''), mac, UDP ports"""
 
     def to_dict(self) -> dict[str, object]:
         return {
             "name": self.name, "state": self.state, "version": self.version, "arch": self.arch,
             "accel": self.accel, "ports": self.ports, "uptime": round(self.uptime, 1),
-            "pid": self.pid, "url": self.url, "source": self.source,
+            "pid": self.pid, "url": self.url, "source": self.source, "links": self.links,
         }  # fmt: skip
 
 
@@ -58,6 +60,13 @@ def _state(record: MachineRecord, pid: int) -> str:
     if record.status in ("running", "creating"):
         return "dead"
     return "stopped"
+
+
+def _link(index: int, nic: dict[str, object]) -> dict[str, object]:
+    return {
+        "interface": nic.get("interface") or f"ether{index + 2}", "peer": nic.get("peer", ""),
+        "mac": nic.get("mac", ""), "local_udp": nic.get("local"), "remote_udp": nic.get("remote"),
+    }  # fmt: skip
 
 
 def list_machines() -> list[MachineStatus]:
@@ -78,6 +87,7 @@ def list_machines() -> list[MachineStatus]:
                 pid=pid,
                 url=record.url,
                 source=record.source,
+                links=[_link(index, nic) for index, nic in enumerate(record.links)],
             )
         )
     found.extend(MachineStatus(name=name, state="broken") for name in broken)

@@ -281,6 +281,18 @@ case "$method $path" in
         release=$(cut -d' ' -f1 /etc/version)
         reply "200 OK" "[{\".id\":\"*1\",\"available\":\"false\",\"disabled\":\"false\",\
 \"name\":\"routeros\",\"scheduled\":\"\",\"size\":\"20706188\",\"version\":\"$release\"}]" ;;
+    "GET /rest/interface")
+        # ethN as RouterOS names it: ether(N+1), in the kernel's order of the NICs.
+        out= sep= n=0
+        for dev in /sys/class/net/eth*; do
+            [ -e "$dev/address" ] || continue
+            n=$((n + 1))
+            mac=$(tr a-f A-F < "$dev/address")
+            ether=$((${dev##*eth} + 1))
+            out="$out$sep{\".id\":\"*$n\",\"name\":\"ether$ether\",\"type\":\"ether\",\"mac-address\":\"$mac\"}"
+            sep=,
+        done
+        reply "200 OK" "[$out]" ;;
     "GET /rest/user")
         reply "200 OK" '[{".id":"*1","disabled":"false","group":"full","name":"admin"}]' ;;
     "POST /rest/execute")
