@@ -157,10 +157,23 @@ def run(
         str | None,
         typer.Option("--from", help="Clone MACHINE:TAG (a saved snapshot) instead of booting."),
     ] = None,
+    link: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--link",
+            help="PEER:etherN[=etherM]: wire a new NIC of the running PEER to this machine.",
+        ),
+    ] = None,
+    detach: Annotated[
+        bool, typer.Option("--detach", "-d", help="Return once ready (the default).")
+    ] = False,
+    attach_console: Annotated[
+        bool, typer.Option("--console", help="Attach to the serial console once ready.")
+    ] = False,
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait for ready.")] = 300,
     as_json: JsonOpt = False,
 ) -> None:
-    """Start a new CHR machine; returns when its REST API answers."""
+    """Start a new CHR machine; returns (detached) when its REST API answers."""
     from mikrodock.chr import machine, snapshots
 
     password: str | None = None
@@ -170,6 +183,10 @@ def run(
             raise UsageError("--password-stdin got an empty password", hint="pipe a password")
     elif no_password:
         password = ""
+    if detach and attach_console:
+        raise UsageError("--detach and --console contradict", hint="give one of them")
+    if attach_console and as_json:
+        raise UsageError("--console and --json contradict", hint="give one of them")
     modes: dict[str, str] = {}
     for item in device_mode or []:
         key, sep, value = item.partition("=")
@@ -177,6 +194,8 @@ def run(
             raise UsageError(f"bad --device-mode {item!r}", hint="write KEY=VALUE")
         modes[key] = value
     started = time.monotonic()
+    if from_snapshot and link:
+        raise UsageError("--link cannot be combined with --from", hint="link after the clone")
     if from_snapshot:
         result = snapshots.clone(
             from_snapshot,
@@ -190,7 +209,7 @@ def run(
             image=version, image_path=image, name=name, arch=arch, memory=memory, cpus=cpus,
             publish=tuple(publish or ()), publish_all=publish_all_interfaces, accel=accel,
             password=password, device_mode=modes, packages=tuple(package or ()),
-            timeout=timeout,
+            timeout=timeout, link_to=tuple(link or ()),
         )  # fmt: skip
         bar, update = _progress_bar()
         try:
@@ -206,6 +225,10 @@ def run(
                     "seconds": round(elapsed, 2)})  # fmt: skip
         return
     _print_ready(result, elapsed)
+    for nic in result.record.links:
+        typer.echo(f"  {nic.get('interface', '?')} linked to {nic.get('peer') or '-'}")
+    if attach_console:
+        console(result.record.name)
 
 
 def _uptime(seconds: float) -> str:
