@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING
 from mikrodock.containers.apply import remove_container, wait_for_state
 from mikrodock.containers.query import container_state, is_tagged_for, owner_of
 from mikrodock.containers.spec import TAG_PREFIX
+from mikrodock.containers.state import no_container_package
 from mikrodock.containers.unsupported import require_command
-from mikrodock.errors import PlanError, UsageError
+from mikrodock.errors import NotFoundError, PlanError, UsageError
 from mikrodock.routeros.dialect import Dialect
 
 if TYPE_CHECKING:
@@ -46,7 +47,11 @@ _STOPPED = ("stopped", "error", "unknown")
 async def find_record(ros: AsyncRouterOS, name: str) -> dict[str, str]:
     """The container called ``name`` (by name, by mikrodock's tag, or by ``.id``)."""
     tag = f"{TAG_PREFIX}{name}"
-    for record in await ros.print("container"):
+    try:
+        records = await ros.print("container")
+    except NotFoundError:
+        raise no_container_package() from None
+    for record in records:
         if name in (record.get("name"), record.get(".id")) or record.get("comment") == tag:
             return record
     raise UsageError(f"no such container: {name}", hint="see `mikrodock ps -a`")

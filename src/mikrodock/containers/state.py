@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from mikrodock.errors import NotFoundError, RouterError
+from mikrodock.errors import NotFoundError, RouterError, UnsupportedError
 from mikrodock.routeros.facts import Disk
 from mikrodock.routeros.values import parse_int
 from mikrodock.routeros.version import RouterOSVersion, parse_version
@@ -19,7 +19,7 @@ from mikrodock.routeros.version import RouterOSVersion, parse_version
 if TYPE_CHECKING:
     from mikrodock.routeros.client import AsyncRouterOS
 
-__all__ = ["MENUS", "Record", "RouterState", "read_state"]
+__all__ = ["MENUS", "Record", "RouterState", "no_container_package", "read_state"]
 
 Record = Mapping[str, str]
 
@@ -90,6 +90,15 @@ async def _print(
         raise
 
 
+def no_container_package() -> UnsupportedError:
+    """The error for a router whose REST API has no ``/container`` menu."""
+    return UnsupportedError(
+        "this router has no /container menu: the container package is not installed",
+        hint="install the container package for the router's RouterOS version and reboot "
+        "; `mikrodock info` shows packages and device-mode",
+    )
+
+
 async def read_state(ros: AsyncRouterOS) -> RouterState:
     """Read version, architecture, disks and every menu a plan looks at, all concurrently."""
     menus = list(MENUS.items())
@@ -101,7 +110,10 @@ async def read_state(ros: AsyncRouterOS) -> RouterState:
         *(_print(ros, menu, lanes) for _, menu in menus)
     )
     resource: dict[str, str] = await resource_task
-    config: dict[str, str] = await config_task
+    try:
+        config: dict[str, str] = await config_task
+    except NotFoundError:
+        raise no_container_package() from None
     disks = await disks_task
     objects = {name: tuple(result) for (name, _), result in zip(menus, records, strict=True)}
     return RouterState(
