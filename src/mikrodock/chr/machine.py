@@ -19,6 +19,7 @@ from pathlib import Path
 from mikrodock.chr import accel as accel_mod
 from mikrodock.chr import images
 from mikrodock.chr import links as links_mod
+from mikrodock.chr import packages as packages_mod
 from mikrodock.chr.argv import ARCHES, DEFAULT_GUEST_PORTS
 from mikrodock.chr.boot import boot, clean_runtime, password_of
 from mikrodock.chr.download import Progress
@@ -236,8 +237,7 @@ def run(request: RunRequest, *, note: Note = _quiet, progress: Progress | None =
         validate_name(request.name)
     if request.cpus < 1:
         raise UsageError(f"--cpus {request.cpus} is not possible", hint="give 1 or more")
-    if request.packages:
-        raise UsageError("--package is not supported yet", hint="install packages with exec")
+    wanted_packages = packages_mod.validate_names(request.packages)
     wanted_links = [links_mod.parse_link(text) for text in request.link_to]
     if wanted_links and request.links:
         raise UsageError("--link cannot be combined with lab links", hint="use one or the other")
@@ -288,6 +288,13 @@ def run(request: RunRequest, *, note: Note = _quiet, progress: Progress | None =
             set_password(record, password)
         if request.device_mode:
             set_device_mode(record, request.device_mode)
+            timings.update(boot_wait(record, request.timeout))
+        if wanted_packages:
+            timings.update(
+                packages_mod.install(
+                    record, wanted_packages, timeout=request.timeout, note=say, progress=progress
+                )
+            )
             timings.update(boot_wait(record, request.timeout))
         links_mod.hotplug(plan)
         return RunResult(record, timings, notes)

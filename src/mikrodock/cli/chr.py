@@ -152,7 +152,10 @@ def run(
         list[str] | None,
         typer.Option("--device-mode", help="KEY=VALUE device-mode change (repeat)."),
     ] = None,
-    package: Annotated[list[str] | None, typer.Option("--package", help="Extra package.")] = None,
+    package: Annotated[
+        list[str] | None,
+        typer.Option("--package", help="Extra package to install, like container (repeat)."),
+    ] = None,
     from_snapshot: Annotated[
         str | None,
         typer.Option("--from", help="Clone MACHINE:TAG (a saved snapshot) instead of booting."),

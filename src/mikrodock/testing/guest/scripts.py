@@ -7,7 +7,10 @@ prints the RouterOS login banner on the serial console.
 
 ``HTTP_HANDLER`` answers a small, RouterOS-shaped REST API. Only the parts the CHR tests rely
 on: readiness (``/rest/system/resource``), Basic auth, password changes, ``/rest/execute``,
-device-mode updates confirmed by a power cycle, reboot and shutdown.
+device-mode updates confirmed by a power cycle, reboot and shutdown, ``/rest/interface`` (the
+kernel's NICs), ``/rest/tool/fetch`` into the FAT partition (busybox wget) and extra packages:
+``.npk`` files there are "installed" at the next boot (after ``apply-changes`` or a reboot) and
+listed by ``/rest/system/package``.
 """
 
 from __future__ import annotations
@@ -54,6 +57,14 @@ if [ -f "$state/device-mode.pending" ]; then
     rm -f "$state/device-mode.pending"
 fi
 rm -f "$state/soft-reboot"
+# Like RouterOS: .npk files uploaded before a reboot are installed while it boots.
+for npk in "$state"/*.npk; do
+    [ -f "$npk" ] || continue
+    package=${npk##*/}
+    echo "${package%%-[0-9]*}" >> "$state/packages"
+    rm -f "$npk"
+    echo "guest: installed ${package%.npk}"
+done
 sync
 stage flash
 power_off() {
@@ -279,8 +290,31 @@ case "$method $path" in
         device_mode_update ;;
     "GET /rest/system/package")
         release=$(cut -d' ' -f1 /etc/version)
-        reply "200 OK" "[{\".id\":\"*1\",\"available\":\"false\",\"disabled\":\"false\",\
-\"name\":\"routeros\",\"scheduled\":\"\",\"size\":\"20706188\",\"version\":\"$release\"}]" ;;
+        out= n=1
+        for extra in routeros $(sort -u "$state/packages" 2>/dev/null); do
+            out="$out${out:+,}{\".id\":\"*$n\",\"available\":\"false\",\"disabled\":\"false\",\
+\"name\":\"$extra\",\"scheduled\":\"\",\"size\":\"20706188\",\"version\":\"$release\"}"
+            n=$((n + 1))
+        done
+        reply "200 OK" "[$out]" ;;
+    "POST /rest/system/package/apply-changes")
+        : > "$state/soft-reboot"
+        sync
+        reply "200 OK" "[]"; later reboot -f ;;
+    "POST /rest/tool/fetch")
+        dst=$(field dst-path)
+        dst=${dst##*/}
+        if [ "$(field output)" != file ] || [ -z "$dst" ]; then
+            error 400 "Bad Request" "this guest fetches to a file only"
+        elif wget -q -O "$state/$dst.part" "$(field url)" &&
+            mv "$state/$dst.part" "$state/$dst"; then
+            sync
+            size=$(wc -c < "$state/$dst")
+            reply "200 OK" "[{\"downloaded\":\"$((size / 1024))\",\"status\":\"finished\"}]"
+        else
+            rm -f "$state/$dst.part"
+            error 400 "Bad Request" "failure: could not fetch $(field url)"
+        fi ;;
     "GET /rest/interface")
         # ethN as RouterOS names it: ether(N+1), in the kernel's order of the NICs.
         out= sep= n=0
