@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from mikrodock.errors import ImageError
+from mikrodock.errors import ImageError, UsageError
 from mikrodock.images.archive import SavedArchive
 from mikrodock.images.convert import save_from_archive, save_from_registry
 from mikrodock.images.inspect import inspect_archive
@@ -80,6 +80,7 @@ async def load_image(
     keep_file: bool = False,
 ) -> Loaded:
     """Convert ``source`` if needed and upload it; then run ``then`` (see the module text)."""
+    _refuse_missing_file(source)
     platform = await router_platform(ros)
     name = file_name or router_file_name(source)
     path = Path(source).expanduser()
@@ -125,6 +126,21 @@ async def load_image(
     if not keep_file:
         await _remove_file(ros, router_file)
     return loaded
+
+
+_ARCHIVE_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.zst", ".oci")
+
+
+def _refuse_missing_file(source: str) -> None:
+    """A name written as a file path that does not exist is a typo, not an image to pull."""
+    looks_like_path = source.startswith(("/", "./", "../", "~")) or source.lower().endswith(
+        _ARCHIVE_SUFFIXES
+    )
+    if looks_like_path and not Path(source).expanduser().exists():
+        raise UsageError(
+            f"no such file: {source}",
+            hint="check the path, or give an image reference such as nginx:1.27",
+        )
 
 
 async def _remove_file(ros: RouterResources, name: str) -> None:
