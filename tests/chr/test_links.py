@@ -105,6 +105,9 @@ def test_link_to_running_machine(guest_disk: Path, capsys: pytest.CaptureFixture
     seen2 = _wait_interface(r2.url, "ether2")
     assert seen2.get("ether2") == str(n2["mac"]).upper(), seen2
 
+    code, _, err = _cli(capsys, "chr", "snapshot", "save", "r1", "t1")
+    assert code == 2 and "hot-plugged" in err  # QEMU could not restore it with that NIC
+
     code, _, err = _cli(capsys, "chr", "rm", "-f", "r2")
     assert code == 0, err
     [n1] = load_record("r1").links

@@ -48,6 +48,11 @@ def test_names_follow_mikrotik() -> None:
             packages.validate_names((bad,))
 
 
+def test_activation_by_version() -> None:
+    assert packages._applies_changes("7.18") and packages._applies_changes("7.22.3")
+    assert not packages._applies_changes("7.17.2")
+
+
 def test_fetch_once_then_from_cache(mikrotik) -> None:  # type: ignore[no-untyped-def]
     mikrotik.files[BUNDLE] = _bundle("container", "iot")
     [npk] = packages.fetch_packages(("container",), VERSION, "x86_64")

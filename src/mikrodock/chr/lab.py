@@ -113,7 +113,10 @@ def lab_up(path: Path, *, note: Note = lambda _: None) -> list[machine.RunResult
         )
     with allocation_lock():
         taken = {p for r in list_records()[0] for p in r.ports.values()}
-        taken |= {int(str(nic["local"])) for r in list_records()[0] for nic in r.links}
+        taken |= {
+            int(str(nic[end])) for r in list_records()[0] for nic in r.links
+            for end in ("local", "remote")
+        }  # fmt: skip
         ports = pick_free(_ports_needed(lab), taken, udp=True)
     nics = plan_links(lab, ports, machine.random_mac)
     results: list[machine.RunResult] = []

@@ -323,6 +323,8 @@ def start(name: str, *, timeout: float = 300.0, note: Note = _quiet) -> RunResul
         taken = _taken_ports([r for r in records if r.name != name and running_pid(r)])
         for port in record.ports.values():
             check_free(port, taken, publish_all=record.publish_all)
+    for nic in record.links:
+        nic.pop("hotplug", None)  # from now on on QEMU's command line, like the other NICs
     accels = (
         [record.accel]
         if record.accel

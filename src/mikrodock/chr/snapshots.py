@@ -125,6 +125,11 @@ def save(name: str, tag: str) -> SnapshotInfo:
     record = load_record(name)
     if not running_pid(record):
         raise UsageError(f"{name} is not running", hint="snapshots need a running machine")
+    if any(nic.get("hotplug") for nic in record.links):
+        raise UsageError(
+            f"{name} has a NIC hot-plugged by `chr run --link`; a snapshot could not be restored",
+            hint=f"restart it first (mikrodock chr stop {name} && mikrodock chr start {name})",
+        )
     final = snapshot_dir(name, tag)
     final.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{tag}-", dir=final.parent))
