@@ -19,11 +19,11 @@ VERSION = "7.22.3"  # what the test guest reports
 BUNDLE = f"/routeros/{VERSION}/all_packages-x86-{VERSION}.zip"
 
 
-def _bundle(*names: str) -> bytes:
+def _bundle(*names: str, version: str = VERSION) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
         for name in names:
-            bundle.writestr(f"{name}-{VERSION}.npk", f"npk {name} ".encode() * 5000)
+            bundle.writestr(f"{name}-{version}.npk", f"npk {name} ".encode() * 5000)
     return buffer.getvalue()
 
 
@@ -92,3 +92,25 @@ def test_run_with_package(guest_disk: Path, mikrotik, capsys: pytest.CaptureFixt
     assert sorted(item["name"] for item in listed.json()) == ["container", "routeros"]
     log = (record.dir / "serial.log").read_text(errors="replace")
     assert f"guest: installed container-{VERSION}" in log
+
+
+@pytest.mark.qemu
+@pytest.mark.slow
+@pytest.mark.usefixtures("no_machines_left")
+def test_package_before_7_18_by_reboot(persistent_cache: Path, mikrotik,  # type: ignore[no-untyped-def]
+                                       capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    from mikrodock.testing.guest import guest_image
+
+    old = guest_image("7.17.2", cache=persistent_cache / "test-guest")
+    mikrotik.files["/routeros/7.17.2/all_packages-x86-7.17.2.zip"] = _bundle(
+        "container", version="7.17.2"
+    )
+    code, _, err = _cli(capsys, "chr", "run", "--image", str(old), "--name", "p3",
+                        "--no-password", "--accel", "tcg", "--package", "container")  # fmt: skip
+    assert code == 0, err
+    assert "(reboot)" in err  # no apply-changes before 7.18
+    record = load_record("p3")
+    listed = httpx.get(f"{record.url}/rest/system/package", auth=("admin", ""), timeout=10)
+    assert sorted(item["name"] for item in listed.json()) == ["container", "routeros"]
+    log = (record.dir / "serial.log").read_text(errors="replace")
+    assert "guest: installed container-7.17.2" in log
