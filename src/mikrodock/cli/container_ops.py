@@ -97,12 +97,13 @@ def ps(
     if as_json:
         print_json([row.to_json() for row in rows])
         return
-    typer.echo(f"{'NAME':<20} {'IMAGE':<36} {'STATE':<11} {'MANAGED':<8} PORTS")
-    for row in rows:
-        typer.echo(
-            f"{row.name:<20} {row.image:<36} {row.state:<11} "
-            f"{'yes' if row.managed else 'no':<8} {', '.join(row.ports)}"
-        )
+    table = [("NAME", "IMAGE", "STATE", "MANAGED", "PORTS")] + [
+        (r.name, r.image, r.state, "yes" if r.managed else "no", ", ".join(r.ports)) for r in rows
+    ]
+    widths = [max(len(line[i]) for line in table) for i in range(4)]
+    for line in table:
+        cells = [f"{cell:<{width}}" for cell, width in zip(line, widths, strict=False)]
+        typer.echo("  ".join([*cells, line[4]]).rstrip())
 
 
 def inspect_(name: Name, **router: Any) -> None:
