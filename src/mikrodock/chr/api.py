@@ -140,9 +140,15 @@ class Chr:
         password: str | None = None,
         device_mode: Mapping[str, str] | None = None,
         from_snapshot: str | None = None,
+        packages: tuple[str, ...] = (),
+        links: tuple[str, ...] = (),
         timeout: float = 300.0,
     ) -> Machine:
-        """A new ready machine (``password=None`` generates one; ``""`` keeps it empty)."""
+        """A new ready machine (``password=None`` generates one; ``""`` keeps it empty).
+
+        ``packages``: extra RouterOS packages (``("container",)``); ``links``: ``PEER:etherN``
+        wiring a new NIC of each running peer to this machine (like ``chr run --link``).
+        """
         if from_snapshot:
             result = snapshots.clone(
                 from_snapshot, name=name, publish=ports, publish_all=publish_all, timeout=timeout
@@ -152,6 +158,7 @@ class Chr:
                 image=version, image_path=Path(image) if image else None, name=name, arch=arch,
                 memory=memory, cpus=cpus, publish=ports, publish_all=publish_all, accel=accel,
                 password=password, device_mode=dict(device_mode or {}), timeout=timeout,
+                packages=tuple(packages), link_to=tuple(links),
             )  # fmt: skip
             result = machine.run(request)
         return Machine(result.record.name, result.timings, result.notes)
