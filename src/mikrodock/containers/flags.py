@@ -144,7 +144,10 @@ def parse_env_file(path: str | Path, environ: Mapping[str, str]) -> list[EnvVar]
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
-        raise UsageError(f"cannot read --env-file {path}: {exc.strerror}") from exc
+        raise UsageError(
+            f"cannot read --env-file {path}: {exc.strerror}",
+            hint="check the path; the file holds one KEY=value per line",
+        ) from exc
     result = []
     for number, line in enumerate(text.splitlines(), 1):
         stripped = line.lstrip()

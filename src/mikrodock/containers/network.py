@@ -162,14 +162,25 @@ def pick_address(network: Network, state: RouterState, wanted: str | None) -> ip
             network.subnet.network_address,
             network.subnet.broadcast_address,
         ):
-            raise UsageError(f"--ip {wanted} is not a host address of {network.subnet}")
+            raise UsageError(
+                f"--ip {wanted} is not a host address of network {network.name} ({network.subnet})",
+                hint=f"give an address inside {network.subnet} other than the gateway "
+                f"{network.gateway}, or leave --ip out to get the next free one",
+            )
         if address in used:
-            raise UsageError(f"--ip {wanted} is already in use on the router")
+            raise UsageError(
+                f"--ip {wanted} is already in use on the router",
+                hint="give another address, or leave --ip out to get the next free one",
+            )
         return address
     for address in network.subnet.hosts():
         if address not in used:
             return address
-    raise PlanError(f"network {network.name} ({network.subnet}) has no free address left")
+    raise PlanError(
+        f"network {network.name} ({network.subnet}) has no free address left",
+        hint="remove containers you no longer need, or create another network "
+        "(mikrodock network create NAME) and run with --network NAME",
+    )
 
 
 def _free_name(base: str, taken: set[str]) -> str:

@@ -1,0 +1,33 @@
+"""Errors of `run` flags name the fix too, not just the problem (one line, exit 2)."""
+
+from __future__ import annotations
+
+import pytest
+
+from mikrodock.cli.main import main
+
+
+def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    capsys.readouterr()
+    try:
+        main(["run", "--dry-run", "--router-version", "7.22", "--arch", "x86_64", *args])
+    except SystemExit as done:
+        return int(done.code or 0), capsys.readouterr().err
+    return 0, capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("args", "fix"),
+    [
+        (("--ip", "10.9.9.9", "alpine"), "give an address inside 172.17.0.0/24"),
+        (("--ip", "172.17.0.1", "alpine"), "leave --ip out"),
+        (("--env-file", "/nonexistent/env", "alpine"), "one KEY=value per line"),
+    ],
+)
+def test_flag_errors_say_how_to_fix_them(
+    args: tuple[str, ...], fix: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, err = _run(capsys, *args)
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1
+    assert fix in err
