@@ -108,12 +108,29 @@ def test_link_to_running_machine(guest_disk: Path, capsys: pytest.CaptureFixture
     code, _, err = _cli(capsys, "chr", "snapshot", "save", "r1", "t1")
     assert code == 2 and "hot-plugged" in err  # QEMU could not restore it with that NIC
 
+    # A second link to r1 takes its next interface (and the next free hot-plug slot).
+    code, out, err = _cli(capsys, "chr", "run", "--image", str(guest_disk), "--name", "r3",
+                          "--no-password", "--accel", "tcg",
+                          "--link", "r1:ether3=ether4")  # fmt: skip
+    assert code == 0, err
+    assert [n["peer"] for n in load_record("r1").links] == ["r2:ether2", "r3:ether4"]
+    r3 = load_record("r3")
+    assert [(n["interface"], n["peer"]) for n in r3.links] == [
+        ("ether2", ""), ("ether3", ""), ("ether4", "r1:ether3"),
+    ]  # fmt: skip
+    seen1 = _wait_interface(r1.url, "ether3")
+    assert seen1.get("ether3") == str(load_record("r1").links[1]["mac"]).upper(), seen1
+    assert _wait_interface(r3.url, "ether4").get("ether4") == str(r3.links[2]["mac"]).upper()
+
     code, _, err = _cli(capsys, "chr", "rm", "-f", "r2")
     assert code == 0, err
-    [n1] = load_record("r1").links
+    n1, _ = load_record("r1").links
     assert n1["peer"] == "" and n1["interface"] == "ether2"  # the cable is unplugged; ether2 stays
 
     code, _, err = _cli(capsys, "chr", "stop", "--force", "r1")
     assert code == 0, err
-    assert "r1 is not running" in _refused(capsys, guest_disk, "r3", "--link", "r1:ether3")
-    assert len(load_record("r1").links) == 1
+    assert "r1 is not running" in _refused(capsys, guest_disk, "r4", "--link", "r1:ether4")
+    assert len(load_record("r1").links) == 2
+    code, _, err = _cli(capsys, "chr", "rm", "r1")
+    assert code == 0, err
+    assert [n["peer"] for n in load_record("r3").links] == ["", "", ""]

@@ -23,6 +23,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from qemu.qmp import ExecuteError
+
 from mikrodock.chr.argv import HOTPLUG_PORTS
 from mikrodock.chr.ports import pick_free
 from mikrodock.chr.qmp import qmp_call
@@ -175,10 +177,10 @@ def hotplug(plan: LinkPlan) -> None:
             try:
                 qmp_call(sock, "device_add", {
                     "driver": "virtio-net-pci", "id": device, "netdev": netdev,
-                    "mac": nic["mac"], "bus": bus,
-                })  # fmt: skip
+                    "mac": nic["mac"], "bus": bus, "addr": "0",
+                })  # fmt: skip  # a root port has one slot; addr=0 fails when it is taken
                 break
-            except MikrodockError as exc:
+            except (MikrodockError, ExecuteError) as exc:
                 errors.append(str(exc))
         else:
             _quietly(sock, "netdev_del", {"id": netdev})
@@ -190,7 +192,7 @@ def hotplug(plan: LinkPlan) -> None:
 
 
 def _quietly(sock: Any, command: str, args: dict[str, Any]) -> None:
-    with contextlib.suppress(MikrodockError):
+    with contextlib.suppress(MikrodockError, ExecuteError):
         qmp_call(sock, command, args)
 
 
