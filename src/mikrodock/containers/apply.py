@@ -143,6 +143,16 @@ async def _run(
     elif step.action == "command":
         await ros.command(step.menu, step.command or "", body)
         applied.done.append((step, None))
+        if step.menu == "container" and step.command == "start" and step.item is not None:
+            # like docker run: return once the container has left "starting" (or failed)
+            await wait_for_state(
+                ros,
+                _resolve(step.item, applied.ids),
+                lambda s: s != "starting",
+                timeout=timeout,
+                poll=poll,
+                what="starting the container",
+            )
     else:
         item = _resolve(step.item, applied.ids)
         await wait_for_state(
