@@ -6,7 +6,7 @@ Phases (kept in the item's ``_phase``, with ``_due`` = when the passing phase en
                                     (or error: a bad archive, or an image the test made fail)
     start:   stopped -> starting --delay--> running     (pre-7.20: straight to running)
     stop:    running/starting -> stopping --delay--> stopped
-    kill:    running/starting/stopping -> stopped
+    kill:    running/starting/stopping -> stopped (INT, QUIT, KILL, TERM; others change nothing)
     repull:  stopped/error -> extracting
     remove:  400 while starting, running or stopping
     boot:    running/starting/stopping -> stopped, then start-on-boot=yes ones start
@@ -233,7 +233,15 @@ def _cmd_stop(router: SimRouter, args: dict[str, str]) -> list[Any]:
     return []
 
 
+_ENDING_SIGNALS = {"", "2", "3", "9", "15"}
+"""Signals (by number) the simulated main process dies of: INT, QUIT, KILL, TERM (and none
+given). Others, such as HUP or USR1, are taken as handled (nginx reloads on HUP)."""
+
+
 def _cmd_kill(router: SimRouter, args: dict[str, str]) -> list[Any]:
+    if args.get("signal", "").strip() not in _ENDING_SIGNALS:
+        _targets(router, args)  # still 404s an unknown id
+        return []
     for item in _targets(router, args):
         if item.get("_phase") in _BUSY:
             _set_phase(router, item, "stopped")
