@@ -126,7 +126,7 @@ async def kill(ros: AsyncRouterOS, dialect: Dialect, name: str, signal: str = "K
     await ros.command(
         "container",
         "kill",
-        {_item(dialect, "kill"): record[".id"], "signal": signal_number(signal)},
+        {_item(dialect, "kill"): record[".id"], "signal": signal_number(signal, "kill -s")},
     )
 
 

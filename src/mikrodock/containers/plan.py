@@ -73,14 +73,14 @@ class _Body:
         self.values[arg] = value
 
 
-def signal_number(name: str) -> str:
+def signal_number(name: str, flag: str = "--stop-signal") -> str:
     if name.isdigit():
         return name
     upper = name.upper()
     try:
         return str(int(signal.Signals[upper if upper.startswith("SIG") else f"SIG{upper}"]))
     except (KeyError, ValueError):
-        raise UsageError(f"unknown --stop-signal {name!r}", hint="use e.g. SIGTERM or 15") from None
+        raise UsageError(f"unknown {flag} {name!r}", hint="use e.g. SIGTERM or 15") from None
 
 
 def _cpu_list(text: str) -> str:
