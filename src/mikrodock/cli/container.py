@@ -146,39 +146,111 @@ def _run_command(start: bool) -> Any:
             typer.Option("-p", "--publish", help="[IP:]HOST:CTR[/tcp|/udp], ranges allowed"),
         ] = None,
         env: Annotated[list[str] | None, typer.Option("-e", "--env", help="K=V or K")] = None,
-        env_file: Annotated[list[str] | None, typer.Option("--env-file")] = None,
+        env_file: Annotated[
+            list[str] | None,
+            typer.Option("--env-file", help="File of KEY=value lines (repeatable)"),
+        ] = None,
         volume: Annotated[
             list[str] | None, typer.Option("-v", "--volume", help="ROUTER_PATH:CONTAINER_PATH[:ro]")
         ] = None,
-        entrypoint: Annotated[str | None, typer.Option("--entrypoint")] = None,
-        workdir: Annotated[str | None, typer.Option("-w", "--workdir")] = None,
+        entrypoint: Annotated[
+            str | None,
+            typer.Option("--entrypoint", help="Program to run instead of the image's entrypoint"),
+        ] = None,
+        workdir: Annotated[
+            str | None, typer.Option("-w", "--workdir", help="Working directory in the container")
+        ] = None,
         user: Annotated[
             str | None, typer.Option("-u", "--user", help="User in the container")
         ] = None,
-        hostname: Annotated[str | None, typer.Option("--hostname")] = None,
-        dns: Annotated[list[str] | None, typer.Option("--dns")] = None,
+        hostname: Annotated[
+            str | None, typer.Option("--hostname", help="Container host name")
+        ] = None,
+        dns: Annotated[
+            list[str] | None, typer.Option("--dns", help="DNS server address (repeatable)")
+        ] = None,
         add_host: Annotated[list[str] | None, typer.Option("--add-host", help="NAME:IP")] = None,
         restart: Annotated[
             str, typer.Option("--restart", help="no|always|on-failure[:N]|unless-stopped")
         ] = "no",
-        memory: Annotated[str | None, typer.Option("-m", "--memory")] = None,
-        memory_swap: Annotated[str | None, typer.Option("--memory-swap")] = None,
-        cpuset_cpus: Annotated[str | None, typer.Option("--cpuset-cpus")] = None,
-        health_cmd: Annotated[str | None, typer.Option("--health-cmd")] = None,
-        health_interval: Annotated[str | None, typer.Option("--health-interval")] = None,
-        health_timeout: Annotated[str | None, typer.Option("--health-timeout")] = None,
-        health_retries: Annotated[int | None, typer.Option("--health-retries")] = None,
-        health_start_period: Annotated[str | None, typer.Option("--health-start-period")] = None,
-        stop_signal: Annotated[str | None, typer.Option("--stop-signal")] = None,
-        stop_timeout: Annotated[int | None, typer.Option("--stop-timeout")] = None,
-        shm_size: Annotated[str | None, typer.Option("--shm-size")] = None,
-        tmpfs: Annotated[list[str] | None, typer.Option("--tmpfs")] = None,
-        device: Annotated[list[str] | None, typer.Option("--device")] = None,
-        privileged: Annotated[bool, typer.Option("--privileged")] = False,
-        network: Annotated[str, typer.Option("--network", "--net")] = "mikrodock",
-        ip: Annotated[str | None, typer.Option("--ip")] = None,
-        root_dir: Annotated[str | None, typer.Option("--root-dir")] = None,
-        logging: Annotated[bool, typer.Option("--logging/--no-logging")] = True,
+        memory: Annotated[
+            str | None, typer.Option("-m", "--memory", help="Memory limit, e.g. 256M")
+        ] = None,
+        memory_swap: Annotated[
+            str | None, typer.Option("--memory-swap", help="Memory plus swap limit, e.g. 512M")
+        ] = None,
+        cpuset_cpus: Annotated[
+            str | None, typer.Option("--cpuset-cpus", help="CPUs to use, e.g. 0-1 or 0,2")
+        ] = None,
+        health_cmd: Annotated[
+            str | None, typer.Option("--health-cmd", help="Command that checks health")
+        ] = None,
+        health_interval: Annotated[
+            str | None, typer.Option("--health-interval", help="Time between checks, e.g. 30s")
+        ] = None,
+        health_timeout: Annotated[
+            str | None, typer.Option("--health-timeout", help="Time one check may take, e.g. 5s")
+        ] = None,
+        health_retries: Annotated[
+            int | None, typer.Option("--health-retries", help="Failures before unhealthy")
+        ] = None,
+        health_start_period: Annotated[
+            str | None,
+            typer.Option("--health-start-period", help="Grace time after start, e.g. 10s"),
+        ] = None,
+        stop_signal: Annotated[
+            str | None, typer.Option("--stop-signal", help="Signal that stops it, e.g. SIGTERM")
+        ] = None,
+        stop_timeout: Annotated[
+            int | None,
+            typer.Option(
+                "--stop-timeout", help="Seconds to wait after the stop signal before killing"
+            ),
+        ] = None,
+        shm_size: Annotated[
+            str | None, typer.Option("--shm-size", help="Size of /dev/shm, e.g. 64M")
+        ] = None,
+        tmpfs: Annotated[
+            list[str] | None,
+            typer.Option("--tmpfs", help="Mount a tmpfs at this container path (repeatable)"),
+        ] = None,
+        device: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--device", help="Router device to pass in, e.g. /dev/net/tun (repeatable)"
+            ),
+        ] = None,
+        privileged: Annotated[
+            bool,
+            typer.Option(
+                "--privileged", help="Give the container full access to the router's devices"
+            ),
+        ] = False,
+        network: Annotated[
+            str,
+            typer.Option(
+                "--network", "--net", help="mikrodock network to join (see mikrodock network ls)"
+            ),
+        ] = "mikrodock",
+        ip: Annotated[
+            str | None,
+            typer.Option(
+                "--ip", help="Address in the network's subnet (default: the next free one)"
+            ),
+        ] = None,
+        root_dir: Annotated[
+            str | None,
+            typer.Option(
+                "--root-dir",
+                help="Router folder for the container's files (default: on the largest disk)",
+            ),
+        ] = None,
+        logging: Annotated[
+            bool,
+            typer.Option(
+                "--logging/--no-logging", help="Keep the container's output in the router's log"
+            ),
+        ] = True,
         pull: Annotated[str, typer.Option("--pull", help="always|missing|never")] = "missing",
         rm: Annotated[
             bool, typer.Option("--rm", help="Remove the container when it exits")

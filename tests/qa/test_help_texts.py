@@ -1,0 +1,22 @@
+"""`run --help` and `create --help` describe every flag (a bare flag name helps nobody)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import typer
+
+from mikrodock.cli.main import root
+
+
+@pytest.mark.parametrize("name", ["run", "create"])
+def test_every_run_flag_has_a_description(name: str) -> None:
+    group: Any = typer.main.get_command(root)
+    command = group.commands[name]
+    bare = [
+        param.opts[0]
+        for param in command.params
+        if param.param_type_name == "option" and not (getattr(param, "help", "") or "").strip()
+    ]
+    assert bare == []
