@@ -15,7 +15,7 @@ from mikrodock.containers.spec import DEFAULT_NETWORK, TAG_PREFIX, ContainerSpec
 from mikrodock.containers.state import RouterState
 from mikrodock.containers.steps import Plan, Ref, Step, Undo, Value
 from mikrodock.containers.unsupported import require_arg, require_command
-from mikrodock.errors import PlanError, UsageError
+from mikrodock.errors import PlanError, UnsupportedError, UsageError
 from mikrodock.images.reference import DOCKER_HUB, parse_reference
 from mikrodock.routeros.dialect import Dialect
 from mikrodock.routeros.facts import ARCH_PLATFORMS
@@ -335,6 +335,12 @@ def plan_run(spec: ContainerSpec, state: RouterState) -> Plan:
     """Every step that makes ``spec`` real on the router described by ``state``."""
     dialect = Dialect.for_version(state.version)
     require_command(dialect, "container", "add", "containers (the container package)")
+    if state.containers_allowed is False:
+        raise UnsupportedError(
+            "this router's device-mode does not allow containers",
+            hint="on the router run /system/device-mode/update container=yes, then power-cycle"
+            " it (a hard reset or power off and on) within the activation timeout",
+        )
     platform = ARCH_PLATFORMS.get(state.architecture)
     if platform is None:
         raise PlanError(

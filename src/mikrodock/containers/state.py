@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from mikrodock.errors import NotFoundError, RouterError, UnsupportedError
 from mikrodock.routeros.facts import Disk
-from mikrodock.routeros.values import parse_int
+from mikrodock.routeros.values import parse_bool, parse_int
 from mikrodock.routeros.version import RouterOSVersion, parse_version
 
 if TYPE_CHECKING:
@@ -59,6 +59,8 @@ class RouterState:
     nat: Sequence[Record] = ()
     filter: Sequence[Record] = ()
     logging: Sequence[Record] = ()
+    containers_allowed: bool | None = None
+    """device-mode ``container``: False when the router refuses containers, None if unknown."""
 
     @classmethod
     def empty(cls, version: RouterOSVersion | str, architecture: str) -> RouterState:
@@ -106,6 +108,7 @@ async def read_state(ros: AsyncRouterOS) -> RouterState:
     resource_task = asyncio.ensure_future(ros.get("system/resource"))
     config_task = asyncio.ensure_future(ros.get("container/config"))
     disks_task = asyncio.ensure_future(_print(ros, "disk"))
+    mode_task = asyncio.ensure_future(_device_mode(ros))
     records: list[list[dict[str, str]]] = await asyncio.gather(
         *(_print(ros, menu, lanes) for _, menu in menus)
     )
@@ -115,14 +118,26 @@ async def read_state(ros: AsyncRouterOS) -> RouterState:
     except NotFoundError:
         raise no_container_package() from None
     disks = await disks_task
+    containers_allowed = await mode_task
     objects = {name: tuple(result) for (name, _), result in zip(menus, records, strict=True)}
     return RouterState(
         version=parse_version(resource.get("version", "0.0")),
         architecture=resource.get("architecture-name", ""),
         disks=tuple(_disk(record) for record in disks),
         config=config,
+        containers_allowed=containers_allowed,
         **objects,  # type: ignore[arg-type]
     )
+
+
+async def _device_mode(ros: AsyncRouterOS) -> bool | None:
+    """Whether device-mode lets containers run (None where the router has no device-mode)."""
+    try:
+        mode = await ros.get("system/device-mode")
+    except NotFoundError:
+        return None
+    value = mode.get("container")
+    return None if value is None else parse_bool(value)
 
 
 def _disk(record: Mapping[str, str]) -> Disk:
