@@ -23,12 +23,15 @@ from pathlib import Path
 
 import filelock
 
+from mikrodock.chr.boot import password_of
 from mikrodock.chr.download import Progress, download_url, download_with_resume
 from mikrodock.chr.provision import router_for
 from mikrodock.chr.state import MachineRecord
 from mikrodock.errors import ImageError, MikrodockError, UsageError
 from mikrodock.images.upload import OneShotServer
 from mikrodock.paths import cache_dir
+from mikrodock.routeros.client import RouterOS, Timeouts
+from mikrodock.routeros.retry import RetryPolicy
 from mikrodock.routeros.version import parse_version
 
 __all__ = ["GUEST_HOST", "fetch_packages", "install", "npk_name", "validate_names", "zip_name"]
@@ -126,8 +129,11 @@ def _upload(record: MachineRecord, npk: Path) -> None:
 
 
 def _installed(record: MachineRecord) -> set[str]:
+    # Short timeouts, no retries: a restarting router accepts connections it never answers.
+    quick = Timeouts(connect=2.0, read=3.0)
     try:
-        with router_for(record) as ros:
+        with RouterOS(record.url, record.user, password_of(record), timeouts=quick,
+                      retry=RetryPolicy(attempts=1)) as ros:  # fmt: skip
             found = ros.print("system/package")
     except MikrodockError:
         return set()
