@@ -27,3 +27,12 @@ def test_ps_columns_line_up_with_long_image_names(cli: Any) -> None:
                     continue  # no ports
                 assert line[start - 1] == " " and line[start] != " ", (column, line)
         assert any(long_image in line for line in lines)
+
+
+def test_ps_shows_images_the_way_docker_does(cli: Any) -> None:
+    with running(version="7.22", delays=FAST) as sim:
+        code, _out, err = cli(sim, "run", "-d", "--name", "web", "nginx:1.27")
+        assert code == 0, err
+        code, out, err = cli(sim, "ps", "--json")
+        assert code == 0, err
+        assert '"image": "nginx:1.27"' in out  # not registry-1.docker.io/library/nginx:1.27

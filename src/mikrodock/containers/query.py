@@ -11,6 +11,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from mikrodock.containers.spec import TAG_PREFIX
+from mikrodock.errors import UsageError
+from mikrodock.images.reference import parse_reference
 from mikrodock.routeros.values import parse_bool
 
 __all__ = [
@@ -74,6 +76,17 @@ def container_error(record: Mapping[str, str]) -> str:
 def container_image(record: Mapping[str, str]) -> str:
     """The image (``repo`` on 7.18-7.19 captures, ``tag`` later; both accepted)."""
     return record.get("tag") or record.get("repo") or record.get("remote-image") or ""
+
+
+def familiar_image(text: str) -> str:
+    """The image as docker shows it: ``registry-1.docker.io/library/nginx:1.27`` -> ``nginx:1.27``.
+
+    Anything that is not an image reference (a file name, say) is shown as it is.
+    """
+    try:
+        return parse_reference(text).familiar if text else text
+    except UsageError:
+        return text
 
 
 def valid_name(name: str) -> bool:
@@ -147,7 +160,7 @@ def describe(
     return ContainerInfo(
         id=record.get(".id", ""),
         name=name,
-        image=container_image(record),
+        image=familiar_image(container_image(record)),
         state=container_state(record),
         ports=tuple(ports),
         managed=managed,
