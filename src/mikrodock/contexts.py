@@ -11,10 +11,9 @@ import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import httpx
-
 from mikrodock.errors import ConfigError, UsageError
 from mikrodock.paths import atomic_write, config_dir
+from mikrodock.routeros.wire import split_url
 
 __all__ = ["Context", "ContextStore"]
 
@@ -39,15 +38,7 @@ class Context:
 
 def check_url(url: str) -> str:
     """Return ``url`` without a trailing slash, or raise UsageError when it is not http(s)."""
-    try:
-        parsed = httpx.URL(url)
-    except (httpx.InvalidURL, TypeError) as exc:
-        raise UsageError(f"not a URL: {url!r}", hint="write it like https://192.168.88.1") from exc
-    if parsed.scheme not in ("http", "https") or not parsed.host:
-        raise UsageError(
-            f"not a router URL: {url!r}",
-            hint="write it like https://192.168.88.1 or http://127.0.0.1:8080",
-        )
+    split_url(url)  # the client's own check, so a saved URL is one the client accepts
     return url.rstrip("/")
 
 
