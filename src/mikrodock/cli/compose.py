@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import typer
 
@@ -20,9 +21,13 @@ from mikrodock.cli._common import (
     print_json,
     run,
     target_from_options,
+    with_router,
 )
+from mikrodock.contexts import Target
 
 __all__ = ["register"]
+
+T = TypeVar("T")
 
 compose_cli = typer.Typer(
     name="compose",
@@ -48,10 +53,18 @@ class _Options:
 
         return load_compose(Path(self.file) if self.file else None, project_name=self.project_name)
 
+    def call(self, action: Callable[[Any], Awaitable[T]]) -> T:
+        """Run ``action(client)`` against the chosen router."""
+        return with_router(self.target(), action)
+
     def open(self) -> Any:
         from mikrodock.routeros.client import AsyncRouterOS
 
-        target = target_from_options(
+        target = self.target()
+        return AsyncRouterOS(target.url, target.user, target.password, tls=target.tls)
+
+    def target(self) -> Target:
+        return target_from_options(
             host=self.host,
             context=self.context,
             user=self.user,
@@ -60,7 +73,6 @@ class _Options:
             tls_pin=self.tls_pin,
             chr_name=self.chr_name,
         )
-        return AsyncRouterOS(target.url, target.user, target.password, tls=target.tls)
 
 
 @compose_cli.callback()
@@ -126,11 +138,7 @@ def up_command(
     options: _Options = ctx.obj
     project = options.project()
 
-    async def go() -> Any:
-        async with options.open() as ros:
-            return await compose_up(ros, project, mode=mode)
-
-    result = run(go())
+    result = options.call(lambda ros: compose_up(ros, project, mode=mode))
     if json_output:
         print_json(result.to_json())
     else:
@@ -150,11 +158,7 @@ def down_command(ctx: typer.Context, json_output: JsonOpt = False) -> None:
     options: _Options = ctx.obj
     project = options.project()
 
-    async def go() -> Any:
-        async with options.open() as ros:
-            return await compose_down(ros, project)
-
-    changes = run(go())
+    changes = options.call(lambda ros: compose_down(ros, project))
     if json_output:
         print_json([change.as_dict() for change in changes])
     else:
@@ -170,11 +174,7 @@ def ps_command(ctx: typer.Context, json_output: JsonOpt = False) -> None:
     options: _Options = ctx.obj
     project = options.project()
 
-    async def go() -> Any:
-        async with options.open() as ros:
-            return await compose_ps(ros, project)
-
-    rows = run(go())
+    rows = options.call(lambda ros: compose_ps(ros, project))
     if json_output:
         print_json(rows)
         return
@@ -221,11 +221,7 @@ def logs_command(
         _follow(options, project, tail)
         return
 
-    async def go() -> Any:
-        async with options.open() as ros:
-            return await compose_logs(ros, project, tail=tail)
-
-    lines = run(go())
+    lines = options.call(lambda ros: compose_logs(ros, project, tail=tail))
     if json_output:
         print_json([{"service": s, "time": ln.time, "message": ln.message} for s, ln in lines])
         return
