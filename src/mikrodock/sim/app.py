@@ -5,7 +5,7 @@ A fresh router lists a few built-in apps (made up for the simulator, shaped like
 disabled). ``/app/add yaml=...`` stores the YAML and its ``name``; the fields RouterOS
 computes from the YAML come from :func:`interpret_app_yaml`, which uses
 ``mikrodock.compose.app_fields.interpret_app_yaml`` when that module exists and otherwise
-gives only the name. Enabling an app only flips ``disabled``: no containers appear.
+gives only the name. Enabling an app runs its containers (:mod:`mikrodock.sim.app_containers`).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import importlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
+from mikrodock.sim import app_containers
 from mikrodock.sim.base import CommandHandler, MenuSpec, bad_request
 from mikrodock.sim.state import Item
 
@@ -134,11 +135,14 @@ def _on_add(router: SimRouter, item: Item) -> None:
 def _on_set(router: SimRouter, item: Item, props: dict[str, str]) -> None:
     if "yaml" in props:
         props.update({k: v for k, v in interpret_app_yaml(props["yaml"]).items() if k not in props})
+        if item.get("disabled") == "false" and props["yaml"] != item.get("yaml"):
+            app_containers.sync(router, item.get("name", ""), props.get("containers", ""), True)
 
 
 def _protect_builtin(router: SimRouter, item: Item) -> None:
     if not item.get("yaml"):
         raise bad_request("failure: built-in app can not be removed")
+    app_containers.sync(router, item.get("name", ""), "", False)
 
 
 def _enable(state: str) -> CommandHandler:
@@ -154,7 +158,12 @@ def _enable(state: str) -> CommandHandler:
             )
             if item is None:
                 raise bad_request("no such item")
-            item["disabled"] = "false" if state == "enable" else "true"
+            disabled = "false" if state == "enable" else "true"
+            if item["disabled"] != disabled:
+                item["disabled"] = disabled
+                app_containers.sync(
+                    router, item.get("name", ""), item.get("containers", ""), state == "enable"
+                )
         return []
 
     return command
