@@ -1,13 +1,24 @@
 """Waiting for a machine to be ready: ``/rest/system/resource`` answering with board-name.
 
-Probes start every 100 ms and run side by side: while the guest has no address yet, QEMU's
-user network accepts a connection and then holds it, so one held probe must not delay noticing
-the first real answer. Probes are not given up by a timeout (a busy guest would then answer
-requests nobody waits for any more); new ones start only while fewer than three young ones
-(under 1 s) wait, at most six wait, and the oldest is dropped only after 1.5 s plus a tenth
-of the time waited so far, which bounds the load on a slow guest. Two good answers in a row
-count as ready (the second is sent at once, the other probes dropped). A machine restored from
-a snapshot has its network up already and is probed one request at a time.
+QEMU's user network (slirp) accepts a connection on a forwarded port at once, whatever the
+guest is doing. While the guest has no address yet, slirp keeps knocking on its door with
+backed-off retries and the connection just hangs; once the guest is up, a *new* connection is
+answered at once while the old ones keep hanging until slirp's next retry (seconds later). So
+a booting machine is probed in two phases:
+
+1. *Network unknown*: a new probe every 100 ms, side by side, none waited for in turn. The
+   oldest is dropped once it has waited 2 s plus a quarter of the time waited so far, and at
+   most 30 are out (a guest that is up but slow to answer still gets a probe that waits long
+   enough). Probes refused by the host (QEMU not listening yet) just end.
+2. *Network up*: as soon as any probe reaches the guest (an HTTP answer of any kind, or the
+   connection reset by the guest soon after it was opened), the hanging probes are dropped.
+   From then on a new probe starts every 50 ms while fewer than four are out, each waited for
+   up to 30 s: a guest that is slow to answer its first requests (a cold cache, a busy CPU) is
+   not stuck behind one of them, and a busy guest never has more than four to serve. When all
+   probes out hang past that, back to phase 1.
+
+The first answer with a board-name counts as ready. A machine restored from a snapshot has its
+network up already and starts in phase 2.
 
 While waiting, the QEMU process and its stderr are watched: an exit or an accelerator failure
 ends the wait at once with the reason, instead of running into the timeout.
@@ -28,10 +39,13 @@ from mikrodock.errors import AuthError
 __all__ = ["NotReady", "Watch", "wait_ready"]
 
 _POLL = 0.1
-_MAX_IN_FLIGHT = 6
-_MAX_YOUNG = 3
-_YOUNG = 1.0
+_POLL_UP = 0.05
+_MAX_IN_FLIGHT = 30
+_MAX_IN_FLIGHT_UP = 4
+_DROP_AFTER = 2.0
+_DROP_GROWTH = 0.25
 _PATIENCE = 30.0
+_REACHED_WITHIN = 5.0  # a reset later than this may be slirp giving up, not the guest
 
 
 @dataclass
@@ -49,11 +63,27 @@ Watch = Callable[[], NotReady | None]
 """Called between polls; returns a NotReady when the machine cannot become ready any more."""
 
 
-async def _board(client: httpx.AsyncClient, url: str, patience: float = 10.0) -> str | None:
+@dataclass(frozen=True)
+class Probe:
+    """What one request learnt: the board-name if ready, whether the guest was reached, and
+    whether it hung (no answer within its patience)."""
+
+    board: str | None
+    reached: bool
+    hung: bool = False
+
+
+async def probe(client: httpx.AsyncClient, url: str, patience: float = _PATIENCE) -> Probe:
+    """One readiness request; AuthError when the machine refuses the credentials."""
+    started = time.monotonic()
     try:
         response = await client.get(url, timeout=httpx.Timeout(patience, connect=1.0))
-    except httpx.HTTPError:
-        return None
+    except httpx.ConnectError:
+        return Probe(None, reached=False)  # nothing listening yet
+    except httpx.TimeoutException:
+        return Probe(None, reached=False, hung=True)
+    except httpx.TransportError:  # accepted, then closed: the guest said no (reset)
+        return Probe(None, reached=time.monotonic() - started < _REACHED_WITHIN)
     if response.status_code == 401:
         raise AuthError(
             401,
@@ -61,66 +91,101 @@ async def _board(client: httpx.AsyncClient, url: str, patience: float = 10.0) ->
             "the machine refused the credentials",
             hint="check the machine's password file",
         )
-    if response.status_code != 200:
+    board = None
+    if response.status_code == 200:
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if isinstance(body, dict) and body.get("board-name"):
+            board = str(body["board-name"])
+    return Probe(board, reached=True)
+
+
+class _Prober:
+    """The two phases above, one decision per tick."""
+
+    def __init__(self, client: httpx.AsyncClient, url: str, network_up: bool) -> None:
+        self.client, self.url, self.network_up = client, url, network_up
+        self.began = time.monotonic()
+        self.out: dict[asyncio.Task[Probe], float] = {}
+        self.dropped: list[asyncio.Task[Probe]] = []
+        self.last_start = 0.0
+
+    @property
+    def cadence(self) -> float:
+        return _POLL_UP if self.network_up else _POLL
+
+    def _drop(self, task: asyncio.Task[Probe]) -> None:
+        task.cancel()
+        self.dropped.append(task)
+        del self.out[task]
+
+    def launch(self) -> None:
+        now = time.monotonic()
+        if now - self.last_start < self.cadence:
+            return
+        if self.network_up:
+            if len(self.out) >= _MAX_IN_FLIGHT_UP:
+                return
+        else:
+            oldest = min(self.out, key=self.out.__getitem__, default=None)
+            limit = _DROP_AFTER + _DROP_GROWTH * (now - self.began)
+            if oldest is not None and now - self.out[oldest] > limit:
+                self._drop(oldest)
+            if len(self.out) >= _MAX_IN_FLIGHT:
+                return
+        self.out[asyncio.create_task(probe(self.client, self.url))] = now
+        self.last_start = now
+
+    def settle(self, done: set[asyncio.Task[Probe]]) -> str | None:
+        """Take finished probes into account; returns the board-name once one is ready."""
+        for task in done:
+            self.out.pop(task, None)
+            result = task.result()
+            if result.board:
+                return result.board
+            if result.reached and not self.network_up:
+                self.network_up = True
+                for other in list(self.out):  # hanging in slirp: a new request is faster
+                    self._drop(other)
+            elif result.hung and self.network_up and not self.out:
+                self.network_up = False  # it hung after all: back to side by side
         return None
-    try:
-        body = response.json()
-    except ValueError:
-        return None
-    board = body.get("board-name") if isinstance(body, dict) else None
-    return str(board) if board else None
+
+    async def close(self) -> None:
+        for task in self.out:
+            task.cancel()
+        await asyncio.gather(*self.out, *self.dropped, return_exceptions=True)
 
 
 async def _wait(
-    url: str, auth: tuple[str, str], timeout: float, watch: Watch, side_by_side: bool
+    url: str, auth: tuple[str, str], timeout: float, watch: Watch, booting: bool
 ) -> dict[str, float]:
-    max_young, max_in_flight = (_MAX_YOUNG, _MAX_IN_FLIGHT) if side_by_side else (1, 1)
-    began = time.monotonic()
-    deadline = began + timeout
+    deadline = time.monotonic() + timeout
     limits = httpx.Limits(max_connections=_MAX_IN_FLIGHT + 2, max_keepalive_connections=0)
-    async with httpx.AsyncClient(
-        auth=auth, timeout=httpx.Timeout(10.0, connect=2.0), trust_env=False, limits=limits
-    ) as client:
-        probes: dict[asyncio.Task[str | None], float] = {}
-        dropped: list[asyncio.Task[str | None]] = []
+    async with httpx.AsyncClient(auth=auth, trust_env=False, limits=limits) as client:
+        prober = _Prober(client, url, network_up=not booting)
         try:
             while True:
                 problem = watch()
                 if problem is not None:
                     raise problem
-                now = time.monotonic()
-                young = sum(1 for started in probes.values() if now - started < _YOUNG)
-                if young < max_young and (side_by_side or not probes):
-                    if len(probes) >= max_in_flight:
-                        oldest = min(probes, key=probes.__getitem__)
-                        if now - probes[oldest] > 1.5 + 0.1 * (now - began):
-                            oldest.cancel()
-                            dropped.append(oldest)
-                            del probes[oldest]
-                    if len(probes) < max_in_flight:
-                        probes[asyncio.create_task(_board(client, url, _PATIENCE))] = now
-                if not probes:
-                    await asyncio.sleep(_POLL)
-                    continue
-                done, _ = await asyncio.wait(
-                    probes, timeout=_POLL, return_when=asyncio.FIRST_COMPLETED
-                )
-                for task in done:
-                    probes.pop(task, None)
-                    if task.result():
-                        first = time.time()
-                        for other in probes:  # spare the guest the requests still out
-                            other.cancel()
-                            dropped.append(other)
-                        probes.clear()
-                        if await _board(client, url):
-                            return {"first_answer": first, "ready": time.time()}
+                prober.launch()
+                wait_for = max(0.005, prober.last_start + prober.cadence - time.monotonic())
+                if prober.out:
+                    done, _ = await asyncio.wait(
+                        prober.out, timeout=wait_for, return_when=asyncio.FIRST_COMPLETED
+                    )
+                    if prober.settle(done):
+                        now = time.time()
+                        return {"first_answer": now, "ready": now}
+                else:
+                    await asyncio.sleep(wait_for)
                 if time.monotonic() > deadline:
                     raise NotReady(f"no answer from {url} with board-name after {timeout:.0f} s")
         finally:
-            for task in probes:
-                task.cancel()
-            await asyncio.gather(*probes, *dropped, return_exceptions=True)
+            await prober.close()
 
 
 def wait_ready(
@@ -134,8 +199,8 @@ def wait_ready(
 ) -> dict[str, float]:
     """Block until ready; returns timings (``first_answer``, ``ready`` as time.time() values).
 
-    ``booting``: probes side by side (see above). A machine restored from a snapshot has its
-    network up already, so it is probed one request at a time, each waited for.
+    ``booting``: start in phase 1 (see above). A machine restored from a snapshot has its
+    network up already, so it starts in phase 2.
     """
     url = f"{base_url}/rest/system/resource"
     work = _wait(url, (user, password), timeout, watch, booting)
