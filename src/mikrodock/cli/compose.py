@@ -1,26 +1,28 @@
-"""CLI: ``mikrodock compose [-f FILE] [-p NAME] up [-d] | down | ps | logs [-f] | config``."""
+"""CLI: ``mikrodock compose [-f FILE] [-p NAME] up [-d] | down | ps | logs [-f] | config``.
+
+The router options (-H, --context, --chr, --router-user, ...) are taken before the subcommand
+and after it; the subcommand's win.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
 
 from mikrodock.cli._common import (
-    ChrOpt,
-    ContextOpt,
-    HostOpt,
-    InsecureOpt,
+    FollowOpt,
     JsonOpt,
-    PasswordStdinOpt,
-    TlsPinOpt,
-    UserOpt,
+    RouterOptions,
+    SinceOpt,
+    TailOpt,
+    TimestampsOpt,
     print_json,
+    router_options,
     run,
-    target_from_options,
     with_router,
 )
 from mikrodock.contexts import Target
@@ -40,18 +42,17 @@ compose_cli = typer.Typer(
 class _Options:
     file: str | None
     project_name: str | None
-    host: str | None
-    context: str | None
-    user: str | None
-    password_stdin: bool
-    insecure: bool
-    tls_pin: bool
-    chr_name: str | None
+    router: RouterOptions
+    _target: Target | None = None
 
     def project(self) -> Any:
         from mikrodock.compose.compose_file import load_compose
 
         return load_compose(Path(self.file) if self.file else None, project_name=self.project_name)
+
+    def with_router(self, router: dict[str, Any]) -> _Options:
+        """These options with a subcommand's router options over the group's."""
+        return replace(self, router=RouterOptions.take(router).over(self.router))
 
     def call(self, action: Callable[[Any], Awaitable[T]]) -> T:
         """Run ``action(client)`` against the chosen router."""
@@ -64,18 +65,11 @@ class _Options:
         return AsyncRouterOS(target.url, target.user, target.password, tls=target.tls)
 
     def target(self) -> Target:
-        return target_from_options(
-            host=self.host,
-            context=self.context,
-            user=self.user,
-            password_stdin=self.password_stdin,
-            insecure=self.insecure,
-            tls_pin=self.tls_pin,
-            chr_name=self.chr_name,
-        )
+        if self._target is None:  # once: the password may come from stdin
+            self._target = self.router.target()
+        return self._target
 
 
-@compose_cli.callback()
 def _compose(
     ctx: typer.Context,
     file: Annotated[
@@ -96,17 +90,26 @@ def _compose(
             show_default=False,
         ),
     ] = None,
-    host: HostOpt = None,
-    context: ContextOpt = None,
-    user: UserOpt = None,
-    password_stdin: PasswordStdinOpt = False,
-    insecure: InsecureOpt = False,
-    tls_pin: TlsPinOpt = False,
-    chr_name: ChrOpt = None,
+    **router: Any,
 ) -> None:
-    ctx.obj = _Options(
-        file, project_name, host, context, user, password_stdin, insecure, tls_pin, chr_name
-    )
+    """Run a compose project on a router: as an /app on RouterOS 7.22+, else as containers.
+
+    The router options (-H, --context, --chr, --router-user, ...) go here or after the
+    subcommand (mikrodock compose up -H URL); the subcommand's win."""
+    ctx.obj = _Options(file, project_name, RouterOptions.take(router))
+
+
+compose_cli.callback()(router_options(_compose, user_alias=True))
+
+
+def _subcommand(name: str) -> Callable[[Callable[..., Any]], Any]:
+    """Register a subcommand that also takes the router options (without their env vars:
+    the group's options read those)."""
+
+    def register(fn: Callable[..., Any]) -> Any:
+        return compose_cli.command(name)(router_options(fn, envvars=False, user_alias=True))
+
+    return register
 
 
 @compose_cli.command("config")
@@ -121,7 +124,7 @@ def config_command(ctx: typer.Context, json_output: JsonOpt = False) -> None:
         typer.echo(dump_yaml(data), nl=False)
 
 
-@compose_cli.command("up")
+@_subcommand("up")
 def up_command(
     ctx: typer.Context,
     detach: Annotated[
@@ -131,11 +134,12 @@ def up_command(
         str, typer.Option("--mode", help="auto, app (RouterOS 7.22+) or containers.")
     ] = "auto",
     json_output: JsonOpt = False,
+    **router: Any,
 ) -> None:
     """Deploy the project; running it again changes only what changed in the file."""
     from mikrodock.compose.project import compose_up
 
-    options: _Options = ctx.obj
+    options: _Options = ctx.obj.with_router(router)
     project = options.project()
 
     result = options.call(lambda ros: compose_up(ros, project, mode=mode))
@@ -150,12 +154,12 @@ def up_command(
         _follow(options, project)
 
 
-@compose_cli.command("down")
-def down_command(ctx: typer.Context, json_output: JsonOpt = False) -> None:
+@_subcommand("down")
+def down_command(ctx: typer.Context, json_output: JsonOpt = False, **router: Any) -> None:
     """Remove the project's /app, containers and network (and nothing else)."""
     from mikrodock.compose.project import compose_down
 
-    options: _Options = ctx.obj
+    options: _Options = ctx.obj.with_router(router)
     project = options.project()
 
     changes = options.call(lambda ros: compose_down(ros, project))
@@ -166,12 +170,12 @@ def down_command(ctx: typer.Context, json_output: JsonOpt = False) -> None:
             typer.echo(str(change))
 
 
-@compose_cli.command("ps")
-def ps_command(ctx: typer.Context, json_output: JsonOpt = False) -> None:
+@_subcommand("ps")
+def ps_command(ctx: typer.Context, json_output: JsonOpt = False, **router: Any) -> None:
     """List the project's services on the router."""
     from mikrodock.compose.project import compose_ps
 
-    options: _Options = ctx.obj
+    options: _Options = ctx.obj.with_router(router)
     project = options.project()
 
     rows = options.call(lambda ros: compose_ps(ros, project))
@@ -186,13 +190,20 @@ def ps_command(ctx: typer.Context, json_output: JsonOpt = False) -> None:
         )
 
 
-def _follow(options: _Options, project: Any, tail: int | None = None) -> None:
+def _follow(
+    options: _Options,
+    project: Any,
+    tail: int | None = None,
+    since: str | None = None,
+    timestamps: bool = False,
+) -> None:
     from mikrodock.compose.project import follow_project_logs
 
     async def go() -> None:
         async with options.open() as ros:
-            async for service, line in follow_project_logs(ros, project, tail=tail):
-                typer.echo(f"{service} | {line.text()}")
+            lines = follow_project_logs(ros, project, tail=tail, since=since)
+            async for service, line in lines:
+                typer.echo(f"{service} | {line.text(timestamps)}")
 
     try:
         run(go())
@@ -200,33 +211,34 @@ def _follow(options: _Options, project: Any, tail: int | None = None) -> None:
         return
 
 
-@compose_cli.command("logs")
+@_subcommand("logs")
 def logs_command(
     ctx: typer.Context,
-    follow: Annotated[
-        bool, typer.Option("-f", "--follow", help="Keep printing new lines.")
-    ] = False,
-    tail: Annotated[
-        int | None,
-        typer.Option("--tail", help="Only the last N lines of each.", show_default=False),
-    ] = None,
+    follow: FollowOpt = False,
+    since: SinceOpt = None,
+    tail: TailOpt = None,
+    timestamps: TimestampsOpt = False,
     json_output: JsonOpt = False,
+    **router: Any,
 ) -> None:
-    """Print the logs of the project's containers."""
+    """Print the output of the project's containers (both modes), each line after its
+    service's name."""
     from mikrodock.compose.project import compose_logs
+    from mikrodock.containers.output import parse_tail
 
-    options: _Options = ctx.obj
+    lines_each = parse_tail(tail)
+    options: _Options = ctx.obj.with_router(router)
     project = options.project()
     if follow:
-        _follow(options, project, tail)
+        _follow(options, project, lines_each, since, timestamps)
         return
 
-    lines = options.call(lambda ros: compose_logs(ros, project, tail=tail))
+    lines = options.call(lambda ros: compose_logs(ros, project, tail=lines_each, since=since))
     if json_output:
         print_json([{"service": s, "time": ln.time, "message": ln.message} for s, ln in lines])
         return
     for service, line in lines:
-        typer.echo(f"{service} | {line.text()}")
+        typer.echo(f"{service} | {line.text(timestamps)}")
 
 
 def register(root: typer.Typer) -> None:

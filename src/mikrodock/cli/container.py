@@ -18,9 +18,10 @@ from mikrodock.cli._common import (
     InsecureOpt,
     JsonOpt,
     PasswordStdinOpt,
+    RouterOptions,
+    RouterUserOpt,
     TlsPinOpt,
     print_json,
-    target_from_options,
 )
 from mikrodock.containers.options import RunOptions, build_spec
 from mikrodock.containers.unsupported import NO_COUNTERPART, refuse_flag
@@ -28,44 +29,9 @@ from mikrodock.errors import UsageError
 
 __all__ = ["register"]
 
-RouterUserOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--router-user", help="Router user name for -H (default admin).", show_default=False
-    ),
-]
 Multi = Annotated[list[str] | None, typer.Option(show_default=False)]
 
 _RUN_SETTINGS = {"allow_interspersed_args": False, "ignore_unknown_options": True}
-
-
-class RouterChoice:
-    """The router options every command shares, turned into a target on demand."""
-
-    def __init__(
-        self,
-        host: str | None,
-        context: str | None,
-        chr_name: str | None,
-        user: str | None,
-        password_stdin: bool,
-        insecure: bool,
-        tls_pin: bool,
-    ) -> None:
-        self.host, self.context, self.chr_name = host, context, chr_name
-        self.user, self.password_stdin = user, password_stdin
-        self.insecure, self.tls_pin = insecure, tls_pin
-
-    def target(self) -> Any:
-        return target_from_options(
-            host=self.host,
-            context=self.context,
-            user=self.user,
-            password_stdin=self.password_stdin,
-            insecure=self.insecure,
-            tls_pin=self.tls_pin,
-            chr_name=self.chr_name,
-        )
 
 
 def _refuse_unknown(image: str) -> None:
@@ -81,15 +47,7 @@ def _refuse_unknown(image: str) -> None:
 
 def _run_or_create(start: bool, image: str, command: list[str] | None, **flags: Any) -> None:
     _refuse_unknown(image)
-    router = RouterChoice(
-        flags.pop("host"),
-        flags.pop("context"),
-        flags.pop("chr_name"),
-        flags.pop("router_user"),
-        flags.pop("password_stdin"),
-        flags.pop("insecure"),
-        flags.pop("tls_pin"),
-    )
+    router = RouterOptions.take(flags)
     dry_run, fmt = flags.pop("dry_run"), flags.pop("fmt")
     router_version, arch = flags.pop("router_version"), flags.pop("arch")
     timeout = flags.pop("timeout")

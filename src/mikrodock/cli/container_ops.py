@@ -8,45 +8,32 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, TypeVar, get_type_hints
+from typing import Annotated, Any, TypeVar
 
 import typer
 
 from mikrodock.cli._common import (
-    ChrOpt,
-    ContextOpt,
-    HostOpt,
-    InsecureOpt,
+    FollowOpt,
     JsonOpt,
-    PasswordStdinOpt,
-    TlsPinOpt,
+    RouterOptions,
+    SinceOpt,
+    TailOpt,
+    TimestampsOpt,
     print_json,
+    router_options,
 )
+from mikrodock.containers.output import parse_tail
 from mikrodock.containers.router import AsyncRouter
 
 __all__ = ["register"]
 
 T = TypeVar("T")
 
-RouterUserOpt = Annotated[str | None, typer.Option("--router-user", help="Router user for -H.")]
 Name = Annotated[str, typer.Argument(help="Container name")]
 
 
-def _call(
-    action: Callable[[AsyncRouter], Awaitable[T]],
-    host: str | None,
-    context: str | None,
-    chr_name: str | None,
-    router_user: str | None,
-    password_stdin: bool,
-    insecure: bool,
-    tls_pin: bool,
-) -> T:
-    from mikrodock.cli.container import RouterChoice
-
-    target = RouterChoice(
-        host, context, chr_name, router_user, password_stdin, insecure, tls_pin
-    ).target()
+def _call(action: Callable[[AsyncRouter], Awaitable[T]], **router: Any) -> T:
+    target = RouterOptions.take(router).target()
 
     async def go() -> T:
         async with AsyncRouter(target.url, target.user, target.password, tls=target.tls) as r:
@@ -55,36 +42,7 @@ def _call(
     return asyncio.run(go())
 
 
-def _command(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Append the router options to a command (they arrive in ``**router``)."""
-    import inspect
-
-    hints = get_type_hints(fn, include_extras=True)
-    params = [
-        p.replace(annotation=hints.get(p.name, p.annotation))
-        for p in inspect.signature(fn).parameters.values()
-        if p.kind is not inspect.Parameter.VAR_KEYWORD
-    ]
-    extra = [
-        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=ann)
-        for name, ann, default in (
-            ("host", HostOpt, None),
-            ("context", ContextOpt, None),
-            ("chr_name", ChrOpt, None),
-            ("router_user", RouterUserOpt, None),
-            ("password_stdin", PasswordStdinOpt, False),
-            ("insecure", InsecureOpt, False),
-            ("tls_pin", TlsPinOpt, False),
-        )
-    ]
-
-    def wrapper(**kwargs: Any) -> Any:
-        return fn(**kwargs)
-
-    wrapper.__signature__ = inspect.Signature(params + extra)  # type: ignore[attr-defined]
-    wrapper.__doc__ = fn.__doc__
-    wrapper.__name__ = fn.__name__
-    return wrapper
+_command = router_options
 
 
 def ps(
@@ -157,20 +115,21 @@ def rm(
 
 def logs(
     name: Name,
-    follow: Annotated[bool, typer.Option("-f", "--follow")] = False,
-    since: Annotated[str | None, typer.Option("--since")] = None,
-    tail: Annotated[int | None, typer.Option("-n", "--tail")] = None,
-    timestamps: Annotated[bool, typer.Option("-t", "--timestamps")] = False,
+    follow: FollowOpt = False,
+    since: SinceOpt = None,
+    tail: TailOpt = None,
+    timestamps: TimestampsOpt = False,
     **router: Any,
 ) -> None:
     """Print a container's output from the router's log."""
+    lines = parse_tail(tail)
 
     async def go(r: AsyncRouter) -> None:
         if follow:
-            async for line in r.follow(name, since, tail):
+            async for line in r.follow(name, since, lines):
                 typer.echo(line.text(timestamps))
         else:
-            for line in await r.logs(name, since, tail):
+            for line in await r.logs(name, since, lines):
                 typer.echo(line.text(timestamps))
 
     _call(go, **router)

@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 
-from mikrodock.cli._common import (
-    ChrOpt,
-    ContextOpt,
-    HostOpt,
-    InsecureOpt,
-    JsonOpt,
-    PasswordStdinOpt,
-    TlsPinOpt,
-    UserOpt,
-    print_json,
-    target_from_options,
-    with_router,
-)
+from mikrodock.cli._common import JsonOpt, RouterOptions, print_json, router_options, with_router
 from mikrodock.routeros.facts import RouterFacts, read_facts
 
 
@@ -62,30 +52,13 @@ def render(facts: RouterFacts, url: str) -> str:
     return "\n".join(lines)
 
 
-def info(
-    host: HostOpt = None,
-    context: ContextOpt = None,
-    chr_name: ChrOpt = None,
-    user: UserOpt = None,
-    password_stdin: PasswordStdinOpt = False,
-    insecure: InsecureOpt = False,
-    tls_pin: TlsPinOpt = False,
-    as_json: JsonOpt = False,
-) -> None:
+def info(as_json: JsonOpt = False, **router: Any) -> None:
     """Show the router's identity, version, board, architecture, memory and disks.
 
     Also says whether it is ready for containers: container package installed and device-mode
     container=yes, with the fix when it is not.
     """
-    target = target_from_options(
-        host=host,
-        context=context,
-        user=user,
-        password_stdin=password_stdin,
-        insecure=insecure,
-        tls_pin=tls_pin,
-        chr_name=chr_name,
-    )
+    target = RouterOptions.take(router).target()
     facts = with_router(target, read_facts)
     if as_json:
         print_json({"url": target.url, **facts.to_json()})
@@ -94,4 +67,4 @@ def info(
 
 
 def register(root: typer.Typer) -> None:
-    root.command("info")(info)
+    root.command("info")(router_options(info, user_alias=True))

@@ -4,6 +4,10 @@ The /app YAML is made by :mod:`mikrodock.compose.convert` and checked against th
 version's /app schema before anything changes. ``/app`` records take no comment, so the YAML
 itself carries the ownership tag: its first line is ``# mikrodock:PROJECT`` (RouterOS keeps the
 YAML text as given). mikrodock never changes or removes an /app without that line.
+
+RouterOS runs the app's services as ordinary containers whose output goes to ``/log`` under
+topic ``container``, kept only where a ``/system/logging`` rule names that topic: ``up`` adds
+the same tagged rule ``run`` adds when no rule keeps it (``system prune`` removes it later).
 """
 
 from __future__ import annotations
@@ -14,12 +18,22 @@ from mikrodock.compose.convert import Dropped, compose_to_app
 from mikrodock.compose.deploy_containers import Change
 from mikrodock.compose.model import ComposeProject
 from mikrodock.compose.validate import validate_app_yaml
+from mikrodock.containers.plan import LOGGING_PREFIX, LOGGING_TAG
 from mikrodock.containers.spec import tag_for
 from mikrodock.errors import PlanError, UsageError
 from mikrodock.routeros.client import AsyncRouterOS
+from mikrodock.routeros.dialect import Dialect
 from mikrodock.routeros.version import RouterOSVersion
 
-__all__ = ["app_record", "app_yaml", "down_app", "is_ours", "ps_app", "up_app"]
+__all__ = [
+    "app_record",
+    "app_yaml",
+    "down_app",
+    "is_ours",
+    "keep_container_logs",
+    "ps_app",
+    "up_app",
+]
 
 
 def _marker(project: str) -> str:
@@ -62,16 +76,17 @@ async def up_app(
             hint="see `mikrodock app convert` for the YAML, or deploy with --mode containers",
         )
     record = await app_record(ros, project.name)
+    if record is not None and not is_ours(record, project.name):
+        raise UsageError(
+            f"an /app named {project.name} exists and is not mikrodock's",
+            hint="give the project another name with -p",
+        )
+    await keep_container_logs(ros, version)
     if record is None:
         created = await ros.add("app", {"yaml": text})
         record = await app_record(ros, project.name) or created
         await _enable(ros, record)
         return [Change("created", "app", project.name)]
-    if not is_ours(record, project.name):
-        raise UsageError(
-            f"an /app named {project.name} exists and is not mikrodock's",
-            hint="give the project another name with -p",
-        )
     if record.get("yaml") != text:
         await ros.set("app", record[".id"], {"yaml": text})
         await _enable(ros, record)
@@ -79,6 +94,21 @@ async def up_app(
     if await _enable(ros, record):
         return [Change("started", "app", project.name)]
     return [Change("unchanged", "app", project.name)]
+
+
+async def keep_container_logs(ros: AsyncRouterOS, version: RouterOSVersion) -> None:
+    """Add the ``/system/logging`` rule for topic ``container`` that ``run`` adds (tagged the
+    same way), unless an enabled rule keeps that topic already: without one RouterOS drops the
+    app's container output and ``compose logs`` has nothing to show."""
+    for rule in await ros.print("system/logging"):
+        if "container" in rule.get("topics", "").split(",") and rule.get("disabled") != "true":
+            return
+    body = {"topics": "container", "action": "memory"}
+    if Dialect.for_version(version).has_arg("system/logging", "add", "comment"):
+        body["comment"] = LOGGING_TAG
+    else:
+        body["prefix"] = LOGGING_PREFIX
+    await ros.add("system/logging", body)
 
 
 async def down_app(ros: AsyncRouterOS, project: str) -> list[Change]:

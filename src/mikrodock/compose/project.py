@@ -135,7 +135,8 @@ async def _log_targets(ros: AsyncRouterOS, project: ComposeProject) -> list[tupl
         targets.append((services.get(name, name), name))
     app = await app_record(ros, project.name) if not targets else None
     if app is not None and is_ours(app, project.name):
-        # an /app's containers: RouterOS names them after the app (inferred, see docs)
+        # an /app's containers: ordinary /container entries named after the app and the
+        # service (the name is inferred, see docs/APP-YAML.md)
         for item in state.containers:
             name = item.get("name", "")
             for service in project.services:
@@ -145,11 +146,18 @@ async def _log_targets(ros: AsyncRouterOS, project: ComposeProject) -> list[tupl
 
 
 async def compose_logs(
-    ros: AsyncRouterOS, project: ComposeProject, *, tail: int | None = None
+    ros: AsyncRouterOS,
+    project: ComposeProject,
+    *,
+    tail: int | None = None,
+    since: str | None = None,
 ) -> list[tuple[str, LogLine]]:
+    """(service, line) of every container of the project, in either mode, oldest first;
+    ``tail`` and ``since`` apply to each container, as ``docker compose logs`` does."""
     lines: list[tuple[str, LogLine]] = []
     for service, name in await _log_targets(ros, project):
-        lines += [(service, line) for line in await read_logs(ros, name, tail=tail)]
+        found = await read_logs(ros, name, tail=tail, since=since)
+        lines += [(service, line) for line in found]
     lines.sort(key=lambda pair: (pair[1].time, pair[1].id))
     return lines
 
@@ -162,14 +170,19 @@ def _line_number(line: LogLine) -> int:
 
 
 async def follow_project_logs(
-    ros: AsyncRouterOS, project: ComposeProject, *, tail: int | None = None, poll: float = 1.0
+    ros: AsyncRouterOS,
+    project: ComposeProject,
+    *,
+    tail: int | None = None,
+    since: str | None = None,
+    poll: float = 1.0,
 ) -> AsyncIterator[tuple[str, LogLine]]:
     """Every container's lines, then new ones as they come (polling the router's log)."""
     targets = await _log_targets(ros, project)
     if not targets:
         return
     seen = -1
-    for service, line in await compose_logs(ros, project, tail=tail):
+    for service, line in await compose_logs(ros, project, tail=tail, since=since):
         seen = max(seen, _line_number(line))
         yield service, line
     while True:

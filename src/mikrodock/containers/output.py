@@ -8,6 +8,7 @@ what the user typed is what runs.
 
 from __future__ import annotations
 
+import re
 import secrets
 import shlex
 import time
@@ -27,7 +28,7 @@ from mikrodock.routeros.dialect import Dialect
 if TYPE_CHECKING:
     from mikrodock.routeros.client import AsyncRouterOS
 
-__all__ = ["LogLine", "exec_command", "follow_logs", "read_logs"]
+__all__ = ["LogLine", "exec_command", "follow_logs", "parse_tail", "read_logs"]
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,23 @@ class LogLine:
 
     def text(self, timestamps: bool = False) -> str:
         return f"{self.time} {self.message}" if timestamps else self.message
+
+
+_COUNT = re.compile(r"[0-9]+")
+
+
+def parse_tail(text: str | None, flag: str = "--tail") -> int | None:
+    """``--tail`` as typed: a number of lines (0 or more), or ``all``; None means every line."""
+    if text is None or text.strip().lower() == "all":
+        return None
+    value = text.strip()
+    if _COUNT.fullmatch(value):
+        return int(value)
+    problem = "is negative" if value.startswith("-") else "is not a number of lines"
+    raise UsageError(
+        f"{flag} {text!r} {problem}",
+        hint=f"give {flag} N (0 or more lines from the end) or {flag} all",
+    )
 
 
 def _since_cutoff(since: str | None) -> datetime | None:
