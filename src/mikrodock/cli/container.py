@@ -83,7 +83,13 @@ def _run_or_create(start: bool, image: str, command: list[str] | None, **flags: 
         typer.echo(deploy.render_online(target, spec, fmt), nl=False)
         return
     result = deploy.deploy_cli(
-        target, spec, timeout=timeout, detach=opts.detach, on_line=typer.echo, local=local
+        target,
+        spec,
+        timeout=timeout,
+        detach=opts.detach,
+        on_line=typer.echo,
+        on_note=lambda text: typer.echo(text, err=True),
+        local=local,
     )
     if as_json:
         print_json(result)

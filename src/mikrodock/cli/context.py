@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from mikrodock.cli._common import JsonOpt, print_json, read_secret
+from mikrodock.cli._common import JsonOpt, UserAliasOpt, print_json, read_secret
 from mikrodock.contexts import Context, ContextStore
 from mikrodock.errors import UsageError
 
@@ -20,7 +20,11 @@ context_app = typer.Typer(
 def add(
     name: Annotated[str, typer.Argument(help="Name for the router.")],
     url: Annotated[str, typer.Option("--url", help="Router URL, e.g. https://192.168.88.1")],
-    user: Annotated[str, typer.Option("--user", help="RouterOS user.")] = "admin",
+    router_user: Annotated[
+        str | None,
+        typer.Option("--router-user", help="RouterOS user (default admin).", show_default=False),
+    ] = None,
+    user_alias: UserAliasOpt = None,
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="Read the password from stdin.")
     ] = False,
@@ -35,6 +39,9 @@ def add(
     never from the command line."""
     if insecure and tls_pin:
         raise UsageError("--insecure and --tls-pin both given", hint="choose one")
+    if router_user and user_alias and router_user != user_alias:
+        raise UsageError("--router-user and --user both given", hint="give --router-user once")
+    user = router_user or user_alias or "admin"
     password = read_secret(from_stdin=password_stdin, prompt=f"Password for {user}")
     tls = "insecure" if insecure else "pin" if tls_pin else "verify"
     store = ContextStore()
@@ -44,9 +51,12 @@ def add(
     typer.echo(f"context {name}: {url} as {user}")
 
 
+_TLS_SHOWN = {"verify": "verify", "insecure": "insecure", "pin": "pinned"}
+
+
 @context_app.command("ls")
 def ls(as_json: JsonOpt = False) -> None:
-    """List saved routers; * marks the current one."""
+    """List saved routers; * after the name marks the current one."""
     store = ContextStore()
     current = store.current()
     rows = [
@@ -56,9 +66,19 @@ def ls(as_json: JsonOpt = False) -> None:
     if as_json:
         print_json(rows)
         return
-    for row in rows:
-        mark = "*" if row["current"] else " "
-        typer.echo(f"{mark} {row['name']:<16} {row['url']:<32} {row['user']:<12} {row['tls']}")
+    table = [("NAME", "URL", "USER", "TLS")] + [
+        (
+            f"{row['name']} *" if row["current"] else str(row["name"]),
+            str(row["url"]),
+            str(row["user"]),
+            _TLS_SHOWN.get(str(row["tls"]), str(row["tls"])),
+        )
+        for row in rows
+    ]
+    widths = [max(len(line[i]) for line in table) for i in range(3)]
+    for line in table:
+        cells = [f"{cell:<{width}}" for cell, width in zip(line, widths, strict=False)]
+        typer.echo("   ".join([*cells, line[3]]))
 
 
 @context_app.command("use")

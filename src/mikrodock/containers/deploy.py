@@ -7,6 +7,8 @@ the CLI module.
 from __future__ import annotations
 
 import asyncio
+import signal
+import sys
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -64,6 +66,80 @@ def render_online(target: Any, spec: ContainerSpec, fmt: str) -> str:
     return asyncio.run(go())
 
 
+def _note(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+class _Attached:
+    """``run`` in the foreground: print the container's output until it stops.
+
+    Like ``docker run`` (attached), the first SIGINT/SIGTERM stops the container (RouterOS
+    stop, waiting until it has stopped; with ``--rm`` then removing it and everything tagged
+    for it); a second one leaves it as it is and ends the command at once."""
+
+    def __init__(
+        self,
+        router: AsyncRouter,
+        spec: ContainerSpec,
+        on_line: Callable[[str], None],
+        on_note: Callable[[str], None],
+    ) -> None:
+        self.router, self.spec, self.on_line, self.on_note = router, spec, on_line, on_note
+        self.signals = 0
+        self.abandoned = False
+
+    async def _print_output(self) -> None:
+        async for line in self.router.follow(self.spec.name, until_stopped=True):
+            self.on_line(line.message)
+
+    async def run(self, data: dict[str, Any]) -> None:
+        loop = asyncio.get_running_loop()
+        main = asyncio.current_task()
+        follow = asyncio.ensure_future(self._print_output())
+        name = self.spec.name
+
+        def interrupted(signame: str) -> None:
+            self.signals += 1
+            if self.signals == 1:
+                self.on_note(
+                    f"mikrodock: {signame}: stopping container {name}"
+                    f"{' and removing it' if self.spec.auto_remove else ''}"
+                    " (again to leave it as it is)"
+                )
+                follow.cancel()
+            elif not self.abandoned and main is not None:
+                self.abandoned = True
+                self.on_note(
+                    f"mikrodock: {signame} again: left container {name} as it is"
+                    f" (see mikrodock ps -a; mikrodock rm -f {name} removes it)"
+                )
+                main.cancel()
+
+        handled = (signal.SIGINT, signal.SIGTERM)
+        for sig in handled:
+            loop.add_signal_handler(sig, interrupted, sig.name)
+        try:
+            try:
+                await follow
+            except asyncio.CancelledError:
+                if not self.signals or self.abandoned:
+                    raise
+                await self.router.stop(name, self.spec.stop_timeout or 10)
+                self.on_note(f"mikrodock: stopped {name}")
+            if self.spec.auto_remove:
+                data["removed"] = await self.router.rm(name, force=True)
+                if self.signals:
+                    self.on_note(f"mikrodock: removed {name} and what was tagged for it")
+        except asyncio.CancelledError:
+            if not self.abandoned or main is None:
+                raise
+            main.uncancel()  # the second signal ends the command, not the client's cleanup
+        finally:
+            follow.cancel()
+            for sig in handled:
+                loop.remove_signal_handler(sig)
+
+
 def deploy_cli(
     target: Any,
     spec: ContainerSpec,
@@ -71,10 +147,13 @@ def deploy_cli(
     timeout: float,
     detach: bool,
     on_line: Callable[[str], None] = print,
+    on_note: Callable[[str], None] = _note,
     local: bool = False,
 ) -> dict[str, Any]:
     """Apply the plan; in the foreground follow the output until the container stops, and with
-    ``--rm`` remove it and everything tagged for it afterwards.
+    ``--rm`` remove it and everything tagged for it afterwards. There, SIGINT/SIGTERM stops the
+    container (and removes it with ``--rm``), a second one leaves it running and raises
+    :class:`KeyboardInterrupt`; ``on_note`` says what happens.
 
     With ``local``, the image is fetched and converted on this machine (or read from a local
     archive), uploaded, and the container made from that file; the upload is removed once
@@ -89,10 +168,13 @@ def deploy_cli(
                 result = await router.run(spec, timeout=timeout)
             data: dict[str, Any] = result.to_json()
             if not detach and spec.start:
-                async for line in router.follow(spec.name, until_stopped=True):
-                    on_line(line.message)
-                if spec.auto_remove:
-                    data["removed"] = await router.rm(spec.name, force=True)
+                attached = _Attached(router, spec, on_line, on_note)
+                await attached.run(data)
+                if attached.abandoned:
+                    data["abandoned"] = True
             return data
 
-    return asyncio.run(go())
+    data = asyncio.run(go())
+    if data.get("abandoned"):
+        raise KeyboardInterrupt
+    return data
