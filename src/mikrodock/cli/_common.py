@@ -6,18 +6,21 @@ import asyncio
 import inspect
 import json
 import os
+import re
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, replace
 from typing import Annotated, Any, TypeVar, get_type_hints
 
 import typer
+from typer.core import TyperCommand
 
 from mikrodock.contexts import Target, resolve_target
 from mikrodock.errors import UsageError
 
 __all__ = [
     "ChrOpt",
+    "Command",
     "ContextOpt",
     "FollowOpt",
     "HostOpt",
@@ -119,6 +122,28 @@ ChrOpt = Annotated[
         "--chr", help="Use the local CHR machine NAME (see mikrodock chr ls).", show_default=False
     ),
 ]
+
+
+_LIST_TYPE = re.compile(r"<list\[(\w+)\]>")
+
+
+class Command(TyperCommand):
+    """A command whose help shows a repeatable option's or a variadic argument's item type
+    (``command... <str>``), not the Python type of the whole list (``<list[str]>``)."""
+
+    def format_options(self, ctx: Any, formatter: Any) -> None:
+        args: list[tuple[str, str]] = []
+        opts: list[tuple[str, str]] = []
+        for param in self.get_params(ctx):
+            record = param.get_help_record(ctx)
+            if record is None:
+                continue
+            shown = (_LIST_TYPE.sub(r"<\1>", record[0]), record[1])
+            (args if param.param_type_name == "argument" else opts).append(shown)
+        for title, rows in (("Arguments", args), ("Options", opts)):
+            if rows:
+                with formatter.section(title):
+                    formatter.write_dl(rows)
 
 
 def read_secret(*, from_stdin: bool, prompt: str, env: str = "MIKRODOCK_PASSWORD") -> str | None:

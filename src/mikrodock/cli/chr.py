@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 from rich.progress import Progress
 
-from mikrodock.cli._common import JsonOpt, print_json, read_secret
+from mikrodock.cli._common import Command, JsonOpt, print_json, read_secret
 from mikrodock.errors import RouterError, UsageError
 
 __all__ = ["register"]
@@ -120,7 +120,7 @@ def _print_ready(result: object, elapsed: float) -> None:
     typer.echo(f"  credentials: {result.credentials}")
 
 
-@chr_app.command("run")
+@chr_app.command("run", cls=Command)
 def run(
     version: Annotated[str, typer.Argument(help="Version or channel.")] = "stable",
     name: Annotated[str | None, typer.Option("--name", help="Machine name.")] = None,
@@ -262,7 +262,7 @@ def ls(as_json: JsonOpt = False) -> None:
         )
 
 
-@chr_app.command("stop")
+@chr_app.command("stop", cls=Command)
 def stop(names: Annotated[list[str], typer.Argument(help="Machine names.")],
          force: Annotated[bool, typer.Option("--force", "-f", help="Kill at once.")] = False,
          timeout: Annotated[float, typer.Option("--timeout", help="Seconds before quit.")] = 30,
@@ -287,7 +287,7 @@ def start(name: NameArg,
     _print_ready(result, time.monotonic() - began)
 
 
-@chr_app.command("rm")
+@chr_app.command("rm", cls=Command)
 def rm(names: Annotated[list[str], typer.Argument(help="Machine names.")],
        force: Annotated[bool, typer.Option("--force", "-f", help="Also running ones.")] = False,
        ) -> None:  # fmt: skip

@@ -13,6 +13,7 @@ import typer
 
 from mikrodock.cli._common import (
     ChrOpt,
+    Command,
     ContextOpt,
     HostOpt,
     InsecureOpt,
@@ -107,15 +108,31 @@ def _run_command(start: bool) -> Any:
         name: Annotated[str | None, typer.Option("--name", help="Container name")] = None,
         publish: Annotated[
             list[str] | None,
-            typer.Option("-p", "--publish", help="[IP:]HOST:CTR[/tcp|/udp], ranges allowed"),
+            typer.Option(
+                "-p",
+                "--publish",
+                help="[IP:]HOST:CTR[/tcp|/udp], ranges allowed (repeatable)",
+                metavar="<port>",
+            ),
         ] = None,
-        env: Annotated[list[str] | None, typer.Option("-e", "--env", help="K=V or K")] = None,
+        env: Annotated[
+            list[str] | None,
+            typer.Option("-e", "--env", help="K=V or K (repeatable)", metavar="<env>"),
+        ] = None,
         env_file: Annotated[
             list[str] | None,
-            typer.Option("--env-file", help="File of KEY=value lines (repeatable)"),
+            typer.Option(
+                "--env-file", help="File of KEY=value lines (repeatable)", metavar="<file>"
+            ),
         ] = None,
         volume: Annotated[
-            list[str] | None, typer.Option("-v", "--volume", help="ROUTER_PATH:CONTAINER_PATH[:ro]")
+            list[str] | None,
+            typer.Option(
+                "-v",
+                "--volume",
+                help="ROUTER_PATH:CONTAINER_PATH[:ro] (repeatable)",
+                metavar="<volume>",
+            ),
         ] = None,
         entrypoint: Annotated[
             str | None,
@@ -131,9 +148,13 @@ def _run_command(start: bool) -> Any:
             str | None, typer.Option("--hostname", help="Container host name")
         ] = None,
         dns: Annotated[
-            list[str] | None, typer.Option("--dns", help="DNS server address (repeatable)")
+            list[str] | None,
+            typer.Option("--dns", help="DNS server address (repeatable)", metavar="<ip>"),
         ] = None,
-        add_host: Annotated[list[str] | None, typer.Option("--add-host", help="NAME:IP")] = None,
+        add_host: Annotated[
+            list[str] | None,
+            typer.Option("--add-host", help="NAME:IP (repeatable)", metavar="<host:ip>"),
+        ] = None,
         restart: Annotated[
             str, typer.Option("--restart", help="no|always|on-failure[:N]|unless-stopped")
         ] = "no",
@@ -176,12 +197,18 @@ def _run_command(start: bool) -> Any:
         ] = None,
         tmpfs: Annotated[
             list[str] | None,
-            typer.Option("--tmpfs", help="Mount a tmpfs at this container path (repeatable)"),
+            typer.Option(
+                "--tmpfs",
+                help="Mount a tmpfs at this container path (repeatable)",
+                metavar="<path>",
+            ),
         ] = None,
         device: Annotated[
             list[str] | None,
             typer.Option(
-                "--device", help="Router device to pass in, e.g. /dev/net/tun (repeatable)"
+                "--device",
+                help="Router device to pass in, e.g. /dev/net/tun (repeatable)",
+                metavar="<path>",
             ),
         ] = None,
         privileged: Annotated[
@@ -279,8 +306,8 @@ def _run_command(start: bool) -> Any:
 
 def register(root: typer.Typer) -> None:
     """Add run, create, ps, logs, exec, rm, ... to the root command."""
-    root.command("run", context_settings=_RUN_SETTINGS)(_run_command(True))
-    root.command("create", context_settings=_RUN_SETTINGS)(_run_command(False))
+    root.command("run", cls=Command, context_settings=_RUN_SETTINGS)(_run_command(True))
+    root.command("create", cls=Command, context_settings=_RUN_SETTINGS)(_run_command(False))
     from mikrodock.cli import container_ops
 
     container_ops.register(root)

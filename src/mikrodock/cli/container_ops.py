@@ -13,6 +13,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from mikrodock.cli._common import (
+    Command,
     FollowOpt,
     JsonOpt,
     RouterOptions,
@@ -232,9 +233,11 @@ def register(root: typer.Typer) -> None:
         ("pull", pull),
         ("stats", stats),
     ):
-        root.command(name)(_command(fn))
+        root.command(name, cls=Command)(_command(fn))
     root.command(
-        "exec", context_settings={"allow_interspersed_args": False, "ignore_unknown_options": True}
+        "exec",
+        cls=Command,
+        context_settings={"allow_interspersed_args": False, "ignore_unknown_options": True},
     )(_command(exec_))
     network_app.command("create")(_command(network_create))
     network_app.command("ls")(_command(network_ls))

@@ -40,7 +40,10 @@ def sim_command(
         None, "--state", help="Keep the router's state in this file (saved after each change)."
     ),
     fault: list[str] = typer.Option(
-        [], "--fault", help="Inject a fault, e.g. 'PUT /rest/container* nth=2 kind=error500'."
+        [],
+        "--fault",
+        help="Inject a fault, e.g. 'PUT /rest/container* nth=2 kind=error500' (repeatable).",
+        metavar="<spec>",
     ),
     tls: bool = typer.Option(False, "--tls", help="Serve https with a fresh self-signed CA."),
     extract_delay: float = typer.Option(
