@@ -57,10 +57,17 @@ async def wait_for_state(
     timeout: float,
     poll: float,
     what: str,
+    look_now: bool = True,
 ) -> dict[str, str]:
-    """Poll ``/container/<item>`` until ``done(state)``; raise on errors and on timeout."""
+    """Poll ``/container/<item>`` until ``done(state)``; raise on errors and on timeout.
+
+    ``look_now=False`` skips the look at once, for a state that has only just been set in
+    motion (right after the add or the start): RouterOS cannot have moved on yet."""
     deadline = time.monotonic() + timeout
     delay = min(poll, 0.05)
+    if not look_now:
+        await anyio.sleep(delay)
+        delay = min(poll, delay * 1.5)
     while True:
         record = await ros.get("container", item)
         state = container_state(record)
@@ -152,6 +159,7 @@ async def _run(
                 timeout=timeout,
                 poll=poll,
                 what="starting the container",
+                look_now=False,
             )
     else:
         item = _resolve(step.item, applied.ids)
@@ -162,7 +170,16 @@ async def _run(
             timeout=timeout,
             poll=poll,
             what="downloading and extracting the image",
+            look_now=not _just_added(step, applied),
         )
+
+
+def _just_added(wait: Step, applied: Applied) -> bool:
+    """Whether the step before this wait added the very container it waits for."""
+    if not applied.done or not isinstance(wait.item, Ref):
+        return False
+    last, _ = applied.done[-1]
+    return last.action == "add" and last.key == wait.item.key
 
 
 async def _undo(

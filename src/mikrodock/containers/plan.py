@@ -7,12 +7,12 @@ Nothing here does I/O. Every argument that only some versions have is checked th
 from __future__ import annotations
 
 import signal
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from mikrodock.containers.flags import check_argv, join_argv
 from mikrodock.containers.network import container_network_steps, network_steps
 from mikrodock.containers.spec import DEFAULT_NETWORK, TAG_PREFIX, ContainerSpec
-from mikrodock.containers.state import RouterState
+from mikrodock.containers.state import Reads, RouterState
 from mikrodock.containers.steps import Plan, Ref, Step, Undo, Value
 from mikrodock.containers.unsupported import require_arg, require_command
 from mikrodock.errors import PlanError, UnsupportedError, UsageError
@@ -27,6 +27,7 @@ __all__ = [
     "find_container",
     "is_logging_rule_ours",
     "plan_run",
+    "reads_for",
     "storage_disk",
 ]
 
@@ -138,13 +139,39 @@ def _image_steps(spec: ContainerSpec, state: RouterState, body: _Body) -> list[S
     ]
 
 
+def _inline_env(spec: ContainerSpec, dialect: Dialect) -> bool:
+    """Whether ``-e`` goes on the container itself (``env=``), not in ``/container/envs``."""
+    return dialect.inline_env and not any(
+        _INLINE_UNSAFE & set(env.key + env.value) for env in spec.env
+    )
+
+
+def _inline_mount(spec: ContainerSpec, dialect: Dialect) -> bool:
+    """Whether ``-v`` goes on the container itself (``mount=``), not in ``/container/mounts``."""
+    return dialect.inline_mount and len(spec.mounts) == 1 and not spec.mounts[0].read_only
+
+
+def reads_for(spec: ContainerSpec) -> Reads:
+    """The menus :func:`plan_run` needs read for ``spec``: ``/container/envs`` and
+    ``/container/mounts`` only when ``-e`` and ``-v`` do not go inline, bridge ports never."""
+    skip = {"bridge_ports"}
+    when: dict[str, Callable[[Dialect], bool]] = {}
+    if spec.env:
+        when["envs"] = lambda dialect: not _inline_env(spec, dialect)
+    else:
+        skip.add("envs")
+    if spec.mounts:
+        when["mounts"] = lambda dialect: not _inline_mount(spec, dialect)
+    else:
+        skip.add("mounts")
+    return Reads(frozenset(skip), when)
+
+
 def _env_steps(spec: ContainerSpec, state: RouterState, body: _Body) -> list[Step]:
     if not spec.env:
         return []
     dialect = body.dialect
-    if dialect.inline_env and not any(
-        _INLINE_UNSAFE & set(env.key + env.value) for env in spec.env
-    ):
+    if _inline_env(spec, dialect):
         body.put("env", ",".join(f"{env.key}={env.value}" for env in spec.env), "-e")
         return []
     key = dialect.envs_group_key
@@ -172,7 +199,7 @@ def _mount_steps(spec: ContainerSpec, state: RouterState, body: _Body) -> list[S
     ro_arg = dialect.mount_read_only_arg
     if any(m.read_only for m in spec.mounts) and ro_arg is None:
         require_arg(dialect, "container/mounts", "add", "read-only", "-v ...:ro")
-    if dialect.inline_mount and len(spec.mounts) == 1 and not spec.mounts[0].read_only:
+    if _inline_mount(spec, dialect):
         mount = spec.mounts[0]
         body.put("mount", f"src={mount.src},dst={mount.dst}", "-v")
         return []

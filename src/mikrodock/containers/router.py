@@ -18,10 +18,10 @@ from typing import Any, TypeVar
 
 from mikrodock.containers import housekeeping, lifecycle, output
 from mikrodock.containers.apply import Progress, apply_plan
-from mikrodock.containers.plan import plan_run
+from mikrodock.containers.plan import plan_run, reads_for
 from mikrodock.containers.query import ContainerInfo, describe, owner_of
 from mikrodock.containers.spec import ContainerSpec
-from mikrodock.containers.state import RouterState, read_state
+from mikrodock.containers.state import ALL, Reads, RouterState, read_state
 from mikrodock.containers.steps import Plan
 from mikrodock.routeros.client import AsyncRouterOS
 from mikrodock.routeros.dialect import Dialect
@@ -83,14 +83,16 @@ class AsyncRouter:
             self._dialect = Dialect.for_version(parse_version(resource.get("version", "")))
         return self._dialect
 
-    async def state(self) -> RouterState:
-        state = await read_state(self.ros)
+    async def state(self, reads: Reads = ALL) -> RouterState:
+        """What the router holds (every menu of :data:`~mikrodock.containers.state.MENUS`
+        unless ``reads`` says otherwise)."""
+        state = await read_state(self.ros, reads)
         self._dialect = Dialect.for_version(state.version)
         return state
 
     async def plan(self, spec: ContainerSpec) -> Plan:
-        """The steps ``run`` would take (reads the router, changes nothing)."""
-        return plan_run(spec, await self.state())
+        """The steps ``run`` would take (reads what the plan needs, changes nothing)."""
+        return plan_run(spec, await self.state(reads_for(spec)))
 
     async def run(
         self,

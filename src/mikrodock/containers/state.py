@@ -7,11 +7,12 @@ from :meth:`RouterState.empty`, and tests can build one by hand.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from mikrodock.errors import NotFoundError, RouterError, UnsupportedError
+from mikrodock.routeros.dialect import Dialect
 from mikrodock.routeros.facts import Disk
 from mikrodock.routeros.values import parse_bool, parse_int
 from mikrodock.routeros.version import RouterOSVersion, parse_version
@@ -19,12 +20,23 @@ from mikrodock.routeros.version import RouterOSVersion, parse_version
 if TYPE_CHECKING:
     from mikrodock.routeros.client import AsyncRouterOS
 
-__all__ = ["MENUS", "Record", "RouterState", "no_container_package", "read_state"]
+__all__ = [
+    "ALL",
+    "MENUS",
+    "Reads",
+    "Record",
+    "RouterState",
+    "no_container_package",
+    "read_state",
+]
 
 Record = Mapping[str, str]
+T = TypeVar("T")
 
-READ_LANES = 4
-"""At most this many reads of the state are in flight at once (one router is one small CPU)."""
+READ_LANES = 5
+"""At most this many reads of the state are in flight at once, so at most this many connections
+to the router: each costs both sides CPU (one router is one small CPU) and RouterOS allows 20
+sessions. Five lanes read the 14 menus in three rounds."""
 
 MENUS = {
     "addresses": "ip/address",
@@ -76,14 +88,9 @@ class RouterState:
         return {record.get(key, "") for record in records}
 
 
-async def _print(
-    ros: AsyncRouterOS, menu: str, lanes: asyncio.Semaphore | None = None
-) -> list[dict[str, str]]:
+async def _print(ros: AsyncRouterOS, menu: str) -> list[dict[str, str]]:
     try:
-        if lanes is None:
-            return await ros.print(menu)
-        async with lanes:
-            return await ros.print(menu)
+        return await ros.print(menu)
     except NotFoundError:
         return []
     except RouterError as error:
@@ -101,32 +108,67 @@ def no_container_package() -> UnsupportedError:
     )
 
 
-async def read_state(ros: AsyncRouterOS) -> RouterState:
-    """Read version, architecture, disks and every menu a plan looks at, all concurrently."""
-    menus = list(MENUS.items())
+@dataclass(frozen=True)
+class Reads:
+    """Which menus of :data:`MENUS` :func:`read_state` reads (default: all of them).
+
+    ``skip``: fields not read at all (left empty). ``when``: fields read only if their predicate
+    holds for the router's dialect; they queue last, so the version is known by their turn."""
+
+    skip: frozenset[str] = frozenset()
+    when: Mapping[str, Callable[[Dialect], bool]] = field(default_factory=dict)
+
+
+ALL = Reads()
+
+
+async def read_state(ros: AsyncRouterOS, reads: Reads = ALL) -> RouterState:
+    """Read version, architecture, disks and the menus a plan looks at, concurrently.
+
+    Every read goes through :data:`READ_LANES` lanes (so as many connections at most), in
+    order: the version first, the conditional menus of ``reads.when`` last."""
     lanes = asyncio.Semaphore(READ_LANES)
-    resource_task = asyncio.ensure_future(ros.get("system/resource"))
-    config_task = asyncio.ensure_future(ros.get("container/config"))
-    disks_task = asyncio.ensure_future(_print(ros, "disk"))
-    mode_task = asyncio.ensure_future(_device_mode(ros))
-    records: list[list[dict[str, str]]] = await asyncio.gather(
-        *(_print(ros, menu, lanes) for _, menu in menus)
-    )
-    resource: dict[str, str] = await resource_task
+
+    async def read(call: Callable[..., Awaitable[T]], *args: Any) -> T:
+        async with lanes:
+            return await call(*args)
+
+    async def config() -> dict[str, str]:
+        try:
+            return await read(ros.get, "container/config")
+        except NotFoundError:
+            raise no_container_package() from None
+
+    async def read_if(name: str, needed: Callable[[Dialect], bool]) -> list[dict[str, str]]:
+        version = parse_version((await resource).get("version", "0.0"))
+        return await read(_print, ros, MENUS[name]) if needed(Dialect.for_version(version)) else []
+
+    resource = asyncio.ensure_future(read(ros.get, "system/resource"))
+    config_task = asyncio.ensure_future(config())
+    mode_task = asyncio.ensure_future(read(_device_mode, ros))
+    disks_task = asyncio.ensure_future(read(_print, ros, "disk"))
+    tasks = {
+        name: asyncio.ensure_future(read(_print, ros, menu))
+        for name, menu in MENUS.items()
+        if name not in reads.skip and name not in reads.when
+    }
+    for name, needed in reads.when.items():
+        if name not in reads.skip:
+            tasks[name] = asyncio.ensure_future(read_if(name, needed))
+    everything = [resource, config_task, mode_task, disks_task, *tasks.values()]
     try:
-        config: dict[str, str] = await config_task
-    except NotFoundError:
-        raise no_container_package() from None
-    disks = await disks_task
-    containers_allowed = await mode_task
-    objects = {name: tuple(result) for (name, _), result in zip(menus, records, strict=True)}
+        await asyncio.gather(*everything)
+    finally:
+        for task in everything:  # after a failure, the reads still under way
+            task.cancel()
+    info = resource.result()
     return RouterState(
-        version=parse_version(resource.get("version", "0.0")),
-        architecture=resource.get("architecture-name", ""),
-        disks=tuple(_disk(record) for record in disks),
-        config=config,
-        containers_allowed=containers_allowed,
-        **objects,  # type: ignore[arg-type]
+        version=parse_version(info.get("version", "0.0")),
+        architecture=info.get("architecture-name", ""),
+        disks=tuple(_disk(record) for record in disks_task.result()),
+        config=config_task.result(),
+        containers_allowed=mode_task.result(),
+        **{name: tuple(task.result()) for name, task in tasks.items()},  # type: ignore[arg-type]
     )
 
 

@@ -72,7 +72,7 @@ _READ_COMMANDS = frozenset({"print", "get"})
 
 # RouterOS's www service allows 20 sessions by default (``max-sessions``): stay well below, so
 # WebFig and other tools still get in while one process drives the router concurrently.
-_LIMITS = httpx.Limits(max_connections=10, max_keepalive_connections=10)
+LIMITS = httpx.Limits(max_connections=10, max_keepalive_connections=10)
 
 # RouterOS error details that have a well-known fix.
 _DETAIL_HINTS = (
@@ -137,7 +137,7 @@ class AsyncRouterOS:
             verify=verify,
             timeout=self.timeouts.to_httpx(),
             transport=transport,
-            limits=_LIMITS,
+            limits=LIMITS,
             headers={"Accept": "application/json"},
             trust_env=False,
         )
