@@ -115,9 +115,13 @@ class _Attached:
                 )
                 main.cancel()
 
-        handled = (signal.SIGINT, signal.SIGTERM)
-        for sig in handled:
-            loop.add_signal_handler(sig, interrupted, sig.name)
+        handled: list[signal.Signals] = []
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                loop.add_signal_handler(sig, interrupted, sig.name)
+            except (ValueError, RuntimeError, NotImplementedError):
+                break  # not the main thread (or no signals here): nothing to forward
+            handled.append(sig)
         try:
             try:
                 await follow
