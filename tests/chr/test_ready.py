@@ -120,19 +120,20 @@ def test_connections_held_before_the_guest_is_up_do_not_hold_up_readiness(
     assert len(slirp.held) >= 2  # it did meet hanging connections
 
 
-BUSY = {"down": 0.3, "no_http": 0.5, "answer_after": 1.0}
+BUSY = {"down": 0.3, "no_http": 1.5, "answer_after": 1.0}
 
 
 @pytest.mark.parametrize("slirp", [BUSY], indirect=True)
-def test_a_busy_guest_gets_at_most_four_requests_at_once_once_reached(slirp: SlirpLike) -> None:
+def test_a_guest_once_reached_gets_one_request_at_a_time(slirp: SlirpLike) -> None:
     wait_ready(slirp.url, "admin", slirp.password, timeout=20, watch=_never)
     assert slirp.reset_seen
-    assert 1 <= slirp.most_serving_after_reset <= 4
+    assert slirp.most_serving_after_reset == 1
 
 
 @pytest.mark.parametrize("slirp", [{"down": 0.0, "answer_after": 3.0}], indirect=True)
 def test_a_guest_slow_to_answer_from_the_start_still_becomes_ready(slirp: SlirpLike) -> None:
-    # no reset ever tells the prober the guest is there: old probes must live long enough
+    # no reset ever tells the prober the guest is there, and the short-lived probes are
+    # dropped after 1 s: the patient one must get the answer
     timings = wait_ready(slirp.url, "admin", slirp.password, timeout=30, watch=_never)
     assert timings["ready"] > 0
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
 
 from mikrodock.chr import machine, snapshots
+from mikrodock.chr.qmp import qmp_call
 from mikrodock.chr.state import load_record
 from mikrodock.cli.main import main
 
@@ -29,6 +32,17 @@ def _resource(url: str, password: str) -> httpx.Response:
     return httpx.get(f"{url}/rest/system/resource", auth=("admin", password), timeout=5)
 
 
+def _mac_inside(url: str, password: str) -> str:
+    answer = httpx.get(f"{url}/rest/interface", auth=("admin", password), timeout=10)
+    return str(answer.json()[0]["mac-address"])
+
+
+def _clock_inside(url: str, password: str) -> float:
+    clock = httpx.get(f"{url}/rest/system/clock", auth=("admin", password), timeout=10).json()
+    moment = datetime.strptime(f"{clock['date']} {clock['time']}", "%Y-%m-%d %H:%M:%S")
+    return moment.replace(tzinfo=UTC).timestamp()
+
+
 def _qemu_argv(pid: int) -> str:
     return Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " ")
 
@@ -38,6 +52,10 @@ def test_save_clone_restore(guest_disk: Path, capsys: pytest.CaptureFixture[str]
     src = source.record
     password = (src.dir / "password").read_text().strip()
 
+    # a clock far off in the snapshot: a restored router must not keep it
+    with httpx.Client(auth=("admin", password)) as client:
+        wrong = {"date": "2020-01-02", "time": "03:04:05"}
+        assert client.post(f"{src.url}/rest/system/clock/set", json=wrong).is_success
     code, out, err = _cli(capsys, "chr", "snapshot", "save", "src", "ready")
     assert code == 0, err
     assert _resource(src.url, password).status_code == 200  # the source keeps running
@@ -48,6 +66,12 @@ def test_save_clone_restore(guest_disk: Path, capsys: pytest.CaptureFixture[str]
     assert _resource(c1.url, password).json()["board-name"]
     assert not set(c1.ports.values()) & set(src.ports.values())
     assert c1.mac != src.mac and f"mac={c1.mac}" in _qemu_argv(c1.pid)
+    # inside the router and in QEMU's NIC too (the restored NIC state carried src's address)
+    assert _mac_inside(c1.url, password) == c1.mac.upper()
+    assert _mac_inside(src.url, password) == src.mac.upper()
+    [nic] = qmp_call(c1.dir / "qmp.sock", "query-rx-filter")
+    assert nic["main-mac"].upper() == c1.mac.upper()
+    assert abs(_clock_inside(c1.url, password) - time.time()) < 30
     assert c1.source == "src:ready"
     disk_bytes = (c1.dir / "disk.qcow2").stat().st_size
     assert disk_bytes < 2 << 20  # a clone's own disk is a small overlay
@@ -62,6 +86,8 @@ def test_save_clone_restore(guest_disk: Path, capsys: pytest.CaptureFixture[str]
     code, out, err = _cli(capsys, "chr", "snapshot", "restore", "src", "ready")
     assert code == 0, err
     assert _resource(src.url, password).status_code == 200
+    assert abs(_clock_inside(src.url, password) - time.time()) < 30
+    assert _mac_inside(src.url, password) == src.mac.upper()
 
     code, out, _ = _cli(capsys, "chr", "snapshot", "ls", "--json")
     [snap] = json.loads(out)

@@ -16,11 +16,17 @@ from datetime import UTC, datetime
 from mikrodock.chr.boot import password_of
 from mikrodock.chr.qmp import qmp_call
 from mikrodock.chr.state import MachineRecord, save_record
-from mikrodock.errors import MikrodockError
+from mikrodock.errors import ConnectionFailed, MikrodockError
 from mikrodock.paths import atomic_write
 from mikrodock.routeros.client import RouterOS
 
-__all__ = ["generate_password", "router_for", "set_clock", "set_device_mode", "set_password"]
+__all__ = [
+    "after_restore",
+    "generate_password",
+    "router_for",
+    "set_device_mode",
+    "set_password",
+]
 
 PASSWORD_FILE = "password"
 
@@ -56,25 +62,42 @@ def set_device_mode(record: MachineRecord, changes: Mapping[str, str]) -> None:
     sender = threading.Thread(target=send, daemon=True)
     sender.start()
     sender.join(timeout=3.0)
-    if errors and "connection" not in str(errors[0]).lower():
+    if errors and not isinstance(errors[0], ConnectionFailed):
         raise errors[0]
     qmp_call(record.dir / "qmp.sock", "system_reset")
     time.sleep(0.5)
 
 
-def set_clock(record: MachineRecord) -> None:
-    """Best effort after a restore: the router's clock is wherever it was when saved."""
+def _clock_now() -> dict[str, str]:
     now = datetime.now(UTC)
+    return {
+        "date": now.strftime("%Y-%m-%d"),
+        "time": now.strftime("%H:%M:%S"),
+        "time-zone-name": "UTC",
+    }
+
+
+def after_restore(record: MachineRecord, *, new_mac: bool) -> list[str]:
+    """Fix what a restored memory image gets wrong; returns notes on what could not be fixed.
+
+    The clock is wherever it was when the snapshot was saved: set it to now (UTC). A clone
+    also carries its source's MAC address (QEMU restores the NIC's state, address included,
+    whatever the command line says): with ``new_mac``, ether1 is given the machine's own
+    address, which is also the NIC's address on the command line from its next boot on.
+    """
+    notes: list[str] = []
     try:
         with router_for(record) as ros:
-            ros.command(
-                "system/clock",
-                "set",
-                {
-                    "date": now.strftime("%Y-%m-%d"),
-                    "time": now.strftime("%H:%M:%S"),
-                    "time-zone-name": "UTC",
-                },
-            )
-    except MikrodockError:
-        pass
+            if new_mac:
+                try:
+                    change = {"numbers": "ether1", "mac-address": record.mac}
+                    ros.command("interface/ethernet", "set", change)
+                except MikrodockError as exc:
+                    notes.append(f"ether1 keeps its source's MAC address: {exc}")
+            try:
+                ros.command("system/clock", "set", _clock_now())
+            except MikrodockError as exc:
+                notes.append(f"the clock was not set: {exc}")
+    except MikrodockError as exc:
+        notes.append(f"could not reach the router after the restore: {exc}")
+    return notes

@@ -1,21 +1,23 @@
 """Waiting for a machine to be ready: ``/rest/system/resource`` answering with board-name.
 
 QEMU's user network (slirp) accepts a connection on a forwarded port at once, whatever the
-guest is doing. While the guest has no address yet, slirp keeps knocking on its door with
-backed-off retries and the connection just hangs; once the guest is up, a *new* connection is
-answered at once while the old ones keep hanging until slirp's next retry (seconds later). So
-a booting machine is probed in two phases:
+guest is doing. While the guest has no address yet, slirp retries reaching it with backed-off
+timers (the first retry about 6 s later) and the connection just hangs; once the guest is up, a
+*new* connection gets through at once while the old ones keep hanging until their next retry.
+And an authenticated ``/system/resource`` can take the guest a while to compute (seconds for
+the test guest under emulation), so a request the guest is working on looks, from outside,
+just like one slirp holds. So a booting machine is probed in two phases:
 
-1. *Network unknown*: a new probe every 100 ms, side by side, none waited for in turn. The
-   oldest is dropped once it has waited 2 s plus a quarter of the time waited so far, and at
-   most 30 are out (a guest that is up but slow to answer still gets a probe that waits long
-   enough). Probes refused by the host (QEMU not listening yet) just end.
-2. *Network up*: as soon as any probe reaches the guest (an HTTP answer of any kind, or the
-   connection reset by the guest soon after it was opened), the hanging probes are dropped.
-   From then on a new probe starts every 50 ms while fewer than four are out, each waited for
-   up to 30 s: a guest that is slow to answer its first requests (a cold cache, a busy CPU) is
-   not stuck behind one of them, and a busy guest never has more than four to serve. When all
-   probes out hang past that, back to phase 1.
+1. *Network unknown*: cheap requests without credentials (any router answers those at once,
+   with a 401), a new one every 100 ms, side by side, each dropped after 3 s: before slirp's
+   first retry, so a dropped request never reaches the guest later. Every 5 s one of them is
+   *patient* instead (at most two out) and waits up to 30 s, for a guest that is up but slow
+   to answer even that. Requests refused by the host (QEMU not listening yet) just end.
+2. *Network up*: as soon as any request reaches the guest (an HTTP answer of any kind, or the
+   connection reset by the guest soon after it was opened), the hanging ones are dropped and
+   the real question is asked, with the credentials, one request at a time, 50 ms apart, each
+   waited for up to 30 s, so a busy guest is never flooded. When one hangs past that, back to
+   phase 1.
 
 The first answer with a board-name counts as ready. A machine restored from a snapshot has its
 network up already and starts in phase 2.
@@ -40,10 +42,9 @@ __all__ = ["NotReady", "Watch", "wait_ready"]
 
 _POLL = 0.1
 _POLL_UP = 0.05
-_MAX_IN_FLIGHT = 30
-_MAX_IN_FLIGHT_UP = 4
-_DROP_AFTER = 2.0
-_DROP_GROWTH = 0.25
+_SHORT_LIFE = 3.0
+_PATIENT_EVERY = 5.0
+_MAX_PATIENT = 2
 _PATIENCE = 30.0
 _REACHED_WITHIN = 5.0  # a reset later than this may be slirp giving up, not the guest
 
@@ -73,18 +74,24 @@ class Probe:
     hung: bool = False
 
 
-async def probe(client: httpx.AsyncClient, url: str, patience: float = _PATIENCE) -> Probe:
-    """One readiness request; AuthError when the machine refuses the credentials."""
+async def probe(
+    client: httpx.AsyncClient,
+    url: str,
+    auth: tuple[str, str] | None,
+    patience: float = _PATIENCE,
+) -> Probe:
+    """One request; with ``auth``, the readiness question (AuthError if the machine refuses
+    the credentials), without, only whether the guest answers at all."""
     started = time.monotonic()
     try:
-        response = await client.get(url, timeout=httpx.Timeout(patience, connect=1.0))
+        response = await client.get(url, auth=auth, timeout=httpx.Timeout(patience, connect=1.0))
     except httpx.ConnectError:
         return Probe(None, reached=False)  # nothing listening yet
     except httpx.TimeoutException:
         return Probe(None, reached=False, hung=True)
     except httpx.TransportError:  # accepted, then closed: the guest said no (reset)
         return Probe(None, reached=time.monotonic() - started < _REACHED_WITHIN)
-    if response.status_code == 401:
+    if response.status_code == 401 and auth is not None:
         raise AuthError(
             401,
             "Unauthorized",
@@ -92,7 +99,7 @@ async def probe(client: httpx.AsyncClient, url: str, patience: float = _PATIENCE
             hint="check the machine's password file",
         )
     board = None
-    if response.status_code == 200:
+    if response.status_code == 200 and auth is not None:
         try:
             body = response.json()
         except ValueError:
@@ -105,12 +112,15 @@ async def probe(client: httpx.AsyncClient, url: str, patience: float = _PATIENCE
 class _Prober:
     """The two phases above, one decision per tick."""
 
-    def __init__(self, client: httpx.AsyncClient, url: str, network_up: bool) -> None:
-        self.client, self.url, self.network_up = client, url, network_up
-        self.began = time.monotonic()
+    def __init__(
+        self, client: httpx.AsyncClient, url: str, auth: tuple[str, str], network_up: bool
+    ) -> None:
+        self.client, self.url, self.auth, self.network_up = client, url, auth, network_up
         self.out: dict[asyncio.Task[Probe], float] = {}
+        self.patient: set[asyncio.Task[Probe]] = set()
         self.dropped: list[asyncio.Task[Probe]] = []
         self.last_start = 0.0
+        self.last_patient = -_PATIENT_EVERY
 
     @property
     def cadence(self) -> float:
@@ -120,28 +130,29 @@ class _Prober:
         task.cancel()
         self.dropped.append(task)
         del self.out[task]
+        self.patient.discard(task)
 
     def launch(self) -> None:
         now = time.monotonic()
-        if now - self.last_start < self.cadence:
+        if not self.network_up:
+            for task, started in list(self.out.items()):
+                if task not in self.patient and now - started > _SHORT_LIFE:
+                    self._drop(task)
+        if now - self.last_start < self.cadence or (self.network_up and self.out):
             return
-        if self.network_up:
-            if len(self.out) >= _MAX_IN_FLIGHT_UP:
-                return
-        else:
-            oldest = min(self.out, key=self.out.__getitem__, default=None)
-            limit = _DROP_AFTER + _DROP_GROWTH * (now - self.began)
-            if oldest is not None and now - self.out[oldest] > limit:
-                self._drop(oldest)
-            if len(self.out) >= _MAX_IN_FLIGHT:
-                return
-        self.out[asyncio.create_task(probe(self.client, self.url))] = now
-        self.last_start = now
+        auth = self.auth if self.network_up else None
+        task = asyncio.create_task(probe(self.client, self.url, auth))
+        self.out[task] = self.last_start = now
+        wanted = now - self.last_patient >= _PATIENT_EVERY and len(self.patient) < _MAX_PATIENT
+        if not self.network_up and wanted:
+            self.patient.add(task)
+            self.last_patient = now
 
     def settle(self, done: set[asyncio.Task[Probe]]) -> str | None:
         """Take finished probes into account; returns the board-name once one is ready."""
         for task in done:
             self.out.pop(task, None)
+            self.patient.discard(task)
             result = task.result()
             if result.board:
                 return result.board
@@ -163,9 +174,10 @@ async def _wait(
     url: str, auth: tuple[str, str], timeout: float, watch: Watch, booting: bool
 ) -> dict[str, float]:
     deadline = time.monotonic() + timeout
-    limits = httpx.Limits(max_connections=_MAX_IN_FLIGHT + 2, max_keepalive_connections=0)
-    async with httpx.AsyncClient(auth=auth, trust_env=False, limits=limits) as client:
-        prober = _Prober(client, url, network_up=not booting)
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=0)
+    # plain http to 127.0.0.1: no CA bundle to load
+    async with httpx.AsyncClient(trust_env=False, limits=limits, verify=False) as client:
+        prober = _Prober(client, url, auth, network_up=not booting)
         try:
             while True:
                 problem = watch()

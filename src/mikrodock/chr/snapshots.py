@@ -10,7 +10,8 @@ A snapshot lives in ``state_dir()/snapshots/<machine>/<tag>/`` (so it outlives i
 
 Restoring and cloning both put a fresh overlay on ``disk.qcow2`` and start QEMU with
 ``-incoming defer`` + QMP ``migrate-incoming``: the router continues where it was, without a
-boot. A clone gets its own name, host ports and MAC addresses; afterwards its clock is set.
+boot. A clone gets its own name, host ports and MAC address (set inside the router too, since
+the restored NIC state carries the source's); afterwards the clock is set to now.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from mikrodock.chr.machine import (
     random_mac,
 )
 from mikrodock.chr.process import end_process
-from mikrodock.chr.provision import PASSWORD_FILE, set_clock
+from mikrodock.chr.provision import PASSWORD_FILE, after_restore
 from mikrodock.chr.qmp import run_qmp
 from mikrodock.chr.state import MachineRecord, load_record, save_record, validate_name
 from mikrodock.chr.status import running_pid
@@ -175,10 +176,6 @@ def _take_over(record: MachineRecord, snap: SnapshotInfo) -> None:
     save_record(record)
 
 
-def _after(record: MachineRecord) -> None:
-    set_clock(record)
-
-
 def restore(name: str, tag: str, *, timeout: float = 120.0, note: Note = print) -> RunResult:
     """Bring machine ``name`` back to snapshot ``tag`` (of itself), running."""
     snap = load_snapshot(name, tag)
@@ -193,7 +190,7 @@ def restore(name: str, tag: str, *, timeout: float = 120.0, note: Note = print) 
     timings = boot(
         record, [snap.accel], timeout=timeout, note=notes.append, incoming_uri=_incoming(snap)
     )
-    _after(record)
+    notes += after_restore(record, new_mac=False)
     return RunResult(record, timings, notes)
 
 
@@ -228,7 +225,7 @@ def clone(
         timings = boot(
             record, [snap.accel], timeout=timeout, note=notes.append, incoming_uri=_incoming(snap)
         )
-        _after(record)
+        notes += after_restore(record, new_mac=True)
         return RunResult(record, timings, notes)
     except BaseException:
         destroy(record)

@@ -8,7 +8,8 @@ prints the RouterOS login banner on the serial console.
 ``HTTP_HANDLER`` answers a small, RouterOS-shaped REST API. Only the parts the CHR tests rely
 on: readiness (``/rest/system/resource``), Basic auth, password changes, ``/rest/execute``,
 device-mode updates confirmed by a power cycle, reboot and shutdown, ``/rest/interface`` (the
-kernel's NICs), ``/rest/tool/fetch`` into the FAT partition (busybox wget) and extra packages:
+kernel's NICs; ``/rest/interface/ethernet/set`` changes a MAC address), ``/rest/system/clock``
+(read and set), ``/rest/tool/fetch`` into the FAT partition (busybox wget) and extra packages:
 ``.npk`` files there are "installed" at the next boot (after ``apply-changes`` or a reboot) and
 listed by ``/rest/system/package``.
 """
@@ -115,7 +116,7 @@ exit 0
 HTTP_HANDLER = r"""#!/bin/sh
 # One request per connection (nc -ll forks one per client); answers like RouterOS's REST API.
 cr=$(printf '\r')
-state=$(cat /etc/state)
+read -r state < /etc/state
 read -r method target proto
 len=0
 auth=
@@ -149,7 +150,11 @@ field() {  # field NAME: a string value of the JSON request body
     sp='[[:space:]]*'
     printf '%s' "$body" | sed -n 's/.*"'"$1\"$sp:$sp"'"\(\([^"\\]\|\\.\)*\)".*/\1/p'
 }
-password() { cat "$state/password" 2>/dev/null; }
+password() {  # builtins only: every program started costs the emulated guest dearly
+    pw=
+    [ -f "$state/password" ] && { read -r pw < "$state/password" || true; }
+    printf '%s' "$pw"
+}
 set_password() {
     printf '%s' "$1" > "$state/password.new" && mv "$state/password.new" "$state/password"
     sync
@@ -163,23 +168,33 @@ duration() {  # seconds -> RouterOS duration (1w2d3h4m5s)
     [ "$s" -gt 0 ] || [ -z "$out" ] && out="${out}${s}s"
     printf '%s' "$out"
 }
-meminfo() { sed -n "s/^$1:[[:space:]]*\([0-9]*\) kB/\1/p" /proc/meminfo; }
-resource() {
-    up=$(cut -d. -f1 /proc/uptime)
-    vendor=$(cat /sys/class/dmi/id/sys_vendor 2>/dev/null)
-    product=$(cat /sys/class/dmi/id/product_name 2>/dev/null)
+resource() {  # builtins but for df, so the answer comes quickly
+    read -r up _ < /proc/uptime
+    up=${up%%.*}
+    vendor= product= version= mem_total=0 mem_free=0 cpus=0
+    read -r vendor 2>/dev/null < /sys/class/dmi/id/sys_vendor
+    read -r product 2>/dev/null < /sys/class/dmi/id/product_name
+    read -r version < /etc/version
+    while read -r key value _; do
+        case "$key" in
+            MemTotal:) mem_total=$((value * 1024)) ;;
+            MemFree:) mem_free=$((value * 1024)) ;;
+        esac
+    done < /proc/meminfo
+    while read -r key _; do
+        [ "$key" = processor ] && cpus=$((cpus + 1))
+    done < /proc/cpuinfo
     board="CHR ${vendor:-QEMU} ${product:-Standard PC}"
-    set -- $(df -k "$state" | tail -n 1)
+    set -- $(df -k "$state")
+    shift $(($# - 6))
     hdd_total=$(($2 * 1024)) hdd_free=$(($4 * 1024))
-    mem_total=$(($(meminfo MemTotal) * 1024)) mem_free=$(($(meminfo MemFree) * 1024))
     printf '{"architecture-name":"x86_64","bad-blocks":"0","board-name":"%s",' "$board"
-    printf '"build-time":"2026-01-01 00:00:00","cpu":"QEMU","cpu-count":"%s",' "$(nproc)"
+    printf '"build-time":"2026-01-01 00:00:00","cpu":"QEMU","cpu-count":"%s",' "$cpus"
     printf '"cpu-frequency":"2400","cpu-load":"0","factory-software":"7.1",'
     printf '"free-hdd-space":"%s","free-memory":"%s","platform":"MikroTik",' "$hdd_free" "$mem_free"
     printf '"total-hdd-space":"%s","total-memory":"%s","uptime":"%s",' "$hdd_total" "$mem_total" \
         "$(duration "$up")"
-    printf '"version":"%s","write-sect-since-reboot":"0","write-sect-total":"0"}' \
-        "$(cat /etc/version)"
+    printf '"version":"%s","write-sect-since-reboot":"0","write-sect-total":"0"}' "$version"
 }
 later() { (sleep 1; "$@") >/dev/null 2>&1 & }
 devmode_keys="allowed-versions attempt-count bandwidth-test container email fetch flagged
@@ -327,6 +342,31 @@ case "$method $path" in
             sep=,
         done
         reply "200 OK" "[$out]" ;;
+    "POST /rest/interface/ethernet/set")
+        which=$(field numbers)
+        [ -n "$which" ] || which=$(field .id)
+        case "$which" in
+            ether[1-9]) dev=eth$((${which#ether} - 1)) ;;
+            \*[1-9]) dev=eth$((${which#\*} - 1)) ;;
+            *) dev= ;;
+        esac
+        mac=$(field mac-address)
+        if [ -z "$dev" ] || [ ! -e "/sys/class/net/$dev" ]; then
+            error 400 "Bad Request" "no such item"
+        elif [ -n "$mac" ] && ! ifconfig "$dev" hw ether "$mac" 2>/dev/null; then
+            error 400 "Bad Request" "invalid value of mac-address"
+        else
+            reply "200 OK" "[]"
+        fi ;;
+    "GET /rest/system/clock")
+        reply "200 OK" "{\"date\":\"$(date -u +%Y-%m-%d)\",\"time\":\"$(date -u +%H:%M:%S)\",\
+\"time-zone-name\":\"UTC\",\"gmt-offset\":\"+00:00\",\"dst-active\":\"false\"}" ;;
+    "POST /rest/system/clock/set")
+        if date -u -s "$(field date) $(field time)" >/dev/null 2>&1; then
+            reply "200 OK" "[]"
+        else
+            error 400 "Bad Request" "invalid time value"
+        fi ;;
     "GET /rest/user")
         reply "200 OK" '[{".id":"*1","disabled":"false","group":"full","name":"admin"}]' ;;
     "POST /rest/execute")
