@@ -33,7 +33,8 @@ T = TypeVar("T")
 
 compose_cli = typer.Typer(
     name="compose",
-    help="Run a compose project on a router: as an /app on RouterOS 7.22+, else as containers.",
+    help="Run a compose project on a router: as an /app on RouterOS 7.22+, else as containers."
+    " The router options go before the subcommand or after it (the subcommand's win).",
     no_args_is_help=True,
 )
 
