@@ -34,6 +34,7 @@ wire spelling of values, paths and the URL by :mod:`mikrodock.routeros.wire`.
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import os
@@ -69,6 +70,7 @@ __all__ = ["AsyncRouterOS", "RouterOS", "Timeouts", "wire_value"]
 log = logging.getLogger(__name__)
 
 _READ_COMMANDS = frozenset({"print", "get"})
+_URL_CACHE = 256  # parsed URLs kept per client
 
 # RouterOS's www service allows 20 sessions by default (``max-sessions``): stay well below, so
 # WebFig and other tools still get in while one process drives the router concurrently.
@@ -132,13 +134,16 @@ class AsyncRouterOS:
                 mode, host=base.host, port=port, ca_file=ca_file, known_hosts=known_hosts
             )
         self._base = str(base)
+        self._urls: dict[str, httpx.URL] = {}
+        # The Basic credentials as a header made once (httpx's BasicAuth encodes them again for
+        # every request); httpx hides the value of an Authorization header in reprs.
+        credentials = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
         self._http = httpx.AsyncClient(
-            auth=httpx.BasicAuth(user, password),
             verify=verify,
             timeout=self.timeouts.to_httpx(),
             transport=transport,
             limits=LIMITS,
-            headers={"Accept": "application/json"},
+            headers={"Accept": "application/json", "Authorization": f"Basic {credentials}"},
             trust_env=False,
         )
 
@@ -261,7 +266,7 @@ class AsyncRouterOS:
         body: Any = None,
         read: bool,
     ) -> Any:
-        url = self._base + path
+        url = self._url(path)
         content = None if body is None else json.dumps(body).encode()
         headers = {"Content-Type": "application/json"} if content is not None else None
         delays = self.retry.delays()
@@ -295,6 +300,16 @@ class AsyncRouterOS:
                     await anyio.sleep(delay)
                     continue
             raise _router_error(response, method, path)
+
+    def _url(self, path: str) -> httpx.URL:
+        """The URL of ``path``, parsed once per path (a deploy asks a handful of paths
+        several times each)."""
+        url = self._urls.get(path)
+        if url is None:
+            url = httpx.URL(self._base + path)
+            if len(self._urls) < _URL_CACHE:
+                self._urls[path] = url
+        return url
 
     def _connection_failed(
         self, exc: httpx.RequestError, method: str, path: str, attempts: int, *, read: bool
