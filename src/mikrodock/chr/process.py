@@ -21,6 +21,7 @@ from mikrodock.errors import MachineError
 
 __all__ = [
     "Stray",
+    "child",
     "end_process",
     "find_firmware",
     "find_qemu",
@@ -90,6 +91,11 @@ def launch(argv: list[str], folder: Path) -> subprocess.Popen[bytes]:
             raise MachineError(f"cannot start {argv[0]}: {exc}") from exc
     _children[proc.pid] = proc
     return proc
+
+
+def child(pid: int) -> subprocess.Popen[bytes] | None:
+    """The Popen of a QEMU this process started (None for others), for its exit code."""
+    return _children.get(pid)
 
 
 def alive(pid: int) -> bool:

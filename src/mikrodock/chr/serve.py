@@ -342,7 +342,7 @@ def _serve(
         finally:
             signals.interruptible = False
         (record.dir / BOOTED_MARKER).touch()
-        child = process._children.get(record.pid)
+        child = process.child(record.pid)
         try:
             if signals.stopping:
                 return _shutdown(record, request, note)
