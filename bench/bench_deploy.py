@@ -4,16 +4,16 @@ Python API, against one deploy to one router.
     .venv/bin/python bench/bench_deploy.py [--routers 50] [--rounds 3] [--warmup 1]
                                            [--workers 4] [--version 7.22.3]
                                            [--extract-delay 0.2] [--latency 0.02]
-                                           [--profile FILE]
+                                           [--profile FILE] [--sim-threads]
 
-The simulators run in ``--workers`` child processes (each serving its share on 127.0.0.1), so
-they do not share this process's CPU and GIL with the deploying side. Each round deploys the
-same container to one router (``single``) and then to all of them with ``asyncio.gather``
-(``fleet``, one :class:`AsyncRouter` each), and removes it again (``rm -f``, not timed) so
-every round starts from the same routers; ``--warmup`` rounds run first and are not counted
-(the first deploy to a router also creates the shared network). Prints a Markdown table with
-the medians and the ratio fleet / single, and on stderr every round, the CPU time of this
-process per deploy and the REST requests per deploy.
+The simulators run in ``--workers`` child processes (each serving its share on 127.0.0.1, all
+on one event loop), so they do not share this process's CPU and GIL with the deploying side.
+Each round deploys the same container to one router (``single``) and then to all of them with
+``asyncio.gather`` (``fleet``, one :class:`AsyncRouter` each), and removes it again (``rm -f``,
+not timed) so every round starts from the same routers; ``--warmup`` rounds run first and are
+not counted (the first deploy to a router also creates the shared network). Prints a Markdown
+table with the medians and the ratio fleet / single, and on stderr every round, the CPU time
+per deploy of this process and of the simulators, and the REST requests per deploy.
 
 ``--latency`` holds back every REST answer (the simulator's latency fault, an ``asyncio``
 sleep that costs no CPU), like a router that takes that long to answer. On a small machine the
@@ -40,7 +40,9 @@ from mikrodock.routeros.client import LIMITS
 from mikrodock.routeros.tls import plain_http_context
 
 
-def _serve(count: int, version: str, extract: float, latency: float, out: Any, stop: Any) -> None:
+def _serve(
+    count: int, version: str, extract: float, latency: float, threads: bool, out: Any, stop: Any
+) -> None:
     from mikrodock.sim import Delays, Fault, Simulator
 
     faults = (
@@ -50,12 +52,28 @@ def _serve(count: int, version: str, extract: float, latency: float, out: Any, s
         Simulator(version, "x86_64", "admin", None, delays=Delays(extract=extract), faults=faults)
         for _ in range(count)
     ]
-    for sim in sims:
-        sim.start()
-        out.put((sim.url, sim.password))
-    stop.wait()
-    for sim in sims:
-        sim.stop()
+
+    if threads:  # each in its own thread and event loop (Simulator.start)
+        for sim in sims:
+            sim.start()
+            out.put((sim.url, sim.password))
+        stop.wait()
+        for sim in sims:
+            sim.stop()
+        return
+
+    async def serve() -> None:  # all on one event loop: no GIL contention between them
+        served = [asyncio.ensure_future(sim.serve_in_loop()) for sim in sims]
+        while not all(sim.serving for sim in sims):
+            await asyncio.sleep(0.01)
+        for sim in sims:
+            out.put((sim.url, sim.password))
+        await asyncio.to_thread(stop.wait)
+        for sim in sims:
+            sim.request_stop()
+        await asyncio.gather(*served)
+
+    asyncio.run(serve())
 
 
 NAME = "web"
@@ -156,6 +174,11 @@ def main() -> int:
         "--latency", type=float, default=0.0, help="seconds each REST answer is held back"
     )
     parser.add_argument("--profile", help="write a cProfile of the counted fleet rounds here")
+    parser.add_argument(
+        "--sim-threads",
+        action="store_true",
+        help="serve each simulator in a thread of its own (costs the simulators more CPU)",
+    )
     args = parser.parse_args()
 
     spawn = multiprocessing.get_context("spawn")
@@ -166,7 +189,8 @@ def main() -> int:
     ]
     children = [
         spawn.Process(
-            target=_serve, args=(n, args.version, args.extract_delay, args.latency, out, stop)
+            target=_serve,
+            args=(n, args.version, args.extract_delay, args.latency, args.sim_threads, out, stop),
         )
         for n in shares
         if n
