@@ -24,7 +24,7 @@ def test_the_password_logs_in_and_never_shows(password: str) -> None:
 
         assert asyncio.run(calls()) == (sim.version, sim.version)
         ros = AsyncRouterOS(sim.url, sim.user, password)
-        assert password not in repr(ros) and password not in repr(ros._http.headers)
+        assert password not in repr(ros) and password not in repr(ros._headers)
         asyncio.run(ros.aclose())
 
 
