@@ -152,3 +152,32 @@ def test_logs_in_app_mode_print_the_app_containers_lines(
     code, _out, err = run_cli(capsys, *base, "down")
     assert code == 0, err
     assert not [c for c in rest(sim, "container") if c.get("name", "").startswith("shop-")]
+
+
+def test_prune_keeps_the_logging_rule_an_app_still_needs(
+    sim: Simulator,
+    compose_file: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MIKRODOCK_PASSWORD", sim.password)
+    base = ("compose", "-f", compose_file, "-H", sim.url)
+    assert run_cli(capsys, *base, "up", "-d")[0] == 0
+
+    def rule_ids() -> list[str]:
+        return [
+            r[".id"]
+            for r in rest(sim, "system/logging")
+            if r.get("comment") == "mikrodock:shared:logging"
+        ]
+
+    [rule] = rule_ids()
+    # no container made by `run` is left, but the app's services still log through the rule
+    code, out, err = run_cli(capsys, "system", "prune", "-f", "-H", sim.url)
+    assert code == 0, err
+    assert rule_ids() == [rule]
+
+    assert run_cli(capsys, *base, "down")[0] == 0
+    code, out, err = run_cli(capsys, "system", "prune", "-f", "-H", sim.url)
+    assert code == 0, err
+    assert rule_ids() == []

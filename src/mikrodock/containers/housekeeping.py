@@ -16,6 +16,7 @@ from mikrodock.containers.flags import check_name
 from mikrodock.containers.network import find_network, network_steps, network_tag
 from mikrodock.containers.plan import is_logging_rule_ours
 from mikrodock.containers.query import owner_of, valid_name
+from mikrodock.containers.spec import TAG_PREFIX
 from mikrodock.containers.state import MENUS, RouterState, read_state
 from mikrodock.containers.steps import Plan
 from mikrodock.errors import UsageError
@@ -23,9 +24,11 @@ from mikrodock.routeros.dialect import Dialect
 
 if TYPE_CHECKING:
     from mikrodock.routeros.client import AsyncRouterOS
+    from mikrodock.routeros.version import RouterOSVersion
 
 __all__ = [
     "Leftover",
+    "apps_log_containers",
     "NetworkInfo",
     "create_network",
     "leftovers",
@@ -132,8 +135,17 @@ async def remove_network(ros: AsyncRouterOS, name: str) -> list[str]:
     return removed
 
 
-def leftovers(state: RouterState) -> list[Leftover]:
-    """Tagged objects whose container is gone, unused networks, and an unneeded logging rule."""
+async def apps_log_containers(ros: AsyncRouterOS, version: RouterOSVersion) -> bool:
+    """Whether an /app that mikrodock deployed (its YAML starts with ``# mikrodock:``) is on the
+    router: its services log through the same rule, so that rule is not a leftover."""
+    if not Dialect.for_version(version).has_menu("app"):
+        return False
+    return any(r.get("yaml", "").startswith(f"# {TAG_PREFIX}") for r in await ros.print("app"))
+
+
+def leftovers(state: RouterState, *, apps_logging: bool = False) -> list[Leftover]:
+    """Tagged objects whose container is gone, unused networks, and an unneeded logging rule
+    (needed while a mikrodock container or, with ``apps_logging``, a mikrodock /app is left)."""
     containers = {owner_of(c) for c in state.containers} | {c.get("name") for c in state.containers}
     managed = [c for c in state.containers if owner_of(c) is not None]
     found: list[Leftover] = []
@@ -165,7 +177,7 @@ def leftovers(state: RouterState) -> list[Leftover]:
                         f"network {network} has no containers",
                     )
                 )
-    if not managed:
+    if not managed and not apps_logging:
         for rule in state.logging:
             if is_logging_rule_ours(rule):
                 found.append(

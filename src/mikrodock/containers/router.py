@@ -178,7 +178,9 @@ class AsyncRouter:
         return await housekeeping.remove_network(self.ros, name)
 
     async def leftovers(self) -> list[housekeeping.Leftover]:
-        return housekeeping.leftovers(await self.state())
+        state = await self.state()
+        apps = await housekeeping.apps_log_containers(self.ros, state.version)
+        return housekeeping.leftovers(state, apps_logging=apps)
 
     async def prune(self, items: list[housekeeping.Leftover] | None = None) -> list[str]:
         chosen = items if items is not None else await self.leftovers()
