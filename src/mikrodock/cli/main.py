@@ -7,7 +7,10 @@ wires them together and owns the one place where exceptions become a line on std
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
+from types import FrameType
 
 import typer
 
@@ -71,8 +74,27 @@ for _module in (
     _module.register(root)
 
 
+def _terminate_like_ctrl_c(_signum: int, _frame: FrameType | None) -> None:
+    # SIGINT's handling (asyncio cancels the work, which rolls back what it changed) for SIGTERM
+    signal.raise_signal(signal.SIGINT)
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of the console script: one line on stderr and exit 2 for our errors."""
+    """Entry point of the console script: one line on stderr and exit 2 for our errors.
+
+    SIGTERM is taken like Ctrl-C, so a command stopped by a service manager or a CI job
+    undoes a half-made change just the same."""
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _terminate_like_ctrl_c)
+    try:
+        _main(argv)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _main(argv: list[str] | None) -> None:
     try:
         result = root(args=argv, prog_name="mikrodock", standalone_mode=False)
         # Outside standalone mode, click returns a typer.Exit's code instead of raising it.
