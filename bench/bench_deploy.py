@@ -92,19 +92,15 @@ def _spec() -> ContainerSpec:
 REQUESTS = 0
 
 
-async def _count(request: httpx.Request) -> None:
-    global REQUESTS
-    REQUESTS += 1
-
-
 class _Counting(httpx.AsyncHTTPTransport):
     """The transport the client would make (one per router, its own pool), counting requests."""
 
     def __init__(self) -> None:
-        super().__init__(verify=plain_http_context(), limits=LIMITS)
+        super().__init__(verify=plain_http_context(), limits=LIMITS, trust_env=False)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        await _count(request)
+        global REQUESTS
+        REQUESTS += 1
         return await super().handle_async_request(request)
 
 
