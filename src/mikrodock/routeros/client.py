@@ -143,6 +143,8 @@ class AsyncRouterOS:
         self._headers = httpx.Headers(
             {
                 "Accept": "application/json",
+                "Accept-Encoding": "gzip, deflate",  # what httpx's client sent, and decodes
+                "Connection": "keep-alive",
                 "Authorization": f"Basic {credentials}",
                 "User-Agent": "mikrodock",
             }
