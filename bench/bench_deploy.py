@@ -90,13 +90,14 @@ def _spec() -> ContainerSpec:
 
 
 REQUESTS = 0
+PLAIN = plain_http_context()  # one for all, as the client shares one between http:// clients
 
 
 class _Counting(httpx.AsyncHTTPTransport):
     """The transport the client would make (one per router, its own pool), counting requests."""
 
     def __init__(self) -> None:
-        super().__init__(verify=plain_http_context(), limits=LIMITS, trust_env=False)
+        super().__init__(verify=PLAIN, limits=LIMITS, trust_env=False)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         global REQUESTS

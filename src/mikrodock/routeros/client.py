@@ -35,9 +35,11 @@ wire spelling of values, paths and the URL by :mod:`mikrodock.routeros.wire`.
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import logging
 import os
+import ssl
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -84,6 +86,12 @@ _DETAIL_HINTS = (
 )
 
 
+@functools.cache
+def _plain_context() -> ssl.SSLContext:
+    """One never-used context for every ``http://`` client (making one costs CPU per client)."""
+    return plain_http_context()
+
+
 @dataclass(frozen=True)
 class Timeouts:
     """Seconds to open a connection and to wait for an answer (RouterOS cuts requests at 60 s)."""
@@ -127,7 +135,7 @@ class AsyncRouterOS:
         self.tls: TLSMode = mode
         self.timeouts = timeouts or Timeouts()
         self.retry = retry or RetryPolicy()
-        verify = plain_http_context()
+        verify = _plain_context()
         if base.scheme == "https":
             port = base.port or 443
             verify = ssl_context(
