@@ -14,25 +14,12 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from mikrodock.sim import Simulator, running
-from mikrodock.testing.sim_fixtures import wait_until
+from mikrodock.testing.sim_fixtures import router_objects, wait_until
 
 MIKRODOCK = Path(sys.executable).with_name("mikrodock")
-MENUS = (
-    "container",
-    "container/envs",
-    "container/mounts",
-    "interface/veth",
-    "interface/bridge",
-    "interface/bridge/port",
-    "ip/address",
-    "ip/firewall/nat",
-    "ip/firewall/filter",
-    "system/logging",
-)
 
 
 @pytest.fixture
@@ -41,23 +28,18 @@ def sim() -> Iterator[Simulator]:
         yield s
 
 
-def _snapshot(sim: Simulator) -> dict[str, list[dict[str, str]]]:
-    with httpx.Client(auth=(sim.user, sim.password)) as client:
-        return {menu: client.get(f"{sim.url}/rest/{menu}").json() for menu in MENUS}
-
-
 def test_sigterm_mid_deploy_leaves_the_router_as_it_was(sim: Simulator, tmp_path: Path) -> None:
-    before = _snapshot(sim)
+    before = router_objects(sim)
     env = {**os.environ, "MIKRODOCK_PASSWORD": sim.password, "MIKRODOCK_HOME": str(tmp_path)}
     argv = [str(MIKRODOCK), "run", "-d", "-H", sim.url, "--router-user", sim.user]
     argv += ["--name", "web", "-p", "8080:80", "-e", "A=1", "-v", "disk1/w:/w", "nginx:1.27"]
     proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
     def extracting() -> bool:
-        return any(c.get("name") == "web" for c in _snapshot(sim)["container"])
+        return any(c.get("name") == "web" for c in router_objects(sim)["container"])
 
     wait_until(extracting, timeout=60)
     proc.send_signal(signal.SIGTERM)
     _out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
-    assert _snapshot(sim) == before
+    assert router_objects(sim) == before

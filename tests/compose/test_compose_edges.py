@@ -173,11 +173,11 @@ def test_prune_keeps_the_logging_rule_an_app_still_needs(
 
     [rule] = rule_ids()
     # no container made by `run` is left, but the app's services still log through the rule
-    code, out, err = run_cli(capsys, "system", "prune", "-f", "-H", sim.url)
+    code, _out, err = run_cli(capsys, "system", "prune", "-f", "-H", sim.url)
     assert code == 0, err
     assert rule_ids() == [rule]
 
     assert run_cli(capsys, *base, "down")[0] == 0
-    code, out, err = run_cli(capsys, "system", "prune", "-f", "-H", sim.url)
+    code, _out, err = run_cli(capsys, "system", "prune", "-f", "-H", sim.url)
     assert code == 0, err
     assert rule_ids() == []

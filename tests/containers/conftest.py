@@ -11,22 +11,9 @@ import pytest
 from mikrodock.containers import flags
 from mikrodock.containers.spec import ContainerSpec, EnvVar, HealthCheck, HostEntry
 from mikrodock.routeros.dialect import Dialect
+from mikrodock.testing.sim_fixtures import DEPLOY_MENUS
 
 SIM_VERSIONS = ["7.15", "7.19", "7.20", "7.21", "7.22", "7.23", "7.24"]
-
-SNAPSHOT_MENUS = (
-    "container",
-    "container/envs",
-    "container/mounts",
-    "container/config",
-    "interface/veth",
-    "interface/bridge",
-    "interface/bridge/port",
-    "ip/address",
-    "ip/firewall/nat",
-    "ip/firewall/filter",
-    "system/logging",
-)
 
 
 def full_run_spec(
@@ -166,7 +153,7 @@ def seed_hand_made(sim: Any, version: str) -> None:
 
 def snapshot(sim: Any) -> dict[str, list[dict[str, str]]]:
     """Every object of the menus a deploy touches, as the simulator holds them."""
-    return {menu: [dict(item) for item in sim.items(menu)] for menu in SNAPSHOT_MENUS}
+    return {menu: [dict(item) for item in sim.items(menu)] for menu in DEPLOY_MENUS}
 
 
 @pytest.fixture

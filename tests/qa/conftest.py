@@ -4,26 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 import pytest
 
 from mikrodock.cli.main import main
 from mikrodock.sim import Delays
+from mikrodock.testing.sim_fixtures import router_objects
 
 FAST = Delays(extract=0.05, start=0.01, stop=0.02)
-
-MENUS = (
-    "container",
-    "container/envs",
-    "container/mounts",
-    "interface/veth",
-    "interface/bridge",
-    "interface/bridge/port",
-    "ip/address",
-    "ip/firewall/nat",
-    "ip/firewall/filter",
-    "system/logging",
-)
 
 
 @pytest.fixture
@@ -47,5 +34,4 @@ def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> 
 
 def snapshot(sim: Any) -> dict[str, Any]:
     """Every object a container run may touch, read over REST."""
-    auth = (sim.user, sim.password)
-    return {menu: httpx.get(f"{sim.url}/rest/{menu}", auth=auth).json() for menu in MENUS}
+    return router_objects(sim)

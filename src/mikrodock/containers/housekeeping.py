@@ -28,8 +28,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Leftover",
-    "apps_log_containers",
     "NetworkInfo",
+    "apps_log_containers",
     "create_network",
     "leftovers",
     "list_networks",

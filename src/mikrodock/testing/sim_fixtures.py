@@ -14,7 +14,9 @@ through indirect parametrization::
 
 ``routeros_sim_factory`` makes as many as a test needs (``factory(version=..., ...)``), all
 stopped at teardown. :func:`container_state` reads a ``/container`` record's state whichever
-way the version writes it, and :func:`wait_until` polls (with a bound, never a timing assert).
+way the version writes it, :func:`wait_until` polls (with a bound, never a timing assert), and
+:func:`router_objects` reads every object a container deploy may touch, so a test can show a
+router left exactly as it was (``assert router_objects(sim) == before``).
 """
 
 from __future__ import annotations
@@ -23,19 +25,54 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import httpx
 import pytest
 
 from mikrodock.sim import Simulator
 
 __all__ = [
     "DEFAULT_SIM_VERSION",
+    "DEPLOY_MENUS",
     "container_state",
+    "router_objects",
     "routeros_sim",
     "routeros_sim_factory",
     "wait_until",
 ]
 
 DEFAULT_SIM_VERSION = "7.22.3"
+
+DEPLOY_MENUS = (
+    "container",
+    "container/envs",
+    "container/mounts",
+    "container/config",
+    "interface/veth",
+    "interface/bridge",
+    "interface/bridge/port",
+    "ip/address",
+    "ip/firewall/nat",
+    "ip/firewall/filter",
+    "system/logging",
+)
+"""The menus a container deploy (``run``, ``compose up``) may change."""
+
+
+def router_objects(
+    router: Any, menus: tuple[str, ...] = DEPLOY_MENUS
+) -> dict[str, list[dict[str, str]]]:
+    """Every object of ``menus``, read over REST from ``router`` (anything with ``url``,
+    ``user`` and ``password``, e.g. a simulator); a menu the router lacks (no container
+    package, an older version) reads as no objects."""
+    found: dict[str, list[dict[str, str]]] = {}
+    with httpx.Client(base_url=f"{router.url}/rest", auth=(router.user, router.password)) as c:
+        for menu in menus:
+            answer = c.get(f"/{menu}")
+            if answer.status_code in (400, 404):
+                found[menu] = []
+                continue
+            found[menu] = answer.raise_for_status().json()
+    return found
 
 
 def container_state(record: dict[str, str]) -> str:
