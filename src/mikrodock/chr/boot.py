@@ -9,6 +9,7 @@ note says so. Any other failure ends the process, removes its sockets and raises
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -127,7 +128,13 @@ def _incoming(record: MachineRecord, uri: str, check: Callable[[], NotReady | No
         time.sleep(0.02)
 
     async def work(client: QMPClient) -> None:
-        await client.execute("migrate-incoming", {"uri": uri})
+        if uri.startswith("file:"):  # hand QEMU the open file: it reads it directly
+            with open(uri.removeprefix("file:"), "rb") as state:
+                client.send_fd_scm(state.fileno())
+                await client.execute("getfd", {"fdname": "snapshot"})
+            await client.execute("migrate-incoming", {"uri": "fd:snapshot"})
+        else:
+            await client.execute("migrate-incoming", {"uri": uri})
         while True:
             info = await client.execute("query-migrate")
             status = info.get("status") if isinstance(info, dict) else None
@@ -150,8 +157,12 @@ def boot(
     note: Note,
     incoming_uri: str | None = None,
     before_retry: Callable[[], None] | None = None,
+    alongside: Callable[[], list[str]] | None = None,
 ) -> dict[str, float]:
-    """Start QEMU for ``record`` and wait until ready; updates and saves the record."""
+    """Start QEMU for ``record`` and wait until ready; updates and saves the record.
+
+    ``alongside`` (with ``incoming_uri``): work on the restored machine that runs while its
+    readiness is awaited (it has been up all along); the notes it returns go to ``note``."""
     binary = find_qemu(record.arch)
     folder = record.dir
     log = folder / "qemu.log"
@@ -167,16 +178,22 @@ def boot(
         save_record(record)
         check = _watch(proc.pid, proc.poll, accel, log, offset, folder / "serial.log")
         try:
-            if incoming_uri is not None:
-                _incoming(record, incoming_uri, check)
-            timings = wait_ready(
-                record.url,
-                record.user,
-                password_of(record),
-                timeout=timeout,
-                watch=check,
-                booting=incoming_uri is None,
-            )
+            side: concurrent.futures.Future[list[str]] | None = None
+            with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+                if incoming_uri is not None:
+                    _incoming(record, incoming_uri, check)
+                    if alongside is not None:
+                        side = pool.submit(alongside)
+                timings = wait_ready(
+                    record.url,
+                    record.user,
+                    password_of(record),
+                    timeout=timeout,
+                    watch=check,
+                    booting=incoming_uri is None,
+                )
+            for line in side.result() if side is not None else []:
+                note(line)
             timings["started"] = started
             return timings
         except NotReady as problem:

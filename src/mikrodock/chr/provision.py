@@ -7,6 +7,7 @@ power cycle that RouterOS waits for: the update is sent, then the machine is res
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import threading
 import time
@@ -18,7 +19,8 @@ from mikrodock.chr.qmp import qmp_call
 from mikrodock.chr.state import MachineRecord, save_record
 from mikrodock.errors import ConnectionFailed, MikrodockError
 from mikrodock.paths import atomic_write
-from mikrodock.routeros.client import RouterOS
+from mikrodock.routeros.client import AsyncRouterOS, RouterOS
+from mikrodock.routeros.loop import run_sync
 
 __all__ = [
     "after_restore",
@@ -84,20 +86,27 @@ def after_restore(record: MachineRecord, *, new_mac: bool) -> list[str]:
     also carries its source's MAC address (QEMU restores the NIC's state, address included,
     whatever the command line says): with ``new_mac``, ether1 is given the machine's own
     address, which is also the NIC's address on the command line from its next boot on.
+    Both requests go out at once (a freshly restored guest under emulation answers its first
+    requests slowly; side by side they share that warm-up).
     """
-    notes: list[str] = []
-    try:
-        with router_for(record) as ros:
+
+    async def fix(ros: AsyncRouterOS, what: str, menu: str, body: dict[str, str]) -> str | None:
+        try:
+            await ros.command(menu, "set", body)
+        except MikrodockError as exc:
+            return f"{what}: {exc}"
+        return None
+
+    async def work() -> list[str | None]:
+        async with AsyncRouterOS(record.url, record.user, password_of(record)) as ros:
+            jobs = [fix(ros, "the clock was not set", "system/clock", _clock_now())]
             if new_mac:
-                try:
-                    change = {"numbers": "ether1", "mac-address": record.mac}
-                    ros.command("interface/ethernet", "set", change)
-                except MikrodockError as exc:
-                    notes.append(f"ether1 keeps its source's MAC address: {exc}")
-            try:
-                ros.command("system/clock", "set", _clock_now())
-            except MikrodockError as exc:
-                notes.append(f"the clock was not set: {exc}")
+                change = {"numbers": "ether1", "mac-address": record.mac}
+                what = "ether1 keeps its source's MAC address"
+                jobs.append(fix(ros, what, "interface/ethernet", change))
+            return list(await asyncio.gather(*jobs))
+
+    try:
+        return [note for note in run_sync(work()) if note]
     except MikrodockError as exc:
-        notes.append(f"could not reach the router after the restore: {exc}")
-    return notes
+        return [f"could not reach the router after the restore: {exc}"]

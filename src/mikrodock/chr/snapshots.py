@@ -9,7 +9,8 @@ A snapshot lives in ``state_dir()/snapshots/<machine>/<tag>/`` (so it outlives i
 - ``password``: the admin password at the time (0600).
 
 Restoring and cloning both put a fresh overlay on ``disk.qcow2`` and start QEMU with
-``-incoming defer`` + QMP ``migrate-incoming``: the router continues where it was, without a
+``-incoming defer``; QMP hands it the open ``state`` file (``getfd``) and ``migrate-incoming``
+reads it from there: the router continues where it was, without a
 boot. A clone gets its own name, host ports and MAC address (set inside the router too, since
 the restored NIC state carries the source's); afterwards the clock is set to now.
 """
@@ -160,7 +161,7 @@ def save(name: str, tag: str) -> SnapshotInfo:
 
 
 def _incoming(snap: SnapshotInfo) -> str:
-    return f"exec:cat {shlex.quote(str(snap.dir / 'state'))}"
+    return f"file:{snap.dir / 'state'}"
 
 
 def _take_over(record: MachineRecord, snap: SnapshotInfo) -> None:
@@ -188,9 +189,13 @@ def restore(name: str, tag: str, *, timeout: float = 120.0, note: Note = print) 
     _take_over(record, snap)
     notes: list[str] = []
     timings = boot(
-        record, [snap.accel], timeout=timeout, note=notes.append, incoming_uri=_incoming(snap)
+        record,
+        [snap.accel],
+        timeout=timeout,
+        note=notes.append,
+        incoming_uri=_incoming(snap),
+        alongside=lambda: after_restore(record, new_mac=False),
     )
-    notes += after_restore(record, new_mac=False)
     return RunResult(record, timings, notes)
 
 
@@ -223,9 +228,13 @@ def clone(
         _take_over(record, snap)
         notes: list[str] = []
         timings = boot(
-            record, [snap.accel], timeout=timeout, note=notes.append, incoming_uri=_incoming(snap)
+            record,
+            [snap.accel],
+            timeout=timeout,
+            note=notes.append,
+            incoming_uri=_incoming(snap),
+            alongside=lambda: after_restore(record, new_mac=True),
         )
-        notes += after_restore(record, new_mac=True)
         return RunResult(record, timings, notes)
     except BaseException:
         destroy(record)
