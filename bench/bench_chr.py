@@ -214,6 +214,10 @@ def main() -> None:
             began = time.monotonic()
             snapshots.clone("src:ready", name=f"clone{round_}")
             clone.append(time.monotonic() - began)
+            print(
+                f"round {round_}: restore {restore[-1]:.2f} s, clone {clone[-1]:.2f} s",
+                file=sys.stderr,
+            )
             disks.append(_allocated(machine.load_record(f"clone{round_}").dir / "disk.qcow2"))
             machine.remove(f"clone{round_}", force=True)
 
