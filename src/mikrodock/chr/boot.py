@@ -9,7 +9,6 @@ note says so. Any other failure ends the process, removes its sockets and raises
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -161,8 +160,10 @@ def boot(
 ) -> dict[str, float]:
     """Start QEMU for ``record`` and wait until ready; updates and saves the record.
 
-    ``alongside`` (with ``incoming_uri``): work on the restored machine that runs while its
-    readiness is awaited (it has been up all along); the notes it returns go to ``note``."""
+    ``alongside`` (with ``incoming_uri``): fixes for the restored machine, made as soon as it
+    runs and before its readiness is confirmed (it has been up all along; one request after
+    another, so an emulated guest warming up is not asked three things at once); the notes it
+    returns go to ``note``."""
     binary = find_qemu(record.arch)
     folder = record.dir
     log = folder / "qemu.log"
@@ -178,22 +179,18 @@ def boot(
         save_record(record)
         check = _watch(proc.pid, proc.poll, accel, log, offset, folder / "serial.log")
         try:
-            side: concurrent.futures.Future[list[str]] | None = None
-            with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-                if incoming_uri is not None:
-                    _incoming(record, incoming_uri, check)
-                    if alongside is not None:
-                        side = pool.submit(alongside)
-                timings = wait_ready(
-                    record.url,
-                    record.user,
-                    password_of(record),
-                    timeout=timeout,
-                    watch=check,
-                    booting=incoming_uri is None,
-                )
-            for line in side.result() if side is not None else []:
-                note(line)
+            if incoming_uri is not None:
+                _incoming(record, incoming_uri, check)
+                for line in alongside() if alongside is not None else []:
+                    note(line)
+            timings = wait_ready(
+                record.url,
+                record.user,
+                password_of(record),
+                timeout=timeout,
+                watch=check,
+                booting=incoming_uri is None,
+            )
             timings["started"] = started
             return timings
         except NotReady as problem:
