@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import stat
+import subprocess
+import sys
 import threading
+import time
 from pathlib import Path
 
 import httpx
@@ -19,6 +23,7 @@ import pytest
 from mikrodock.chr import accel, machine, status
 from mikrodock.chr.state import load_record, machines_root
 from mikrodock.cli.main import main
+from mikrodock.testing.sim_fixtures import wait_until
 
 pytestmark = [pytest.mark.qemu, pytest.mark.slow, pytest.mark.usefixtures("no_machines_left")]
 
@@ -137,6 +142,39 @@ def test_failed_run_leaves_nothing_behind(tmp_path: Path) -> None:
         "machines/dud/" in (Path(f"/proc/{p}/cmdline").read_text(errors="replace"))
         for p in os.listdir("/proc") if p.isdigit() and Path(f"/proc/{p}/cmdline").exists()
     )  # fmt: skip
+
+
+def _qemu_of(name: str) -> bool:
+    return any(
+        f"machines/{name}/" in (Path(f"/proc/{p}/cmdline").read_text(errors="replace"))
+        for p in os.listdir("/proc") if p.isdigit() and Path(f"/proc/{p}/cmdline").exists()
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_interrupted_run_stops_at_once_and_leaves_nothing_behind(
+    tmp_path: Path, signum: signal.Signals
+) -> None:
+    # a disk that never boots: without giving up the wait, `run` would sit out its timeout
+    blank = tmp_path / "noboot.img"
+    data = bytearray(4 << 20)
+    data[510:512] = b"\x55\xaa"
+    blank.write_bytes(bytes(data))
+    argv = [str(Path(sys.executable).with_name("mikrodock")), "chr", "run", "--image", str(blank)]
+    argv += ["--name", "cut", "--accel", "tcg", "--password-stdin", "--timeout", "600"]
+    secret = tmp_path / "password"
+    secret.write_text("pw-for-the-test\n")
+    with secret.open() as stdin:
+        proc = subprocess.Popen(
+            argv, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+    wait_until(lambda: _qemu_of("cut"), timeout=60)
+    time.sleep(1.5)  # well into the wait for the router to answer
+    proc.send_signal(signum)
+    _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert list(machines_root().iterdir()) == []
+    assert not _qemu_of("cut")
 
 
 def test_dead_machine_and_stray_qemu_are_found_and_cleaned(guest_disk: Path) -> None:

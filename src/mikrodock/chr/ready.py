@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -215,6 +216,17 @@ def wait_ready(
     network up already, so it starts in phase 2.
     """
     url = f"{base_url}/rest/system/resource"
-    work = _wait(url, (user, password), timeout, watch, booting)
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+    given_up = threading.Event()
+
+    def watch_or_give_up() -> NotReady | None:
+        return NotReady("the wait was given up") if given_up.is_set() else watch()
+
+    work = _wait(url, (user, password), timeout, watch_or_give_up, booting)
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+    try:
         return pool.submit(asyncio.run, work).result()
+    finally:
+        # On Ctrl-C the caller must not wait for the probing to end by itself (up to the
+        # timeout): the probing thread sees this at its next tick and stops.
+        given_up.set()
+        pool.shutdown(wait=False)
