@@ -15,8 +15,9 @@ comes back as one; :mod:`mikrodock.routeros.models` converts at the model bounda
 
 Failures are translated in one place (:meth:`AsyncRouterOS._send`): a RouterOS error body
 becomes :class:`RouterError` (:class:`AuthError` for 401, :class:`NotFoundError` for 404) with
-the HTTP status, message and detail; a connection that fails, drops or times out becomes
-:class:`ConnectionFailed`; a pinned certificate that changed, :class:`CertificateChanged`.
+the HTTP status, message and detail (:mod:`mikrodock.routeros.answers`); a connection that
+fails, drops or times out becomes :class:`ConnectionFailed`; a pinned certificate that
+changed, :class:`CertificateChanged`.
 Reads are retried with backoff, writes only when they certainly never left this machine
 (:mod:`mikrodock.routeros.retry`). Timeouts stay below RouterOS's own 60 s cut-off.
 
@@ -50,12 +51,10 @@ import anyio
 import httpx
 
 from mikrodock.errors import (
-    AuthError,
     ConnectionFailed,
-    NotFoundError,
-    RouterError,
     UsageError,
 )
+from mikrodock.routeros.answers import decode, router_error
 from mikrodock.routeros.loop import run_sync
 from mikrodock.routeros.retry import RETRYABLE_STATUSES, RetryPolicy, may_retry, not_sent
 from mikrodock.routeros.tls import (
@@ -77,13 +76,6 @@ _URL_CACHE = 256  # parsed URLs kept per client
 # RouterOS's www service allows 20 sessions by default (``max-sessions``): stay well below, so
 # WebFig and other tools still get in while one process drives the router concurrently.
 LIMITS = httpx.Limits(max_connections=10, max_keepalive_connections=10)
-
-# RouterOS error details that have a well-known fix.
-_DETAIL_HINTS = (
-    ("unknown parameter", "this RouterOS version does not have that argument"),
-    ("not allowed by device-mode", "enable it with /system/device-mode/update, then power-cycle"),
-    ("no such command", "this RouterOS version (or its packages) lacks that command"),
-)
 
 
 @functools.cache
@@ -306,7 +298,7 @@ class AsyncRouterOS:
                 "%s /rest/%s -> %d in %.3fs", method, path, status, time.monotonic() - started
             )
             if status < 400:
-                return _decode(response, method, path)
+                return decode(response, method, path)
             if read and status in RETRYABLE_STATUSES:
                 delay = next(delays, None)
                 if delay is not None:
@@ -315,7 +307,7 @@ class AsyncRouterOS:
                     )
                     await anyio.sleep(delay)
                     continue
-            raise _router_error(response, method, path)
+            raise router_error(response, method, path)
 
     async def _exchange(
         self,
@@ -384,55 +376,6 @@ class AsyncRouterOS:
                 "before trying again"
             )
         return ConnectionFailed(message, hint=hint)
-
-
-def _decode(response: httpx.Response, method: str, path: str) -> Any:
-    if not response.content:
-        return None
-    try:
-        return response.json()
-    except ValueError as exc:
-        raise RouterError(
-            response.status_code,
-            "answer is not JSON",
-            response.text[:200],
-            method=method,
-            path=f"/rest/{path}",
-            hint="is this URL a RouterOS router (REST needs RouterOS 7.1 or later)?",
-        ) from exc
-
-
-def _router_error(response: httpx.Response, method: str, path: str) -> RouterError:
-    status = response.status_code
-    message, detail = response.reason_phrase, ""
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-        detail = response.text.strip()[:200]
-    if isinstance(body, dict):
-        message = str(body.get("message", message))
-        detail = str(body.get("detail", ""))
-    where = {"method": method, "path": f"/rest/{path}"}
-    if status == 401:
-        return AuthError(
-            status,
-            message,
-            detail,
-            **where,
-            hint="check the user name and password for this router",
-        )
-    if status == 404:
-        return NotFoundError(
-            status,
-            message,
-            detail,
-            **where,
-            hint="no such item or menu on this router: check the name or id (ids like *1F "
-            "change after a reboot); some menus come with a package, e.g. /container",
-        )
-    hint = next((text for key, text in _DETAIL_HINTS if key in detail), None)
-    return RouterError(status, message, detail, **where, hint=hint)
 
 
 _run = run_sync  # older name, kept for callers outside this package
