@@ -115,7 +115,9 @@ def _watch(
     return check
 
 
-def _incoming(record: MachineRecord, uri: str, check: Callable[[], NotReady | None]) -> None:
+def _incoming(record: MachineRecord, state: Path, check: Callable[[], NotReady | None]) -> None:
+    """Load the memory ``state`` into the waiting QEMU (handed the open file over QMP, so it
+    reads it directly), then let the machine run."""
     sock = record.dir / "qmp.sock"
     deadline = time.monotonic() + 20
     while not sock.exists():
@@ -127,13 +129,10 @@ def _incoming(record: MachineRecord, uri: str, check: Callable[[], NotReady | No
         time.sleep(0.02)
 
     async def work(client: QMPClient) -> None:
-        if uri.startswith("file:"):  # hand QEMU the open file: it reads it directly
-            with open(uri.removeprefix("file:"), "rb") as state:
-                client.send_fd_scm(state.fileno())
-                await client.execute("getfd", {"fdname": "snapshot"})
-            await client.execute("migrate-incoming", {"uri": "fd:snapshot"})
-        else:
-            await client.execute("migrate-incoming", {"uri": uri})
+        with state.open("rb") as handle:
+            client.send_fd_scm(handle.fileno())
+            await client.execute("getfd", {"fdname": "snapshot"})
+        await client.execute("migrate-incoming", {"uri": "fd:snapshot"})
         while True:
             info = await client.execute("query-migrate")
             status = info.get("status") if isinstance(info, dict) else None
@@ -154,13 +153,14 @@ def boot(
     *,
     timeout: float,
     note: Note,
-    incoming_uri: str | None = None,
+    incoming_state: Path | None = None,
     before_retry: Callable[[], None] | None = None,
-    alongside: Callable[[], list[str]] | None = None,
+    before_ready: Callable[[], list[str]] | None = None,
 ) -> dict[str, float]:
     """Start QEMU for ``record`` and wait until ready; updates and saves the record.
 
-    ``alongside`` (with ``incoming_uri``): fixes for the restored machine, made as soon as it
+    ``incoming_state``: a snapshot's memory state to continue from instead of booting.
+    ``before_ready`` (with ``incoming_state``): fixes for the restored machine, made as soon as it
     runs and before its readiness is confirmed (it has been up all along; one request after
     another, so an emulated guest warming up is not asked three things at once); the notes it
     returns go to ``note``."""
@@ -169,7 +169,7 @@ def boot(
     log = folder / "qemu.log"
     for index, accel in enumerate(accels):
         clean_runtime(folder)
-        argv = build_argv(spec_for(record, accel, incoming=incoming_uri is not None))
+        argv = build_argv(spec_for(record, accel, incoming=incoming_state is not None))
         argv[0] = binary
         offset = log.stat().st_size if log.exists() else 0
         started = time.time()
@@ -179,9 +179,9 @@ def boot(
         save_record(record)
         check = _watch(proc.pid, proc.poll, accel, log, offset, folder / "serial.log")
         try:
-            if incoming_uri is not None:
-                _incoming(record, incoming_uri, check)
-                for line in alongside() if alongside is not None else []:
+            if incoming_state is not None:
+                _incoming(record, incoming_state, check)
+                for line in before_ready() if before_ready is not None else []:
                     note(line)
             timings = wait_ready(
                 record.url,
@@ -189,7 +189,7 @@ def boot(
                 password_of(record),
                 timeout=timeout,
                 watch=check,
-                booting=incoming_uri is None,
+                booting=incoming_state is None,
             )
             timings["started"] = started
             return timings

@@ -160,10 +160,6 @@ def save(name: str, tag: str) -> SnapshotInfo:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _incoming(snap: SnapshotInfo) -> str:
-    return f"file:{snap.dir / 'state'}"
-
-
 def _take_over(record: MachineRecord, snap: SnapshotInfo) -> None:
     disk = record.dir / "disk.qcow2"
     disk.unlink(missing_ok=True)
@@ -177,6 +173,24 @@ def _take_over(record: MachineRecord, snap: SnapshotInfo) -> None:
     save_record(record)
 
 
+def _resume(
+    record: MachineRecord, snap: SnapshotInfo, timeout: float, *, new_mac: bool
+) -> RunResult:
+    """Put ``record`` on the snapshot's disk and memory and run it (clock, and with
+    ``new_mac`` ether1's address, fixed before its readiness is confirmed)."""
+    _take_over(record, snap)
+    notes: list[str] = []
+    timings = boot(
+        record,
+        [snap.accel],
+        timeout=timeout,
+        note=notes.append,
+        incoming_state=snap.dir / "state",
+        before_ready=lambda: after_restore(record, new_mac=new_mac),
+    )
+    return RunResult(record, timings, notes)
+
+
 def restore(name: str, tag: str, *, timeout: float = 120.0, note: Note = print) -> RunResult:
     """Bring machine ``name`` back to snapshot ``tag`` (of itself), running."""
     snap = load_snapshot(name, tag)
@@ -186,17 +200,7 @@ def restore(name: str, tag: str, *, timeout: float = 120.0, note: Note = print) 
     ):  # fmt: skip
         raise UsageError(f"snapshot {name}:{tag} does not fit the machine's hardware")
     end_process(running_pid(record))
-    _take_over(record, snap)
-    notes: list[str] = []
-    timings = boot(
-        record,
-        [snap.accel],
-        timeout=timeout,
-        note=notes.append,
-        incoming_uri=_incoming(snap),
-        alongside=lambda: after_restore(record, new_mac=False),
-    )
-    return RunResult(record, timings, notes)
+    return _resume(record, snap, timeout, new_mac=False)
 
 
 def clone(
@@ -225,17 +229,7 @@ def clone(
 
     record = allocate(name, parse_publish(publish), publish_all, make)
     try:
-        _take_over(record, snap)
-        notes: list[str] = []
-        timings = boot(
-            record,
-            [snap.accel],
-            timeout=timeout,
-            note=notes.append,
-            incoming_uri=_incoming(snap),
-            alongside=lambda: after_restore(record, new_mac=True),
-        )
-        return RunResult(record, timings, notes)
+        return _resume(record, snap, timeout, new_mac=True)
     except BaseException:
         destroy(record)
         raise

@@ -19,7 +19,7 @@ from mikrodock.compose.deploy_containers import Change
 from mikrodock.compose.model import ComposeProject
 from mikrodock.compose.validate import validate_app_yaml
 from mikrodock.containers.plan import LOGGING_PREFIX, LOGGING_TAG
-from mikrodock.containers.spec import tag_for
+from mikrodock.containers.spec import app_marker
 from mikrodock.errors import PlanError, UsageError
 from mikrodock.routeros.client import AsyncRouterOS
 from mikrodock.routeros.dialect import Dialect
@@ -36,18 +36,14 @@ __all__ = [
 ]
 
 
-def _marker(project: str) -> str:
-    return f"# {tag_for(project)}\n"
-
-
 def app_yaml(project: ComposeProject) -> tuple[str, tuple[Dropped, ...]]:
     """The /app YAML mikrodock sends for ``project`` (with its ownership line)."""
     result = compose_to_app(project)
-    return _marker(project.name) + result.yaml_text, result.dropped
+    return app_marker(project.name) + result.yaml_text, result.dropped
 
 
 def is_ours(record: dict[str, str], project: str) -> bool:
-    return record.get("yaml", "").startswith(_marker(project))
+    return record.get("yaml", "").startswith(app_marker(project))
 
 
 async def app_record(ros: AsyncRouterOS, name: str) -> dict[str, str] | None:

@@ -16,7 +16,7 @@ from mikrodock.containers.flags import check_name
 from mikrodock.containers.network import find_network, network_steps, network_tag
 from mikrodock.containers.plan import is_logging_rule_ours
 from mikrodock.containers.query import owner_of, valid_name
-from mikrodock.containers.spec import TAG_PREFIX
+from mikrodock.containers.spec import APP_MARKER_PREFIX
 from mikrodock.containers.state import MENUS, RouterState, read_state
 from mikrodock.containers.steps import Plan
 from mikrodock.errors import UsageError
@@ -140,7 +140,7 @@ async def apps_log_containers(ros: AsyncRouterOS, version: RouterOSVersion) -> b
     router: its services log through the same rule, so that rule is not a leftover."""
     if not Dialect.for_version(version).has_menu("app"):
         return False
-    return any(r.get("yaml", "").startswith(f"# {TAG_PREFIX}") for r in await ros.print("app"))
+    return any(r.get("yaml", "").startswith(APP_MARKER_PREFIX) for r in await ros.print("app"))
 
 
 def leftovers(state: RouterState, *, apps_logging: bool = False) -> list[Leftover]:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 __all__ = [
+    "APP_MARKER_PREFIX",
     "DEFAULT_NETWORK",
     "TAG_PREFIX",
     "ContainerSpec",
@@ -19,6 +20,7 @@ __all__ = [
     "Mount",
     "PortMapping",
     "RestartPolicy",
+    "app_marker",
     "tag_for",
 ]
 
@@ -32,6 +34,15 @@ TAG_PREFIX = "mikrodock:"
 def tag_for(owner: str) -> str:
     """The ownership comment for objects created for a container (or a network)."""
     return f"{TAG_PREFIX}{owner}"
+
+
+APP_MARKER_PREFIX = f"# {TAG_PREFIX}"
+"""/app records take no comment: the YAML of an /app mikrodock made starts with this line."""
+
+
+def app_marker(project: str) -> str:
+    """The first line of the /app YAML mikrodock writes for ``project``."""
+    return f"{APP_MARKER_PREFIX}{project}\n"
 
 
 Protocol = Literal["tcp", "udp"]
