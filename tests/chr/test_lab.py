@@ -4,23 +4,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from mikrodock.chr import lab as lab_mod
 from mikrodock.chr.labfile import parse_lab
 from mikrodock.chr.state import load_record
-from mikrodock.cli.main import main
-
-
-def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = 0
-    try:
-        main(list(argv))
-    except SystemExit as exit_:
-        code = int(exit_.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_links_pair_ports_and_keep_interface_numbers() -> None:
@@ -45,7 +35,7 @@ def _udp_bound(port: int) -> bool:
 @pytest.mark.slow
 @pytest.mark.usefixtures("no_machines_left")
 def test_lab_up_ls_down(guest_disk: Path, tmp_path: Path,
-                        capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+                        run_cli: Any) -> None:  # fmt: skip
     (tmp_path / "hello.rsc").write_text(':put "configured"\n')
     lab_file = tmp_path / "pair.yaml"
     lab_file.write_text(
@@ -53,19 +43,19 @@ def test_lab_up_ls_down(guest_disk: Path, tmp_path: Path,
         "routers:\n  r1: {startup: hello.rsc}\n  r2: {}\n"
         "links:\n  - r1:ether2=r2:ether2\n"
     )
-    code, out, err = _cli(capsys, "lab", "up", str(lab_file))
+    code, out, err = run_cli("lab", "up", str(lab_file))
     assert code == 0, err
     r1, r2 = load_record("pair-r1"), load_record("pair-r2")
     [n1], [n2] = r1.links, r2.links
     assert (n1["remote"], n2["remote"]) == (n2["local"], n1["local"])
     assert _udp_bound(int(n1["local"])) and _udp_bound(int(n2["local"]))  # QEMU holds both ends
     assert n1["mac"] != n2["mac"]
-    code, out, _ = _cli(capsys, "lab", "ls", "--json")
+    code, out, _ = run_cli("lab", "ls", "--json")
     assert json.loads(out) == [
         {"name": "pair", "machines": {"pair-r1": "running", "pair-r2": "running"}}
     ]
-    code, _, err = _cli(capsys, "lab", "up", str(lab_file))
+    code, _, err = run_cli("lab", "up", str(lab_file))
     assert code == 2 and "already up" in err
-    code, out, _ = _cli(capsys, "lab", "down", str(lab_file))
+    code, out, _ = run_cli("lab", "down", str(lab_file))
     assert code == 0 and sorted(out.split()) == ["pair-r1", "pair-r2"]
     assert lab_mod.lab_ls() == []

@@ -16,26 +16,16 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from mikrodock.chr import accel, machine, status
 from mikrodock.chr.state import load_record, machines_root
-from mikrodock.cli.main import main
 from mikrodock.testing.sim_fixtures import wait_until
 
 pytestmark = [pytest.mark.qemu, pytest.mark.slow, pytest.mark.usefixtures("no_machines_left")]
-
-
-def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = 0
-    try:
-        main(list(argv))
-    except SystemExit as exit_:
-        code = int(exit_.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def _qemu_alive(pid: int) -> bool:
@@ -55,9 +45,9 @@ def _lan_address() -> str | None:
     return None if address.startswith("127.") else address
 
 
-def test_run_ls_exec_logs_stop_start_rm(guest_disk: Path, capsys: pytest.CaptureFixture[str]
+def test_run_ls_exec_logs_stop_start_rm(guest_disk: Path, run_cli: Any
                                         ) -> None:  # fmt: skip
-    code, out, err = _cli(capsys, "chr", "run", "--image", str(guest_disk), "--name", "r1")
+    code, out, err = run_cli("chr", "run", "--image", str(guest_disk), "--name", "r1")
     assert code == 0, err
     assert "r1 ready in" in out and "credentials: user admin, password in" in out
     record = load_record("r1")
@@ -76,32 +66,32 @@ def test_run_ls_exec_logs_stop_start_rm(guest_disk: Path, capsys: pytest.Capture
         with pytest.raises(httpx.ConnectError):
             httpx.get(f"http://{lan}:{record.http_port}/", timeout=2)
 
-    code, out, _ = _cli(capsys, "chr", "ls", "--json")
+    code, out, _ = run_cli("chr", "ls", "--json")
     [row] = json.loads(out)
     assert row["name"] == "r1" and row["state"] == "running" and row["accel"] == record.accel
     assert set(row["ports"]) == {"80", "22", "8728", "8729", "8291"}
 
-    code, out, _ = _cli(capsys, "chr", "exec", "r1", ':put "hello"')
+    code, out, _ = run_cli("chr", "exec", "r1", ':put "hello"')
     assert (code, out) == (0, "hello\n")
-    code, out, _ = _cli(capsys, "chr", "logs", "r1")
+    code, out, _ = run_cli("chr", "logs", "r1")
     assert "MikroTik" in out
-    code, out, _ = _cli(capsys, "chr", "ssh-config", "r1")
+    code, out, _ = run_cli("chr", "ssh-config", "r1")
     assert f"Port {record.ports['22']}" in out
 
     pid = record.pid
-    code, _, err = _cli(capsys, "chr", "rm", "r1")
+    code, _, err = run_cli("chr", "rm", "r1")
     assert code == 2 and "is running" in err
-    assert _cli(capsys, "chr", "stop", "r1")[0] == 0
+    assert run_cli("chr", "stop", "r1")[0] == 0
     assert not _qemu_alive(pid)
     assert [m.state for m in status.list_machines()] == ["stopped"]
     assert not (record.dir / "qmp.sock").exists()
 
-    code, out, err = _cli(capsys, "chr", "start", "r1")
+    code, out, err = run_cli("chr", "start", "r1")
     assert code == 0, err
     # the password survived the reboot: it lives on the router's disk (the overlay)
     assert httpx.get(resource, auth=("admin", password)).status_code == 200
     pid = load_record("r1").pid
-    assert _cli(capsys, "chr", "rm", "-f", "r1")[0] == 0
+    assert run_cli("chr", "rm", "-f", "r1")[0] == 0
     assert not _qemu_alive(pid) and not record.dir.exists()
 
 
@@ -194,11 +184,9 @@ def test_dead_machine_and_stray_qemu_are_found_and_cleaned(guest_disk: Path) -> 
     assert not _qemu_alive(stray.pid)
 
 
-def test_device_mode_is_applied_with_a_power_cycle(
-    guest_disk: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_device_mode_is_applied_with_a_power_cycle(guest_disk: Path, run_cli: Any) -> None:
     argv = ["--image", str(guest_disk), "--name", "dm", "--device-mode", "container=yes"]
-    code, _, err = _cli(capsys, "chr", "run", "--accel", "tcg", *argv)
+    code, _, err = run_cli("chr", "run", "--accel", "tcg", *argv)
     assert code == 0, err
     record = load_record("dm")
     password = (record.dir / "password").read_text().strip()

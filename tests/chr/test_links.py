@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -13,18 +14,7 @@ from hypothesis import strategies as st
 
 from mikrodock.chr.links import LinkRequest, parse_link
 from mikrodock.chr.state import load_record, machine_dir
-from mikrodock.cli.main import main
 from mikrodock.errors import UsageError
-
-
-def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = 0
-    try:
-        main(list(argv))
-    except SystemExit as exit_:
-        code = int(exit_.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_parse_link_forms() -> None:
@@ -61,9 +51,9 @@ def _wait_interface(url: str, name: str, within: float = 60.0) -> dict[str, str]
         time.sleep(0.5)
 
 
-def _refused(capsys: pytest.CaptureFixture[str], guest: Path, name: str, *link: str) -> str:
-    code, out, err = _cli(capsys, "chr", "run", "--image", str(guest), "--name", name,
-                          "--no-password", *link)  # fmt: skip
+def _refused(run_cli: Any, guest: Path, name: str, *link: str) -> str:
+    code, out, err = run_cli("chr", "run", "--image", str(guest), "--name", name,
+                             "--no-password", *link)  # fmt: skip
     assert code == 2, (out, err)
     assert len(err.strip().splitlines()) == 1, err
     assert not machine_dir(name).exists()
@@ -73,19 +63,19 @@ def _refused(capsys: pytest.CaptureFixture[str], guest: Path, name: str, *link: 
 @pytest.mark.qemu
 @pytest.mark.slow
 @pytest.mark.usefixtures("no_machines_left")
-def test_link_to_running_machine(guest_disk: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = _cli(capsys, "chr", "run", "--image", str(guest_disk), "--name", "r1",
-                        "--no-password", "--accel", "tcg", "-d")  # fmt: skip
+def test_link_to_running_machine(guest_disk: Path, run_cli: Any) -> None:
+    code, _, err = run_cli("chr", "run", "--image", str(guest_disk), "--name", "r1",
+                           "--no-password", "--accel", "tcg", "-d")  # fmt: skip
     assert code == 0, err  # -d: returns once ready (the default), the machine keeps running
     before = load_record("r1")
 
-    assert "no machine named 'nope'" in _refused(capsys, guest_disk, "r2", "--link", "nope:ether2")
-    assert "bad --link" in _refused(capsys, guest_disk, "r2", "--link", "r1:eth2")
-    assert "becomes ether2" in _refused(capsys, guest_disk, "r2", "--link", "r1:ether3")
+    assert "no machine named 'nope'" in _refused(run_cli, guest_disk, "r2", "--link", "nope:ether2")
+    assert "bad --link" in _refused(run_cli, guest_disk, "r2", "--link", "r1:eth2")
+    assert "becomes ether2" in _refused(run_cli, guest_disk, "r2", "--link", "r1:ether3")
     assert load_record("r1").links == before.links == []
 
-    code, out, err = _cli(capsys, "chr", "run", "--image", str(guest_disk), "--name", "r2",
-                          "--no-password", "--accel", "tcg", "--link", "r1:ether2")  # fmt: skip
+    code, out, err = run_cli("chr", "run", "--image", str(guest_disk), "--name", "r2",
+                             "--no-password", "--accel", "tcg", "--link", "r1:ether2")  # fmt: skip
     assert code == 0, err
     assert "ether2 linked to r1:ether2" in out
     r1, r2 = load_record("r1"), load_record("r2")
@@ -94,7 +84,7 @@ def test_link_to_running_machine(guest_disk: Path, capsys: pytest.CaptureFixture
     assert (n1["remote"], n2["remote"]) == (n2["local"], n1["local"])
     assert len({n1["mac"], n2["mac"], r1.mac, r2.mac}) == 4
 
-    code, out, _ = _cli(capsys, "chr", "ls", "--json")
+    code, out, _ = run_cli("chr", "ls", "--json")
     links = {item["name"]: item["links"] for item in json.loads(out)}
     assert [(x["interface"], x["peer"]) for x in links["r1"]] == [("ether2", "r2:ether2")]
     assert [(x["interface"], x["peer"]) for x in links["r2"]] == [("ether2", "r1:ether2")]
@@ -105,13 +95,13 @@ def test_link_to_running_machine(guest_disk: Path, capsys: pytest.CaptureFixture
     seen2 = _wait_interface(r2.url, "ether2")
     assert seen2.get("ether2") == str(n2["mac"]).upper(), seen2
 
-    code, _, err = _cli(capsys, "chr", "snapshot", "save", "r1", "t1")
+    code, _, err = run_cli("chr", "snapshot", "save", "r1", "t1")
     assert code == 2 and "hot-plugged" in err  # QEMU could not restore it with that NIC
 
     # A second link to r1 takes its next interface (and the next free hot-plug slot).
-    code, out, err = _cli(capsys, "chr", "run", "--image", str(guest_disk), "--name", "r3",
-                          "--no-password", "--accel", "tcg",
-                          "--link", "r1:ether3=ether4")  # fmt: skip
+    code, out, err = run_cli("chr", "run", "--image", str(guest_disk), "--name", "r3",
+                             "--no-password", "--accel", "tcg",
+                             "--link", "r1:ether3=ether4")  # fmt: skip
     assert code == 0, err
     assert [n["peer"] for n in load_record("r1").links] == ["r2:ether2", "r3:ether4"]
     r3 = load_record("r3")
@@ -122,15 +112,15 @@ def test_link_to_running_machine(guest_disk: Path, capsys: pytest.CaptureFixture
     assert seen1.get("ether3") == str(load_record("r1").links[1]["mac"]).upper(), seen1
     assert _wait_interface(r3.url, "ether4").get("ether4") == str(r3.links[2]["mac"]).upper()
 
-    code, _, err = _cli(capsys, "chr", "rm", "-f", "r2")
+    code, _, err = run_cli("chr", "rm", "-f", "r2")
     assert code == 0, err
     n1, _ = load_record("r1").links
     assert n1["peer"] == "" and n1["interface"] == "ether2"  # the cable is unplugged; ether2 stays
 
-    code, _, err = _cli(capsys, "chr", "stop", "--force", "r1")
+    code, _, err = run_cli("chr", "stop", "--force", "r1")
     assert code == 0, err
-    assert "r1 is not running" in _refused(capsys, guest_disk, "r4", "--link", "r1:ether4")
+    assert "r1 is not running" in _refused(run_cli, guest_disk, "r4", "--link", "r1:ether4")
     assert len(load_record("r1").links) == 2
-    code, _, err = _cli(capsys, "chr", "rm", "r1")
+    code, _, err = run_cli("chr", "rm", "r1")
     assert code == 0, err
     assert [n["peer"] for n in load_record("r3").links] == ["", "", ""]

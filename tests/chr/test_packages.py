@@ -6,13 +6,13 @@ from __future__ import annotations
 import io
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from mikrodock.chr import packages
 from mikrodock.chr.state import load_record, machine_dir
-from mikrodock.cli.main import main
 from mikrodock.errors import ImageError, UsageError
 
 VERSION = "7.22.3"  # what the test guest reports
@@ -25,16 +25,6 @@ def _bundle(*names: str, version: str = VERSION) -> bytes:
         for name in names:
             bundle.writestr(f"{name}-{version}.npk", f"npk {name} ".encode() * 5000)
     return buffer.getvalue()
-
-
-def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = 0
-    try:
-        main(list(argv))
-    except SystemExit as exit_:
-        code = int(exit_.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_names_follow_mikrotik() -> None:
@@ -76,15 +66,15 @@ def test_corrupt_bundle_is_refused_and_dropped(mikrotik) -> None:  # type: ignor
 @pytest.mark.qemu
 @pytest.mark.slow
 @pytest.mark.usefixtures("no_machines_left")
-def test_run_with_package(guest_disk: Path, mikrotik, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+def test_run_with_package(guest_disk: Path, mikrotik, run_cli: Any) -> None:  # type: ignore[no-untyped-def]
     mikrotik.files[BUNDLE] = _bundle("container", "iot")
-    code, _, err = _cli(capsys, "chr", "run", "--image", str(guest_disk), "--name", "p2",
-                        "--no-password", "--accel", "tcg", "--package", "nosuch")  # fmt: skip
+    code, _, err = run_cli("chr", "run", "--image", str(guest_disk), "--name", "p2",
+                           "--no-password", "--accel", "tcg", "--package", "nosuch")  # fmt: skip
     assert code == 2 and "has no nosuch" in err and len(err.strip().splitlines()) == 1, err
     assert not machine_dir("p2").exists()
 
-    code, _, err = _cli(capsys, "chr", "run", "--image", str(guest_disk), "--name", "p1",
-                        "--no-password", "--accel", "tcg", "--package", "container")  # fmt: skip
+    code, _, err = run_cli("chr", "run", "--image", str(guest_disk), "--name", "p1",
+                           "--no-password", "--accel", "tcg", "--package", "container")  # fmt: skip
     assert code == 0, err
     assert "apply-changes" in err  # 7.22.3 activates packages with apply-changes
     record = load_record("p1")
@@ -98,15 +88,15 @@ def test_run_with_package(guest_disk: Path, mikrotik, capsys: pytest.CaptureFixt
 @pytest.mark.slow
 @pytest.mark.usefixtures("no_machines_left")
 def test_package_before_7_18_by_reboot(persistent_cache: Path, mikrotik,  # type: ignore[no-untyped-def]
-                                       capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+                                       run_cli: Any) -> None:  # fmt: skip
     from mikrodock.testing.guest import guest_image
 
     old = guest_image("7.17.2", cache=persistent_cache / "test-guest")
     mikrotik.files["/routeros/7.17.2/all_packages-x86-7.17.2.zip"] = _bundle(
         "container", version="7.17.2"
     )
-    code, _, err = _cli(capsys, "chr", "run", "--image", str(old), "--name", "p3",
-                        "--no-password", "--accel", "tcg", "--package", "container")  # fmt: skip
+    code, _, err = run_cli("chr", "run", "--image", str(old), "--name", "p3",
+                           "--no-password", "--accel", "tcg", "--package", "container")  # fmt: skip
     assert code == 0, err
     assert "(reboot)" in err  # no apply-changes before 7.18
     record = load_record("p3")

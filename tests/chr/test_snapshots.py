@@ -6,6 +6,7 @@ import json
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -13,19 +14,8 @@ import pytest
 from mikrodock.chr import machine, snapshots
 from mikrodock.chr.qmp import qmp_call
 from mikrodock.chr.state import load_record
-from mikrodock.cli.main import main
 
 pytestmark = [pytest.mark.qemu, pytest.mark.slow, pytest.mark.usefixtures("no_machines_left")]
-
-
-def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = 0
-    try:
-        main(list(argv))
-    except SystemExit as exit_:
-        code = int(exit_.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def _resource(url: str, password: str) -> httpx.Response:
@@ -47,7 +37,7 @@ def _qemu_argv(pid: int) -> str:
     return Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " ")
 
 
-def test_save_clone_restore(guest_disk: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_save_clone_restore(guest_disk: Path, run_cli: Any) -> None:
     source = machine.run(machine.RunRequest(image_path=guest_disk, name="src", accel="tcg"))
     src = source.record
     password = (src.dir / "password").read_text().strip()
@@ -56,11 +46,11 @@ def test_save_clone_restore(guest_disk: Path, capsys: pytest.CaptureFixture[str]
     with httpx.Client(auth=("admin", password)) as client:
         wrong = {"date": "2020-01-02", "time": "03:04:05"}
         assert client.post(f"{src.url}/rest/system/clock/set", json=wrong).is_success
-    code, out, err = _cli(capsys, "chr", "snapshot", "save", "src", "ready")
+    code, out, err = run_cli("chr", "snapshot", "save", "src", "ready")
     assert code == 0, err
     assert _resource(src.url, password).status_code == 200  # the source keeps running
 
-    code, out, err = _cli(capsys, "chr", "run", "--from", "src:ready", "--name", "c1")
+    code, out, err = run_cli("chr", "run", "--from", "src:ready", "--name", "c1")
     assert code == 0, err
     c1 = load_record("c1")
     assert _resource(c1.url, password).json()["board-name"]
@@ -76,23 +66,23 @@ def test_save_clone_restore(guest_disk: Path, capsys: pytest.CaptureFixture[str]
     disk_bytes = (c1.dir / "disk.qcow2").stat().st_size
     assert disk_bytes < 2 << 20  # a clone's own disk is a small overlay
 
-    code, _, err = _cli(capsys, "chr", "run", "--image", str(guest_disk), "--name", "c1")
+    code, _, err = run_cli("chr", "run", "--image", str(guest_disk), "--name", "c1")
     assert code == 2 and "already exists" in err
 
     # change the router, then restore: the old password works again
     with httpx.Client(auth=("admin", password)) as client:
         client.post(f"{src.url}/rest/user/set", json={"numbers": "admin", "password": "other"})
     assert _resource(src.url, password).status_code == 401
-    code, out, err = _cli(capsys, "chr", "snapshot", "restore", "src", "ready")
+    code, out, err = run_cli("chr", "snapshot", "restore", "src", "ready")
     assert code == 0, err
     assert _resource(src.url, password).status_code == 200
     assert abs(_clock_inside(src.url, password) - time.time()) < 30
     assert _mac_inside(src.url, password) == src.mac.upper()
 
-    code, out, _ = _cli(capsys, "chr", "snapshot", "ls", "--json")
+    code, out, _ = run_cli("chr", "snapshot", "ls", "--json")
     [snap] = json.loads(out)
     assert (snap["machine"], snap["tag"]) == ("src", "ready")
-    code, _, err = _cli(capsys, "chr", "snapshot", "rm", "src", "ready")
+    code, _, err = run_cli("chr", "snapshot", "rm", "src", "ready")
     assert code == 2 and "cloned from" in err
 
     # the snapshot outlives its machine; clones keep working
@@ -101,12 +91,12 @@ def test_save_clone_restore(guest_disk: Path, capsys: pytest.CaptureFixture[str]
     assert _resource(clone2.record.url, password).status_code == 200
     machine.remove("c1", force=True)
     machine.remove("c2", force=True)
-    assert _cli(capsys, "chr", "snapshot", "rm", "src", "ready")[0] == 0
+    assert run_cli("chr", "snapshot", "rm", "src", "ready")[0] == 0
     assert snapshots.list_snapshots() == []
 
 
-def test_snapshot_of_a_stopped_machine_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = _cli(capsys, "chr", "snapshot", "save", "ghost", "t")
+def test_snapshot_of_a_stopped_machine_is_refused(run_cli: Any) -> None:
+    code, _, err = run_cli("chr", "snapshot", "save", "ghost", "t")
     assert code == 2 and "no machine named 'ghost'" in err
-    code, _, err = _cli(capsys, "chr", "run", "--from", "ghost:t")
+    code, _, err = run_cli("chr", "run", "--from", "ghost:t")
     assert code == 2 and "no snapshot ghost:t" in err

@@ -6,14 +6,18 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 
 def _add(cli: Any, name: str, *extra: str) -> None:
-    cli.monkeypatch.setenv("MIKRODOCK_PASSWORD", "")
     code, _out, err = cli("context", "add", name, *extra)
     assert code == 0, err
 
 
-def test_ls_has_a_header_and_marks_the_current_one(cli: Any) -> None:
+def test_ls_has_a_header_and_marks_the_current_one(
+    cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MIKRODOCK_PASSWORD", "")
     code, out, _err = cli("context", "ls")
     assert code == 0 and out.split() == ["NAME", "URL", "USER", "TLS"]
 

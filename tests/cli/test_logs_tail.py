@@ -44,9 +44,9 @@ def test_anything_else_is_refused(text: str) -> None:
     assert "--tail" in refused.value.one_line()
 
 
-def test_logs_tail_against_the_router(cli: Any) -> None:
+def test_logs_tail_against_the_router(cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     with running(version="7.21.5", delays={"extract": 0.02, "start": 0.01, "stop": 0.01}) as sim:
-        cli.monkeypatch.setenv("MIKRODOCK_PASSWORD", sim.password)
+        monkeypatch.setenv("MIKRODOCK_PASSWORD", sim.password)
         router = ("-H", sim.url)
         code, _out, err = cli(
             "run", "-d", "--name", "hi", *router, "hello-world", "echo", "hello", "there"

@@ -51,8 +51,10 @@ def sim() -> Iterator[Simulator]:
         yield simulator
 
 
-def test_router_user_is_the_user_sent(cli: Any, sim: Simulator) -> None:
-    cli.monkeypatch.setenv("MIKRODOCK_PASSWORD", sim.password)
+def test_router_user_is_the_user_sent(
+    cli: Any, sim: Simulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MIKRODOCK_PASSWORD", sim.password)
     code, out, err = cli("info", "-H", sim.url, "--router-user", "ops", "--json")
     assert code == 0, err
     assert '"version": "7.21.5"' in out
@@ -63,8 +65,10 @@ def test_router_user_is_the_user_sent(cli: Any, sim: Simulator) -> None:
     assert code == 2 and len(err.strip().splitlines()) == 1
 
 
-def test_old_user_spelling_still_works_where_free(cli: Any, sim: Simulator) -> None:
-    cli.monkeypatch.setenv("MIKRODOCK_PASSWORD", sim.password)
+def test_old_user_spelling_still_works_where_free(
+    cli: Any, sim: Simulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MIKRODOCK_PASSWORD", sim.password)
     for flag in ("--user", "-u"):
         code, _out, err = cli("info", "-H", sim.url, flag, "ops", "--json")
         assert code == 0, err

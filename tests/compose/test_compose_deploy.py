@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
-from mikrodock.cli.main import main
 from mikrodock.sim import Simulator, running
 
 COMPOSE = """\
@@ -31,26 +31,20 @@ volumes:
 """
 
 
-class Cli:
-    """Runs ``mikrodock`` in this process through its real entry point."""
-
-    def __init__(self, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):
-        self.capsys, self.monkeypatch = capsys, monkeypatch
-
-    def __call__(self, *args: str) -> tuple[int, str, str]:
-        self.capsys.readouterr()
-        try:
-            main(list(args))
-            code = 0
-        except SystemExit as exit_:
-            code = int(exit_.code or 0)
-        captured = self.capsys.readouterr()
-        return code, captured.out, captured.err
+Compose = Any  # compose(sim, folder, *args) -> (code, out, err)
 
 
 @pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Cli:
-    return Cli(capsys, monkeypatch)
+def compose(run_cli: Any, monkeypatch: pytest.MonkeyPatch) -> Compose:
+    """`mikrodock compose -f FOLDER/compose.yaml -H SIM ARGS...` in this process."""
+
+    def run(sim: Simulator, folder: Path, *args: str) -> tuple[int, str, str]:
+        monkeypatch.setenv("MIKRODOCK_PASSWORD", sim.password)
+        return run_cli(
+            "compose", "-f", str(folder / "compose.yaml"), "-H", sim.url, "--user", sim.user, *args
+        )
+
+    return run
 
 
 @pytest.fixture(params=["7.21.5", "7.22.3"])
@@ -92,14 +86,7 @@ def snapshot(sim: Simulator) -> dict[str, list[dict[str, str]]]:
     return result
 
 
-def compose(cli: Cli, sim: Simulator, folder: Path, *args: str) -> tuple[int, str, str]:
-    cli.monkeypatch.setenv("MIKRODOCK_PASSWORD", sim.password)
-    return cli(
-        "compose", "-f", str(folder / "compose.yaml"), "-H", sim.url, "--user", sim.user, *args
-    )
-
-
-def test_up_ps_logs_down(cli: Cli, sim: Simulator, tmp_path: Path) -> None:
+def test_up_ps_logs_down(compose: Compose, sim: Simulator, tmp_path: Path) -> None:
     app_mode = sim.version.startswith("7.22")
     (tmp_path / "compose.yaml").write_text(COMPOSE)
     # a container that is not the project's: down must leave it alone
@@ -119,7 +106,7 @@ def test_up_ps_logs_down(cli: Cli, sim: Simulator, tmp_path: Path) -> None:
         ).raise_for_status()
     before = snapshot(sim)
 
-    code, out, err = compose(cli, sim, tmp_path, "up", "-d", "--json")
+    code, out, err = compose(sim, tmp_path, "up", "-d", "--json")
     assert code == 0, err
     result = json.loads(out)
     assert result["mode"] == ("app" if app_mode else "containers")
@@ -142,18 +129,18 @@ def test_up_ps_logs_down(cli: Cli, sim: Simulator, tmp_path: Path) -> None:
         }
 
     # up again on the same file: nothing changes
-    code, out, _err = compose(cli, sim, tmp_path, "up", "-d", "--json")
+    code, out, _err = compose(sim, tmp_path, "up", "-d", "--json")
     assert code == 0
     assert {c["action"] for c in json.loads(out)["changes"]} == {"unchanged"}
     assert snapshot(sim) == after_up
 
-    code, out, _err = compose(cli, sim, tmp_path, "ps", "--json")
+    code, out, _err = compose(sim, tmp_path, "ps", "--json")
     rows = json.loads(out)
     assert code == 0 and sorted(r["service"] for r in rows) == ["db", "web"]
 
     # a changed file: only the changed service changes
     (tmp_path / "compose.yaml").write_text(COMPOSE.replace("hello", "bonjour"))
-    code, out, _err = compose(cli, sim, tmp_path, "up", "-d", "--json")
+    code, out, _err = compose(sim, tmp_path, "up", "-d", "--json")
     changes = {c["name"]: c["action"] for c in json.loads(out)["changes"]}
     if app_mode:
         assert changes == {"shop": "updated"}
@@ -168,15 +155,15 @@ def test_up_ps_logs_down(cli: Cli, sim: Simulator, tmp_path: Path) -> None:
         db_before = next(c for c in after_up["container"] if c.get("name") == "shop-db")
         db_now = next(c for c in rest(sim, "container") if c.get("name") == "shop-db")
         assert db_now[".id"] == db_before[".id"]
-        code, out, _err = compose(cli, sim, tmp_path, "logs", "--json")
+        code, out, _err = compose(sim, tmp_path, "logs", "--json")
         assert code == 0 and {line["service"] for line in json.loads(out)} == {"db", "web"}
 
-    code, out, err = compose(cli, sim, tmp_path, "down")
+    code, out, err = compose(sim, tmp_path, "down")
     assert code == 0, err
     assert snapshot(sim) == before
 
 
-def test_bad_file_changes_nothing(cli: Cli, sim: Simulator, tmp_path: Path) -> None:
+def test_bad_file_changes_nothing(compose: Compose, sim: Simulator, tmp_path: Path) -> None:
     before = snapshot(sim)
     bad = {
         "unknown key": (COMPOSE.replace("    depends_on", "    depend_on"), 9),
@@ -186,16 +173,16 @@ def test_bad_file_changes_nothing(cli: Cli, sim: Simulator, tmp_path: Path) -> N
     }
     for what, (text, line) in bad.items():
         (tmp_path / "compose.yaml").write_text(text)
-        code, _out, err = compose(cli, sim, tmp_path, "up", "-d")
+        code, _out, err = compose(sim, tmp_path, "up", "-d")
         assert code == 2, what
         assert f"compose.yaml:{line}: " in err, (what, err)
     assert snapshot(sim) == before
 
 
-def test_mode_app_needs_7_22(cli: Cli, tmp_path: Path) -> None:
+def test_mode_app_needs_7_22(compose: Compose, tmp_path: Path) -> None:
     (tmp_path / "compose.yaml").write_text(COMPOSE)
     with running(version="7.21.5") as old:
-        code, _out, err = compose(cli, old, tmp_path, "up", "-d", "--mode", "app")
+        code, _out, err = compose(old, tmp_path, "up", "-d", "--mode", "app")
         assert code == 2
         assert "7.22" in err
 

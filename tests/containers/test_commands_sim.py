@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from mikrodock.cli.main import main
 from mikrodock.routeros.dialect import Dialect
 from mikrodock.sim import Delays, running
 
@@ -16,20 +15,8 @@ FAST = Delays(extract=0.05, start=0.01, stop=0.02)
 
 
 @pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Any:
-    def call(sim: Any, *args: str) -> tuple[int, str, str]:
-        monkeypatch.setenv("MIKRODOCK_PASSWORD", sim.password)
-        capsys.readouterr()
-        code = 0
-        try:
-            words = 2 if args[0] in ("network", "system") else 1
-            main([*args[:words], "-H", sim.url, *args[words:]])
-        except SystemExit as done:
-            code = int(done.code or 0)
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return call
+def cli(sim_cli: Any) -> Any:
+    return sim_cli
 
 
 def _ps(cli: Any, sim: Any) -> dict[str, dict[str, Any]]:

@@ -6,6 +6,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import pytest
 
@@ -26,22 +27,13 @@ class Ran:
 
 
 @pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., Ran]:
+def cli(run_cli: Any) -> Callable[..., Ran]:
     """Run `mikrodock ARGS...` in this process through the real entry point (error handling
-    and exit codes included)."""
-    from mikrodock.cli.main import main
-
+    and exit codes included), with this group's commands registered."""
     ensure_registered()
 
     def invoke(*args: str) -> Ran:
-        capsys.readouterr()
-        code = 0
-        try:
-            main(list(args))
-        except SystemExit as exit_:
-            code = int(exit_.code or 0)
-        captured = capsys.readouterr()
-        return Ran(code, captured.out, captured.err)
+        return Ran(*run_cli(*args))
 
     return invoke
 

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from mikrodock.cli.main import main
 from mikrodock.errors import ImageError
 from mikrodock.images.convert import save_from_archive
 from mikrodock.images.load import load_image, router_file_name
@@ -76,14 +75,12 @@ def test_load_cli_from_registry(
     registry: str,
     docker_config: Path,
     monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    run_cli: Any,
 ) -> None:
     monkeypatch.setenv("MIKRODOCK_PASSWORD", routeros_sim.password)
-    try:
-        main(["load", f"{registry}/test/layers:v1", "-H", routeros_sim.url, "--json"])
-    except SystemExit as exit_:
-        assert not exit_.code, capsys.readouterr().err
-    result = json.loads(capsys.readouterr().out)
+    code, out, err = run_cli("load", f"{registry}/test/layers:v1", "-H", routeros_sim.url, "--json")
+    assert not code, err
+    result = json.loads(out)
     assert result == {
         "converted": True,
         "file": "layers-v1.tar",
@@ -99,38 +96,28 @@ def test_router_file_names() -> None:
     assert router_file_name("ghcr.io/o/app:1.2@sha256:" + "a" * 64) == "app-1.2.tar"
 
 
-def _cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(argv)
-        code = 0
-    except SystemExit as exit_:
-        code = int(exit_.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 @pytest.mark.parametrize("routeros_sim", [{"arch": "arm64"}], indirect=True)
 def test_load_with_name_adds_the_container_and_removes_the_file(
     routeros_sim: Any,
     oci_store: Path,
     docker_config: Path,
     monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    run_cli: Any,
 ) -> None:
     monkeypatch.setenv("MIKRODOCK_PASSWORD", routeros_sim.password)
     base = ["load", str(oci_store), "--image", "multi", "-H", routeros_sim.url]
-    code, out, err = _cli([*base, "--name", "web"], capsys)
+    code, out, err = run_cli(*base, "--name", "web")
     assert code == 0, err
     assert "container web added" in out
     containers = routeros_sim.router.state.menu("container").items
     assert [c.get("name") for c in containers] == ["web"]
     assert "_error" not in containers[0]
     assert find_file(routeros_sim.router, "layout.tar") is None
-    code, out, err = _cli([*base, "--name", "db", "--keep-file", "--json"], capsys)
+    code, out, err = run_cli(*base, "--name", "db", "--keep-file", "--json")
     assert code == 0, err
     assert json.loads(out)["file"] == "layout.tar"
     assert find_file(routeros_sim.router, "layout.tar") is not None
-    code, _, err = _cli([*base, "--name", "web", "--file-name", "again.tar"], capsys)
+    code, _, err = run_cli(*base, "--name", "web", "--file-name", "again.tar")
     assert code == 2 and err.count("\n") == 1
     assert find_file(routeros_sim.router, "again.tar") is None
     assert len(routeros_sim.router.state.menu("container").items) == 2
