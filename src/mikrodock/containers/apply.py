@@ -4,6 +4,11 @@ Each step that creates an object records its ``.id``; ``wait`` steps poll until 
 extracted; a container is removed by stopping it, polling until it is stopped, then deleting.
 Reads are retried by the client; writes never are. The error that stopped the apply is raised
 again with RouterOS's detail intact and a hint saying what was rolled back.
+
+Other mikrodock processes may change the router at the same time: an ``add`` with a claim is
+checked once done (:mod:`mikrodock.containers.claims`), and an ``add`` RouterOS refuses because
+the name was taken a moment ago raises :class:`~mikrodock.containers.claims.Conflict` (the caller
+plans again). The rollback releases shared objects only when nobody uses them.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from typing import TYPE_CHECKING
 
 import anyio
 
+from mikrodock.containers.claims import Conflict, check_claim, release
 from mikrodock.containers.query import container_error, container_state
 from mikrodock.containers.steps import Plan, Ref, Step, Value
 from mikrodock.errors import MikrodockError, NotFoundError, PlanError, RouterError
@@ -132,7 +138,15 @@ async def _run(
     body = _body(step, applied.ids)
     if step.action == "add":
         applied.in_flight = step
-        record = await ros.add(step.menu, body)
+        try:
+            record = await ros.add(step.menu, body)
+        except RouterError as error:
+            applied.in_flight = None
+            if _taken_meanwhile(step, error):
+                raise Conflict(
+                    f"{step.why}: another deploy changed the router a moment ago ({error.detail})"
+                ) from error
+            raise
         applied.in_flight = None
         item = record.get(".id") or record.get("ret")
         if not item:  # older answers: find what was just made by the fields that identify it
@@ -141,6 +155,7 @@ async def _run(
         if step.key and item:
             applied.ids[step.key] = item
         applied.done.append((step, item))
+        await check_claim(ros, step, item, applied)
     elif step.action == "set":
         if step.item is None:
             await ros.command(step.menu, "set", body)
@@ -174,6 +189,16 @@ async def _run(
         )
 
 
+def _taken_meanwhile(step: Step, error: RouterError) -> bool:
+    """Whether RouterOS refused an add because of something made after the plan was made: a
+    name taken, or (for a bridge port) the network's bridge gone."""
+    if error.status != 400:
+        return False
+    if "already exists" in error.detail:
+        return True
+    return step.menu == "interface/bridge/port" and "input does not match" in error.detail
+
+
 def _just_added(wait: Step, applied: Applied) -> bool:
     """Whether the step before this wait added the very container it waits for."""
     if not applied.done or not isinstance(wait.item, Ref):
@@ -194,7 +219,15 @@ async def _undo(
         return
     if step.undo.kind == "restore":
         if step.item is None:
-            await ros.command(step.menu, "set", dict(step.undo.body))
+            # only what still holds the value set here: another deploy may have set it since
+            current = await ros.get(step.menu)
+            body = {
+                key: value
+                for key, value in step.undo.body.items()
+                if current.get(key, "") == _resolve(step.body.get(key), ids)
+            }
+            if body:
+                await ros.command(step.menu, "set", body)
         else:
             await ros.set(step.menu, _resolve(step.item, ids), dict(step.undo.body))
         return
@@ -231,11 +264,19 @@ async def rollback(
     problems: list[str] = []
     with anyio.CancelScope(shield=True):
         await _adopt_in_flight(ros, applied)
+        shared = []
         for step, item in reversed(applied.done):
+            if step.undo is not None and step.undo.kind == "release":
+                shared.append((step, item))  # once the rest is gone, if nobody uses them
+                continue
             try:
                 await _undo(ros, step, item, applied.ids, dialect, poll)
             except MikrodockError as error:
                 problems.append(f"{step.why}: {error}")
+        try:
+            problems += await release(ros, shared)
+        except MikrodockError as error:
+            problems.append(f"shared objects: {error}")
     return problems
 
 

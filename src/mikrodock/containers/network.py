@@ -10,22 +10,28 @@ that chain drops by default. Those carry the container's own tag.
 from __future__ import annotations
 
 import ipaddress
+import itertools
+import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from mikrodock.containers.spec import TAG_PREFIX, ContainerSpec, PortMapping
 from mikrodock.containers.state import Record, RouterState
-from mikrodock.containers.steps import Step, Undo
+from mikrodock.containers.steps import Claim, Step, Undo
 from mikrodock.errors import PlanError, UsageError
 from mikrodock.routeros.values import parse_bool
 
 __all__ = [
+    "Forward",
     "Network",
     "container_network_steps",
     "find_network",
+    "forwards",
     "network_steps",
     "network_tag",
     "pick_subnet",
+    "port_taken",
+    "used_addresses",
 ]
 
 _CANDIDATES = [ipaddress.IPv4Network(f"172.{b}.{c}.0/24") for b in range(17, 32) for c in (0, 1)]
@@ -96,66 +102,111 @@ def pick_subnet(state: RouterState) -> ipaddress.IPv4Network:
     )
 
 
+def _tagged(records: Sequence[Record], tag: str) -> Record | None:
+    return next((r for r in records if r.get("comment") == tag), None)
+
+
 def network_steps(
     name: str, state: RouterState, subnet: ipaddress.IPv4Network | None = None
 ) -> tuple[Network, list[Step]]:
-    """The network ``name``: as it exists, or with the steps that create it."""
-    found = find_network(state, name)
-    if found is not None:
-        return found, []
-    if name in state.names(state.bridges):
+    """The network ``name``: as it exists, or with the steps that create what it lacks.
+
+    A bridge, gateway address or masquerade rule that carries the network's tag is taken as
+    it is, whoever made it (another mikrodock may have made it a moment ago); only the missing
+    ones are added. They are shared: undone only while no container uses the network."""
+    tag = network_tag(name)
+    bridge = _tagged(state.bridges, tag)
+    address = _tagged(state.addresses, tag)
+    masquerade = next(
+        (r for r in state.nat if r.get("comment") == tag and r.get("chain") == "srcnat"), None
+    )
+    if bridge is None and name in state.names(state.bridges):
         raise PlanError(
             f"a bridge named {name!r} exists but mikrodock did not make it",
             hint="pick another --network name; mikrodock never takes over objects it did not tag",
         )
-    if subnet is None:
-        subnet = pick_subnet(state)
+    bridge_name = bridge.get("name", name) if bridge is not None else name
+    steps: list[Step] = []
+    if bridge is None:
+        steps.append(
+            Step(
+                "add",
+                "interface/bridge",
+                {"name": name, "comment": tag},
+                f"bridge for network {name}",
+                key=f"net:{name}:bridge",
+                undo=Undo("release"),
+                find=(("name", name),),
+            )
+        )
+    if address is not None:
+        iface = ipaddress.IPv4Interface(address.get("address", ""))
+        subnet, gateway = iface.network, iface.ip
     else:
-        clash = [n for n in _networks_of(state.addresses) if subnet.overlaps(n)]
-        if clash:
-            raise UsageError(f"subnet {subnet} overlaps {clash[0]} on the router")
-    gateway = next(subnet.hosts())
-    tag = network_tag(name)
-    steps = [
-        Step(
-            "add",
-            "interface/bridge",
-            {"name": name, "comment": tag},
-            f"bridge for network {name}",
-            key=f"net:{name}:bridge",
-            undo=Undo("remove"),
-            find=(("name", name),),
-        ),
-        Step(
-            "add",
-            "ip/address",
-            {"address": f"{gateway}/{subnet.prefixlen}", "interface": name, "comment": tag},
-            f"gateway address of network {name}",
-            key=f"net:{name}:address",
-            undo=Undo("remove"),
-            find=(("comment", tag),),
-        ),
-        Step(
-            "add",
-            "ip/firewall/nat",
-            {"chain": "srcnat", "action": "masquerade", "src-address": str(subnet), "comment": tag},
-            f"masquerade traffic leaving network {name}",
-            key=f"net:{name}:masquerade",
-            undo=Undo("remove"),
-            find=(("comment", tag),),
-        ),
-    ]
-    return Network(name, name, subnet, gateway, False), steps
+        if subnet is None:
+            subnet = pick_subnet(state)
+        else:
+            clash = [n for n in _networks_of(state.addresses) if subnet.overlaps(n)]
+            if clash:
+                raise UsageError(f"subnet {subnet} overlaps {clash[0]} on the router")
+        gateway = next(subnet.hosts())
+        steps.append(
+            Step(
+                "add",
+                "ip/address",
+                {
+                    "address": f"{gateway}/{subnet.prefixlen}",
+                    "interface": bridge_name,
+                    "comment": tag,
+                },
+                f"gateway address of network {name}",
+                key=f"net:{name}:address",
+                undo=Undo("release"),
+                find=(("comment", tag),),
+                claim=Claim("subnet", name),
+            )
+        )
+    if masquerade is None:
+        steps.append(
+            Step(
+                "add",
+                "ip/firewall/nat",
+                {
+                    "chain": "srcnat",
+                    "action": "masquerade",
+                    "src-address": str(subnet),
+                    "comment": tag,
+                },
+                f"masquerade traffic leaving network {name}",
+                key=f"net:{name}:masquerade",
+                undo=Undo("release"),
+                find=(("comment", tag),),
+                claim=Claim("shared"),
+            )
+        )
+    exists = bridge is not None and address is not None
+    return Network(name, bridge_name, subnet, gateway, exists), steps
 
 
-def pick_address(network: Network, state: RouterState, wanted: str | None) -> ipaddress.IPv4Address:
-    """``--ip`` when it is free and inside the subnet, else the next free address."""
-    used = {network.gateway}
+def used_addresses(state: RouterState) -> set[ipaddress.IPv4Address]:
+    """Every IPv4 address a VETH or an ``/ip/address`` of the router has."""
+    used = set()
     for record in (*state.veths, *state.addresses):
         try:
             used.add(ipaddress.IPv4Interface(record.get("address", "")).ip)
         except ValueError:
             continue
+    return used
+
+
+def pick_address(
+    network: Network, state: RouterState, wanted: str | None, spread: int = 0
+) -> ipaddress.IPv4Address:
+    """``--ip`` when it is free and inside the subnet, else the next free address.
+
+    With ``spread`` (a retry after another mikrodock took the address first), one of the first
+    ``spread`` free addresses at random, so that deploys retrying together pick apart."""
+    used = {network.gateway} | used_addresses(state)
     if wanted is not None:
         address = ipaddress.IPv4Address(wanted)
         if address not in network.subnet or address in (
@@ -173,9 +224,10 @@ def pick_address(network: Network, state: RouterState, wanted: str | None) -> ip
                 hint="give another address, or leave --ip out to get the next free one",
             )
         return address
-    for address in network.subnet.hosts():
-        if address not in used:
-            return address
+    free = (address for address in network.subnet.hosts() if address not in used)
+    choices = list(itertools.islice(free, max(spread, 1)))
+    if choices:
+        return random.choice(choices)
     raise PlanError(
         f"network {network.name} ({network.subnet}) has no free address left",
         hint="remove containers you no longer need, or create another network "
@@ -247,10 +299,26 @@ def _port_span(text: str) -> tuple[int, int] | None:
     return (min(numbers), max(numbers)) if numbers else None
 
 
-def _check_ports_free(spec: ContainerSpec, state: RouterState) -> None:
-    """Refuse a ``-p`` whose host port a dst-nat rule on the router (or another ``-p``) takes."""
-    taken: list[tuple[str, str | None, tuple[int, int], str]] = []
-    for rule in state.nat:
+@dataclass(frozen=True)
+class Forward:
+    """The host side of one enabled dst-nat rule: what it takes, and who made it."""
+
+    id: str
+    protocol: str
+    address: str | None
+    low: int
+    high: int
+    owner: str
+
+    def clashes(self, protocol: str, address: str | None, low: int, high: int) -> bool:
+        same_ip = self.address is None or address is None or self.address == address
+        return self.protocol == protocol and same_ip and low <= self.high and self.low <= high
+
+
+def forwards(rules: Sequence[Record]) -> list[Forward]:
+    """The host ports the router's enabled dst-nat rules take (tcp and udp)."""
+    found = []
+    for rule in rules:
         if rule.get("chain") != "dstnat" or _true(rule.get("disabled")):
             continue
         span = _port_span(rule.get("dst-port", ""))
@@ -259,26 +327,48 @@ def _check_ports_free(spec: ContainerSpec, state: RouterState) -> None:
         comment = rule.get("comment", "")
         owner = comment.removeprefix(TAG_PREFIX) if comment.startswith(TAG_PREFIX) else ""
         what = f"container {owner}" if owner else f"dst-nat rule {rule.get('.id', '')}".strip()
-        taken.append((rule["protocol"], rule.get("dst-address") or None, span, what))
+        found.append(
+            Forward(
+                rule.get(".id", ""),
+                rule["protocol"],
+                rule.get("dst-address") or None,
+                span[0],
+                span[1],
+                what,
+            )
+        )
+    return found
+
+
+def port_taken(port: PortMapping, owner: str) -> UsageError:
+    """The error for a ``-p`` whose host port ``owner`` forwards already."""
+    return UsageError(
+        f"host port {port.host_ports}/{port.protocol} of -p {port} is already "
+        f"forwarded on the router (by {owner})",
+        hint="pick another host port, or remove what uses it",
+    )
+
+
+def _check_ports_free(spec: ContainerSpec, state: RouterState) -> None:
+    """Refuse a ``-p`` whose host port a dst-nat rule on the router (or another ``-p``) takes."""
+    taken = forwards(state.nat)
     for port in spec.ports:
         low, high = port.host_port, port.host_port + port.count - 1
-        for protocol, ip, (first, last), what in taken:
-            same_ip = ip is None or port.host_ip is None or ip == port.host_ip
-            if protocol == port.protocol and same_ip and low <= last and first <= high:
-                raise UsageError(
-                    f"host port {port.host_ports}/{port.protocol} of -p {port} is already "
-                    f"forwarded on the router (by {what})",
-                    hint="pick another host port, or remove what uses it",
-                )
-        taken.append((port.protocol, port.host_ip, (low, high), "another -p of this run"))
+        for other in taken:
+            if other.clashes(port.protocol, port.host_ip, low, high):
+                raise port_taken(port, other.owner)
+        taken.append(Forward("", port.protocol, port.host_ip, low, high, "another -p of this run"))
 
 
 def container_network_steps(
-    spec: ContainerSpec, state: RouterState, network: Network
+    spec: ContainerSpec, state: RouterState, network: Network, spread: int = 0
 ) -> tuple[str, ipaddress.IPv4Address, list[Step]]:
-    """VETH, bridge port, dst-nat per ``-p`` and forward accepts: (veth name, address, steps)."""
+    """VETH, bridge port, dst-nat per ``-p`` and forward accepts: (veth name, address, steps).
+
+    The VETH claims its address and each dst-nat rule its host ports (see
+    :class:`~mikrodock.containers.steps.Claim`); ``spread`` is passed to :func:`pick_address`."""
     _check_ports_free(spec, state)
-    address = pick_address(network, state, spec.ip)
+    address = pick_address(network, state, spec.ip, spread)
     veth = _free_name(f"veth-{spec.name}"[:60], state.names(state.veths))
     tag = spec.tag
     steps = [
@@ -295,6 +385,7 @@ def container_network_steps(
             key="veth",
             undo=Undo("remove"),
             find=(("name", veth),),
+            claim=Claim("address", str(address)),
         ),
         Step(
             "add",
@@ -325,6 +416,7 @@ def container_network_steps(
                     key=f"dstnat-{index}-{sub}",
                     undo=Undo("remove"),
                     find=(("comment", tag), ("dst-port", _ports(host, count))),
+                    claim=Claim("port", str(port)),
                 )
             )
     drop = _forward_drop(state)

@@ -13,7 +13,7 @@ from mikrodock.containers.flags import check_argv, join_argv
 from mikrodock.containers.network import container_network_steps, network_steps
 from mikrodock.containers.spec import DEFAULT_NETWORK, TAG_PREFIX, ContainerSpec
 from mikrodock.containers.state import Reads, RouterState
-from mikrodock.containers.steps import Plan, Ref, Step, Undo, Value
+from mikrodock.containers.steps import Claim, Plan, Ref, Step, Undo, Value
 from mikrodock.containers.unsupported import require_arg, require_command
 from mikrodock.errors import PlanError, UnsupportedError, UsageError
 from mikrodock.images.reference import DOCKER_HUB, parse_reference
@@ -126,8 +126,9 @@ def _image_steps(spec: ContainerSpec, state: RouterState, body: _Body) -> list[S
     if not changes:
         return []
     # RouterOS never shows the registry password: an undo cannot put an unknown one back, so it
-    # restores what it can read (a rolled-back run may leave the new password in place).
-    old = {key: state.config.get(key, "") for key in changes if key != "password"}
+    # restores what it can read (a rolled-back run may leave the new password in place). The
+    # download folder stays: another deploy may be downloading through it by then.
+    old = {key: state.config.get(key, "") for key in changes if key not in ("password", "tmpdir")}
     return [
         Step(
             "set",
@@ -274,8 +275,9 @@ def _logging_steps(state: RouterState, dialect: Dialect) -> list[Step]:
             body,
             "keep container output in the router's log",
             key="logging",
-            undo=Undo("remove"),
+            undo=Undo("release"),
             find=(mark,),
+            claim=Claim("shared"),
         )
     ]
 
@@ -358,8 +360,11 @@ def _process(spec: ContainerSpec, body: _Body) -> None:
         body.put("hosts", ",".join(f"{h.name}:{h.address}" for h in spec.hosts), "--add-host")
 
 
-def plan_run(spec: ContainerSpec, state: RouterState) -> Plan:
-    """Every step that makes ``spec`` real on the router described by ``state``."""
+def plan_run(spec: ContainerSpec, state: RouterState, *, spread: int = 0) -> Plan:
+    """Every step that makes ``spec`` real on the router described by ``state``.
+
+    ``spread`` > 0 (a retry after a concurrent deploy took the address) picks the address at
+    random among the first ``spread`` free ones."""
     dialect = Dialect.for_version(state.version)
     require_command(dialect, "container", "add", "containers (the container package)")
     if state.containers_allowed is False:
@@ -385,12 +390,12 @@ def plan_run(spec: ContainerSpec, state: RouterState) -> Plan:
         body.values["name"] = spec.name
     steps = _image_steps(spec, state, body)
     network, net_steps = network_steps(spec.network, state)
-    if net_steps and spec.network != DEFAULT_NETWORK:
+    if not network.exists and spec.network != DEFAULT_NETWORK:
         raise UsageError(
             f"network {spec.network!r} not found",
             hint=f"create it with `mikrodock network create {spec.network}`",
         )
-    veth, address, ctr_net = container_network_steps(spec, state, network)
+    veth, address, ctr_net = container_network_steps(spec, state, network, spread)
     steps += net_steps + ctr_net
     body.put("interface", veth, "--network")
     steps += _env_steps(spec, state, body)
@@ -413,6 +418,7 @@ def plan_run(spec: ContainerSpec, state: RouterState) -> Plan:
         key="container",
         undo=Undo("remove"),
         find=(("comment", tag),),
+        claim=Claim("container", network.name),
     )
     steps.append(create)
     ref: Ref = create.ref()

@@ -17,9 +17,10 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from mikrodock.containers import housekeeping, lifecycle, output
-from mikrodock.containers.apply import Progress, apply_plan
+from mikrodock.containers.apply import Progress
 from mikrodock.containers.plan import plan_run, reads_for
 from mikrodock.containers.query import ContainerInfo, describe, owner_of
+from mikrodock.containers.retry import deploy
 from mikrodock.containers.spec import ContainerSpec
 from mikrodock.containers.state import ALL, Reads, RouterState, read_state
 from mikrodock.containers.steps import Plan
@@ -102,11 +103,9 @@ class AsyncRouter:
         poll: float = 1.0,
         progress: Progress | None = None,
     ) -> RunResult:
-        """Plan and apply; on any failure the router is left as it was."""
-        plan = await self.plan(spec)
-        applied = await apply_plan(
-            self.ros, plan, await self.dialect(), progress=progress, timeout=timeout, poll=poll
-        )
+        """Plan and apply; on any failure the router is left as it was. Other mikrodock
+        processes may deploy to the same router at the same time (see ``retry.deploy``)."""
+        plan, applied = await deploy(self.ros, spec, progress=progress, timeout=timeout, poll=poll)
         return RunResult(
             spec.name,
             plan.facts.get("address", ""),

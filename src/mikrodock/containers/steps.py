@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-__all__ = ["Action", "Plan", "Ref", "Step", "Undo", "Value"]
+__all__ = ["Action", "Claim", "Plan", "Ref", "Step", "Undo", "Value"]
 
 Action = Literal["add", "set", "command", "wait"]
 
@@ -29,10 +29,26 @@ Value = str | Ref
 
 @dataclass(frozen=True)
 class Undo:
-    """How to reverse a step: ``remove`` what it created, or ``restore`` the old values."""
+    """How to reverse a step: ``remove`` what it created, ``restore`` the old values (only where
+    nobody changed them since), or ``release`` a shared object: remove it only when no other
+    deploy uses it (the network, the logging rule)."""
 
-    kind: Literal["remove", "restore"]
+    kind: Literal["remove", "restore", "release"]
     body: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What an ``add`` claims on a router other mikrodock processes may be changing too.
+
+    After the add, the router is read again and the earliest object (lowest ``.id``) wins:
+    ``address`` (a VETH's address; ``subject`` is the IP), ``subnet`` (a network's gateway
+    address; ``subject`` is the network), ``port`` (a dst-nat rule's host ports), ``shared``
+    (an object every deploy may add, e.g. the logging rule: a later copy is removed again) and
+    ``container`` (the container's name; ``subject`` is its network, checked still there)."""
+
+    kind: Literal["address", "subnet", "port", "shared", "container"]
+    subject: str = ""
 
 
 @dataclass(frozen=True)
@@ -54,6 +70,8 @@ class Step:
     undo: Undo | None = None
     find: tuple[tuple[str, str], ...] = ()
     """Fields that identify what this step creates (for ``[find ...]`` in scripts)."""
+    claim: Claim | None = None
+    """Checked against concurrent deploys once the ``add`` is done (see :class:`Claim`)."""
 
     @property
     def method(self) -> str:

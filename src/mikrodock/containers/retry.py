@@ -1,0 +1,70 @@
+"""Deploy one spec: read, plan, apply; plan again when another mikrodock got there first.
+
+A lost claim (:class:`~mikrodock.containers.claims.Conflict`) has already been rolled back when
+it reaches here. The deploy waits a random moment (growing with each attempt, so deploys that
+clashed do not clash again in step) and plans from a fresh read of the router. From the second
+attempt on, the address is picked at random among the first free ones (``SPREAD``), so that
+many deploys retrying at once spread over the subnet instead of all taking the next one.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import TYPE_CHECKING
+
+import anyio
+
+from mikrodock.containers.apply import Applied, Progress, apply_plan
+from mikrodock.containers.claims import Conflict
+from mikrodock.containers.plan import plan_run, reads_for
+from mikrodock.containers.state import read_state
+from mikrodock.containers.steps import Plan
+from mikrodock.errors import PlanError
+from mikrodock.routeros.dialect import Dialect
+
+if TYPE_CHECKING:
+    from mikrodock.containers.spec import ContainerSpec
+    from mikrodock.routeros.client import AsyncRouterOS
+
+__all__ = ["ATTEMPTS", "SPREAD", "backoff", "deploy"]
+
+ATTEMPTS = 12
+"""Plans tried before giving up (each lost claim costs one)."""
+SPREAD = 64
+"""After a lost claim, the address is one of this many first free ones, at random."""
+
+
+def backoff(attempt: int) -> float:
+    """Seconds to wait after the ``attempt``-th lost claim (from 1): 50 ms doubling up to 1.6 s,
+    each between half and one and a half times that, at random."""
+    return min(0.05 * float(2 ** (attempt - 1)), 1.6) * random.uniform(0.5, 1.5)
+
+
+async def deploy(
+    ros: AsyncRouterOS,
+    spec: ContainerSpec,
+    *,
+    progress: Progress | None = None,
+    timeout: float = 600.0,
+    poll: float = 1.0,
+) -> tuple[Plan, Applied]:
+    """Plan and apply ``spec`` until no concurrent deploy takes what the plan chose."""
+    last: Conflict | None = None
+    for attempt in range(ATTEMPTS):
+        if last is not None:
+            await anyio.sleep(backoff(attempt))
+        state = await read_state(ros, reads_for(spec))
+        plan = plan_run(spec, state, spread=SPREAD if attempt else 0)
+        dialect = Dialect.for_version(state.version)
+        try:
+            applied = await apply_plan(
+                ros, plan, dialect, progress=progress, timeout=timeout, poll=poll
+            )
+        except Conflict as conflict:
+            last = conflict
+            continue
+        return plan, applied
+    raise PlanError(
+        f"gave up after {ATTEMPTS} attempts: {last}",
+        hint="other mikrodock processes kept changing the router; try again",
+    )
