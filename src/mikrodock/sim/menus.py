@@ -118,6 +118,35 @@ def _interfaces(router: SimRouter) -> list[Item]:
     return [{".id": f"*{n + 1:X}", **row} for n, row in enumerate(rows)]
 
 
+_SERVICES = (
+    ("telnet", "23", "false"),
+    ("ftp", "21", "false"),
+    ("www", "80", "false"),
+    ("ssh", "22", "false"),
+    ("www-ssl", "443", "true"),
+    ("api", "8728", "false"),
+    ("winbox", "8291", "false"),
+    ("api-ssl", "8729", "false"),
+)
+"""``/ip/service`` of a fresh router: name, port, disabled (www-ssl needs a certificate)."""
+
+
+def _services(router: SimRouter) -> list[Item]:
+    return [
+        {
+            "name": name,
+            "port": port,
+            "address": "",
+            "vrf": "main",
+            "max-sessions": "20",
+            "disabled": disabled,
+            "invalid": "false",
+            "dynamic": "false",
+        }
+        for name, port, disabled in _SERVICES
+    ]
+
+
 def _generic() -> list[MenuSpec]:
     return [
         MenuSpec(
@@ -141,6 +170,16 @@ def _generic() -> list[MenuSpec]:
         MenuSpec("ip/address", defaults=_flags, on_add=_address_check),
         MenuSpec("ip/firewall/nat", defaults=_rule_defaults, on_add=_rule_check),
         MenuSpec("ip/firewall/filter", defaults=_rule_defaults, on_add=_rule_check),
+        MenuSpec(
+            "ip/service",
+            seed=_services,
+            builtin_args={
+                "print": frozenset({"proplist", "where", "detail"}),
+                "set": frozenset({"numbers", "port", "disabled", "address", "max-sessions"}),
+                "enable": frozenset({"numbers"}),
+                "disable": frozenset({"numbers"}),
+            },
+        ),
     ]
 
 
