@@ -123,7 +123,7 @@ def test_networks_and_prune(version: str, cli: Any) -> None:
 def test_dry_run_against_a_router_changes_nothing(version: str, cli: Any) -> None:
     with running(version=version, delays=FAST) as sim:
         before = {m: sim.items(m) for m in ("container", "interface/veth", "ip/firewall/nat")}
-        code, out, err = cli(sim, "run", "--dry-run", "-p", "80:80", "--name", "w", "nginx")
+        code, out, err = cli(sim, "run", "--dry-run", "-p", "8080:80", "--name", "w", "nginx")
         assert code == 0, err
         assert "/container add" in out and "/interface/veth add" in out
         code, out, err = cli(sim, "run", "--dry-run", "--format", "json", "--name", "w", "nginx")

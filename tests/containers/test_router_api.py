@@ -42,7 +42,7 @@ def test_many_routers_concurrently() -> None:
 
         async def deploy(sim: object) -> str:
             async with AsyncRouter(sim.url, sim.user, sim.password) as router:  # type: ignore[attr-defined]
-                spec = ContainerSpec(name="web", image="nginx", ports=(PortMapping(80, 80),))
+                spec = ContainerSpec(name="web", image="nginx", ports=(PortMapping(8080, 80),))
                 await router.run(spec, poll=0.01)
                 return (await router.ps())[0].state
 

@@ -134,6 +134,14 @@ def up_command(
     mode: Annotated[
         str, typer.Option("--mode", help="auto, app (RouterOS 7.22+) or containers.")
     ] = "auto",
+    force_service_port: Annotated[
+        bool,
+        typer.Option(
+            "--force-service-port",
+            help="Publish ports on every address even where the router serves WebFig, SSH,"
+            " WinBox or its API itself (they become unreachable).",
+        ),
+    ] = False,
     json_output: JsonOpt = False,
     **router: Any,
 ) -> None:
@@ -143,7 +151,9 @@ def up_command(
     options: _Options = ctx.obj.with_router(router)
     project = options.project()
 
-    result = options.call(lambda ros: compose_up(ros, project, mode=mode))
+    result = options.call(
+        lambda ros: compose_up(ros, project, mode=mode, force_service_port=force_service_port)
+    )
     if json_output:
         print_json(result.to_json())
     else:

@@ -260,6 +260,14 @@ def _run_command(start: bool) -> Any:
                 " the router, instead of the router pulling it",
             ),
         ] = False,
+        force_service_port: Annotated[
+            bool,
+            typer.Option(
+                "--force-service-port",
+                help="Publish a -p on every address even where the router serves WebFig, SSH,"
+                " WinBox or its API on that port itself (they become unreachable)",
+            ),
+        ] = False,
         registry_auth: Annotated[
             bool,
             typer.Option(

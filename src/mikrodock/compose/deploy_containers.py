@@ -149,7 +149,12 @@ async def _ensure_network(router: AsyncRouter, state: RouterState, project: str)
 
 
 async def up_containers(
-    ros: AsyncRouterOS, project: ComposeProject, *, timeout: float = 600.0, poll: float = 1.0
+    ros: AsyncRouterOS,
+    project: ComposeProject,
+    *,
+    timeout: float = 600.0,
+    poll: float = 1.0,
+    force_service_port: bool = False,
 ) -> list[Change]:
     router = AsyncRouter(ros)
     state = await router.state()
@@ -157,7 +162,9 @@ async def up_containers(
     specs: list[tuple[str, ContainerSpec]] = []
     for service in project.start_order():
         try:
-            spec = service_spec(project, service, disk)
+            spec = replace(
+                service_spec(project, service, disk), force_service_port=force_service_port
+            )
             # refuse bad specs before any change (the project network may not exist yet)
             plan_run(replace(spec, network=DEFAULT_NETWORK), _without(state, tag_for(spec.name)))
         except UsageError as error:

@@ -21,12 +21,18 @@ from mikrodock.compose.deploy_containers import (
     up_containers,
 )
 from mikrodock.compose.model import ComposeProject
-from mikrodock.compose.to_specs import container_name, unsupported_in_containers
+from mikrodock.compose.to_specs import (
+    container_name,
+    line_error,
+    service_spec,
+    unsupported_in_containers,
+)
 from mikrodock.containers.output import LogLine, read_logs
 from mikrodock.containers.query import describe
+from mikrodock.containers.services import FORCE_FLAG, check_service_ports, router_services
 from mikrodock.containers.spec import TAG_PREFIX
 from mikrodock.containers.state import read_state
-from mikrodock.errors import UnsupportedError, UsageError
+from mikrodock.errors import NotFoundError, UnsupportedError, UsageError
 from mikrodock.routeros.client import AsyncRouterOS
 from mikrodock.routeros.dialect import Dialect
 from mikrodock.routeros.version import RouterOSVersion, parse_version
@@ -86,19 +92,40 @@ async def compose_up(
     mode: str = "auto",
     timeout: float = 600.0,
     poll: float = 1.0,
+    force_service_port: bool = False,
 ) -> UpResult:
-    """Make the router run ``project``; change only what differs from what is there."""
+    """Make the router run ``project``; change only what differs from what is there.
+
+    A published port the router serves itself (WebFig, SSH, ...) is refused before anything
+    changes, in both modes, unless ``force_service_port``."""
     version = await _version(ros)
     chosen = resolve_mode(mode, version)
+    if not force_service_port:
+        await _check_service_ports(ros, project)
     if chosen == "app":
         _text, dropped = app_yaml(project)
         changes = await up_app(ros, project, version)
         changes += await down_containers(ros, project.name)
         return UpResult("app", tuple(changes), tuple(str(d) for d in dropped))
-    changes = await up_containers(ros, project, timeout=timeout, poll=poll)
+    changes = await up_containers(
+        ros, project, timeout=timeout, poll=poll, force_service_port=force_service_port
+    )
     if Dialect.for_version(version).has_app_add:
         changes += await down_app(ros, project.name)
     return UpResult("containers", tuple(changes), tuple(unsupported_in_containers(project)))
+
+
+async def _check_service_ports(ros: AsyncRouterOS, project: ComposeProject) -> None:
+    try:
+        services = router_services(await ros.print("ip/service"))
+    except NotFoundError:
+        return
+    for service in project.start_order():
+        try:
+            check_service_ports(service_spec(project, service, None).ports, services)
+        except UsageError as error:
+            error.hint = (error.hint or "").replace(FORCE_FLAG, f"`compose up {FORCE_FLAG}`")
+            raise line_error(error, service, project.source) from None
 
 
 async def compose_down(ros: AsyncRouterOS, project: ComposeProject) -> list[Change]:

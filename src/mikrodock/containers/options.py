@@ -59,6 +59,7 @@ class RunOptions:
     detach: bool = False
     image_file: str | None = None
     start: bool = True
+    force_service_port: bool = False
     registry_auth: bool = False
     """Consent to read the registry's credentials from ~/.docker/config.json."""
 
@@ -145,4 +146,5 @@ def build_spec(opts: RunOptions, environ: Mapping[str, str]) -> ContainerSpec:
         start=opts.start,
         registry_username=user_and_password[0],
         registry_password=user_and_password[1],
+        force_service_port=opts.force_service_port,
     )

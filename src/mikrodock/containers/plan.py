@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 
 from mikrodock.containers.flags import check_argv, join_argv
 from mikrodock.containers.network import container_network_steps, network_steps
+from mikrodock.containers.services import check_service_ports, router_services
 from mikrodock.containers.spec import DEFAULT_NETWORK, TAG_PREFIX, ContainerSpec
 from mikrodock.containers.state import Reads, RouterState
 from mikrodock.containers.steps import Claim, Plan, Ref, Step, Undo, Value
@@ -154,8 +155,13 @@ def _inline_mount(spec: ContainerSpec, dialect: Dialect) -> bool:
 
 def reads_for(spec: ContainerSpec) -> Reads:
     """The menus :func:`plan_run` needs read for ``spec``: ``/container/envs`` and
-    ``/container/mounts`` only when ``-e`` and ``-v`` do not go inline, bridge ports never."""
+    ``/container/mounts`` only when ``-e`` and ``-v`` do not go inline, ``/ip/service`` only for
+    a TCP ``-p`` on every address, bridge ports never."""
     skip = {"bridge_ports"}
+    if spec.force_service_port or not any(
+        p.protocol == "tcp" and p.host_ip is None for p in spec.ports
+    ):
+        skip.add("services")
     when: dict[str, Callable[[Dialect], bool]] = {}
     if spec.env:
         when["envs"] = lambda dialect: not _inline_env(spec, dialect)
@@ -384,6 +390,8 @@ def plan_run(spec: ContainerSpec, state: RouterState, *, spread: int = 0) -> Pla
             f"a container named {spec.name!r} already exists",
             hint=f"remove it with `mikrodock rm -f {spec.name}` or pick another --name",
         )
+    if not spec.force_service_port:
+        check_service_ports(spec.ports, router_services(state.services))
     body = _Body(dialect)
     body.values["comment"] = spec.tag
     if dialect.has_arg("container", "add", "name"):

@@ -177,6 +177,8 @@ class ContainerSpec:
     """``run`` starts the container; ``create`` leaves it stopped."""
     registry_username: str | None = None
     registry_password: str | None = field(default=None, repr=False)
+    force_service_port: bool = False
+    """Publish a ``-p`` on every address even where the router serves WebFig, SSH, ... itself."""
 
     @property
     def tag(self) -> str:

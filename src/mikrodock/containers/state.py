@@ -36,7 +36,7 @@ T = TypeVar("T")
 READ_LANES = 5
 """At most this many reads of the state are in flight at once, so at most this many connections
 to the router: each costs both sides CPU (one router is one small CPU) and RouterOS allows 20
-sessions. Five lanes read the 14 menus in three rounds."""
+sessions. Five lanes read the 15 menus in three rounds."""
 
 MENUS = {
     "addresses": "ip/address",
@@ -49,6 +49,7 @@ MENUS = {
     "nat": "ip/firewall/nat",
     "filter": "ip/firewall/filter",
     "logging": "system/logging",
+    "services": "ip/service",
 }
 """Field of :class:`RouterState` -> the menu it is read from."""
 
@@ -71,6 +72,8 @@ class RouterState:
     nat: Sequence[Record] = ()
     filter: Sequence[Record] = ()
     logging: Sequence[Record] = ()
+    services: Sequence[Record] = ()
+    """``/ip/service``: the ports RouterOS serves itself (a ``-p`` must not take them)."""
     containers_allowed: bool | None = None
     """device-mode ``container``: False when the router refuses containers, None if unknown."""
 
