@@ -29,6 +29,7 @@ test)
     "$bin/ruff" check src tests bench scripts
     "$bin/ruff" format --check src tests bench scripts
     "$bin/mypy"
+    "$bin/lint-imports"
     "$bin/pytest" -q "${@:2}"
     ;;
 bench)

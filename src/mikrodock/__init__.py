@@ -5,6 +5,7 @@ The public API is what ``__all__`` lists; every other module is private to the p
 
 from __future__ import annotations
 
+from mikrodock._version import __version__
 from mikrodock.chr.api import Chr, Machine
 from mikrodock.containers.router import AsyncRouter, Router, RunResult
 from mikrodock.containers.spec import (
@@ -32,8 +33,6 @@ from mikrodock.errors import (
 )
 from mikrodock.routeros.client import AsyncRouterOS, RouterOS
 from mikrodock.routeros.version import RouterOSVersion, parse_version
-
-__version__ = "0.1.0"
 
 __all__ = [
     "AsyncRouter",

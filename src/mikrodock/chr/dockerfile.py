@@ -21,7 +21,7 @@ from pathlib import Path
 
 from ruamel.yaml import YAML
 
-from mikrodock import __version__
+from mikrodock._version import __version__
 from mikrodock.errors import UsageError
 
 __all__ = [
