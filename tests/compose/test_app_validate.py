@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from mikrodock.compose._yaml import YamlError
 from mikrodock.compose.validate import check_app_yaml, validate_app_yaml
 from mikrodock.errors import UnsupportedError
+from mikrodock.routeros.yaml_nodes import YamlError
 
 CORPUS = Path(__file__).resolve().parents[2].parent / (
     "shared/routeros-schema/app-corpus/7.22.3.visible.json"

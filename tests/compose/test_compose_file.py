@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from mikrodock.compose._yaml import YamlError
 from mikrodock.compose.compose_file import find_compose_file, load_compose, load_compose_text
 from mikrodock.compose.model import ComposePort, ComposeProject, ComposeVolume
+from mikrodock.routeros.yaml_nodes import YamlError
 
 FULL = """\
 name: Shop_Front

@@ -6,10 +6,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mikrodock.compose.app_fields import parse_app_port
 from mikrodock.compose.interpolate import InterpolationError, interpolate, parse_dotenv
 from mikrodock.compose.model import ComposePort
 from mikrodock.compose.parts import SpecError, parse_port, parse_volume
+from mikrodock.routeros.app_fields import parse_app_port
 
 ports = st.integers(min_value=1, max_value=65535)
 ipv4 = st.tuples(*[st.integers(0, 255)] * 4).map(lambda t: ".".join(map(str, t)))
@@ -149,8 +149,8 @@ def test_interpret_never_crashes(service: dict[str, object]) -> None:
     """Any service body gives the four fields or a YamlError (the simulator relies on it)."""
     import json
 
-    from mikrodock.compose._yaml import YamlError
-    from mikrodock.compose.app_fields import interpret_app_yaml
+    from mikrodock.routeros.app_fields import interpret_app_yaml
+    from mikrodock.routeros.yaml_nodes import YamlError
 
     text = json.dumps({"services": {"svc": service}})  # JSON is YAML
     try:

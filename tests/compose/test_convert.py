@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mikrodock.compose.app_fields import interpret_app_yaml
 from mikrodock.compose.compose_file import load_compose_text
 from mikrodock.compose.convert import compose_to_app
 from mikrodock.compose.validate import validate_app_yaml
+from mikrodock.routeros.app_fields import interpret_app_yaml
 
 COMPOSE = """\
 services:

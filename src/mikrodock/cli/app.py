@@ -28,9 +28,9 @@ def inspect_command(
 ) -> None:
     """Print the containers, environment, firewall-redirects and required-mounts fields that
     RouterOS 7.22 computes from an /app YAML."""
-    from mikrodock.compose._yaml import YamlError, read_source
-    from mikrodock.compose.app_fields import interpret_app_yaml
     from mikrodock.errors import UsageError
+    from mikrodock.routeros.app_fields import interpret_app_yaml
+    from mikrodock.routeros.yaml_nodes import YamlError, read_source
 
     if output_format not in ("text", "json"):
         raise UsageError(f"unknown --format {output_format!r}", hint="use text or json")
@@ -55,8 +55,8 @@ def validate_command(
     json_output: JsonOpt = False,
 ) -> None:
     """Check an /app YAML against the /app schema of a RouterOS version (exit 2 on problems)."""
-    from mikrodock.compose._yaml import read_source
     from mikrodock.compose.validate import validate_app_yaml
+    from mikrodock.routeros.yaml_nodes import read_source
 
     issues = validate_app_yaml(read_source(file), router_version=router_version, source=file)
     if json_output:

@@ -13,7 +13,10 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
-from mikrodock.compose._yaml import (
+from mikrodock.compose.interpolate import InterpolationError, interpolate, parse_dotenv
+from mikrodock.compose.model import ComposeProject, ComposeService
+from mikrodock.compose.service_fields import ServiceReader
+from mikrodock.routeros.yaml_nodes import (
     MappingNode,
     Node,
     ScalarNode,
@@ -28,9 +31,6 @@ from mikrodock.compose._yaml import (
     read_source,
     scalar_text,
 )
-from mikrodock.compose.interpolate import InterpolationError, interpolate, parse_dotenv
-from mikrodock.compose.model import ComposeProject, ComposeService
-from mikrodock.compose.service_fields import ServiceReader
 
 __all__ = [
     "DEFAULT_FILES",

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mikrodock.compose._yaml import (
+from mikrodock.compose.model import ComposeConfig, ComposeConfigMount, ComposeHealthcheck
+from mikrodock.compose.parts import SpecError, parse_duration
+from mikrodock.routeros.yaml_nodes import (
     MappingNode,
     Node,
     ScalarNode,
@@ -20,8 +22,6 @@ from mikrodock.compose._yaml import (
     scalar_text,
     sequence_items,
 )
-from mikrodock.compose.model import ComposeConfig, ComposeConfigMount, ComposeHealthcheck
-from mikrodock.compose.parts import SpecError, parse_duration
 
 __all__ = ["ReaderBase"]
 

@@ -6,19 +6,6 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Literal, cast
 
-from mikrodock.compose._yaml import (
-    MappingNode,
-    Node,
-    ScalarNode,
-    YamlError,
-    is_null,
-    key_line,
-    line_of,
-    mapping_get,
-    mapping_items,
-    scalar_text,
-    sequence_items,
-)
 from mikrodock.compose.interpolate import InterpolationError, parse_dotenv
 from mikrodock.compose.model import (
     ComposePort,
@@ -32,6 +19,19 @@ from mikrodock.compose.parts import (
     parse_volume,
 )
 from mikrodock.compose.service_extras import ReaderBase
+from mikrodock.routeros.yaml_nodes import (
+    MappingNode,
+    Node,
+    ScalarNode,
+    YamlError,
+    is_null,
+    key_line,
+    line_of,
+    mapping_get,
+    mapping_items,
+    scalar_text,
+    sequence_items,
+)
 
 __all__ = ["HANDLED_KEYS", "IGNORED_KEYS", "ServiceReader"]
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import shlex
 
-from mikrodock.compose._yaml import YamlError
 from mikrodock.compose.model import ComposeProject, ComposeService
 from mikrodock.containers.spec import (
     ContainerSpec,
@@ -21,6 +20,7 @@ from mikrodock.containers.spec import (
     RestartPolicy,
 )
 from mikrodock.errors import UsageError
+from mikrodock.routeros.yaml_nodes import YamlError
 
 __all__ = ["container_name", "network_name", "service_spec", "unsupported_in_containers"]
 

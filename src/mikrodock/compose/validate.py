@@ -13,7 +13,9 @@ from typing import Any
 from jsonschema import Draft7Validator
 from jsonschema.exceptions import ValidationError
 
-from mikrodock.compose._yaml import (
+from mikrodock.compose.schemas import app_schema
+from mikrodock.routeros.version import RouterOSVersion
+from mikrodock.routeros.yaml_nodes import (
     MappingNode,
     Node,
     ScalarNode,
@@ -23,8 +25,6 @@ from mikrodock.compose._yaml import (
     line_of,
     to_python,
 )
-from mikrodock.compose.schemas import app_schema
-from mikrodock.routeros.version import RouterOSVersion
 
 __all__ = ["AppIssue", "check_app_yaml", "validate_app_yaml"]
 

@@ -3,16 +3,15 @@
 A fresh router lists a few built-in apps (made up for the simulator, shaped like RouterOS's:
 ``name``, ``category``, ``containers``, ``environment``, ``firewall-redirects``, ...; all
 disabled). ``/app/add yaml=...`` stores the YAML and its ``name``; the fields RouterOS
-computes from the YAML come from :func:`interpret_app_yaml`, which uses
-``mikrodock.compose.app_fields.interpret_app_yaml`` when that module exists and otherwise
-gives only the name. Enabling an app runs its containers (:mod:`mikrodock.sim.app_containers`).
+computes from the YAML (``containers``, ``environment``, ``firewall-redirects``,
+``required-mounts``) come from :mod:`mikrodock.routeros.app_fields`, RouterOS knowledge checked
+against what real routers computed for their built-in apps. Enabling an app runs its containers
+(:mod:`mikrodock.sim.app_containers`).
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from mikrodock.sim import app_containers
 from mikrodock.sim.base import CommandHandler, MenuSpec, bad_request
@@ -77,12 +76,9 @@ def _yaml_name(yaml_text: str) -> str:
 
 def interpret_app_yaml(yaml_text: str) -> dict[str, str]:
     """The fields RouterOS computes from an app YAML (``name`` at least)."""
+    from mikrodock.routeros.app_fields import interpret_app_yaml as interpret  # only /app/add
+
     name = _yaml_name(yaml_text)
-    try:
-        module = importlib.import_module("mikrodock.compose.app_fields")
-    except ImportError:
-        return {"name": name}
-    interpret = cast(Callable[[str], dict[str, str]], module.interpret_app_yaml)
     try:
         fields = dict(interpret(yaml_text))
     except Exception as error:  # the interpreter's own errors become a RouterOS failure

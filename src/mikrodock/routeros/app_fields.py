@@ -27,7 +27,7 @@ import json
 import re
 from dataclasses import dataclass
 
-from mikrodock.compose._yaml import (
+from mikrodock.routeros.yaml_nodes import (
     MappingNode,
     Node,
     ScalarNode,
@@ -317,7 +317,7 @@ def interpret_app_yaml(yaml_text: str) -> dict[str, str]:
     """The four fields RouterOS 7.22 stores for an /app added with ``yaml=yaml_text``.
 
     Returns ``{"containers", "environment", "firewall-redirects", "required-mounts"}``.
-    Raises :class:`~mikrodock.compose._yaml.YamlError` (a UsageError) for YAML that RouterOS
+    Raises :class:`~mikrodock.routeros.yaml_nodes.YamlError` (a UsageError) for YAML that RouterOS
     could not read at all (bad syntax, no services).
     """
     document = read_app(yaml_text)

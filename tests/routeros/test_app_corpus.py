@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mikrodock.compose.app_fields import interpret_app_yaml
+from mikrodock.routeros.app_fields import interpret_app_yaml
 
 CORPUS = Path(__file__).resolve().parents[2].parent / (
     "shared/routeros-schema/app-corpus/7.22.3.visible.json"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mikrodock.compose._yaml import YamlError
-from mikrodock.compose.app_fields import AppPort, interpret_app_yaml, parse_app_port
+from mikrodock.routeros.app_fields import AppPort, interpret_app_yaml, parse_app_port
+from mikrodock.routeros.yaml_nodes import YamlError
 
 
 def fields(yaml_text: str) -> dict[str, str]:
