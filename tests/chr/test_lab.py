@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from mikrodock.chr import lab as lab_mod
-from mikrodock.chr.labfile import parse_lab
 from mikrodock.chr.state import load_record
+from mikrodock.lab import machines as lab_mod
+from mikrodock.lab.labfile import parse_lab
 
 
 def test_links_pair_ports_and_keep_interface_numbers() -> None:

@@ -12,7 +12,7 @@ import pytest
 
 
 def ensure_registered() -> None:
-    """Add chr dockerfile/serve/health and lab export to the root app once (main.py may not yet)."""
+    """Add chr dockerfile/serve/health to the root app once (main.py may not yet)."""
     from mikrodock.cli import chr_docker
     from mikrodock.cli.main import root
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from mikrodock.chr.dockerfile import (
+from mikrodock.chr.docker.dockerfile import (
     CONTAINER_PORTS,
     MANAGEMENT_PORTS,
     STATE_VOLUME,

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from mikrodock.chr.lab_export import render_compose, render_containerlab, write_compose
-from mikrodock.chr.labfile import load_lab, parse_endpoint
+from mikrodock.lab.export import render_compose, render_containerlab, write_compose
+from mikrodock.lab.labfile import load_lab, parse_endpoint
 
 LAB = """\
 name: triangle
@@ -72,7 +72,7 @@ def test_containerlab_nodes_and_interface_names(lab_file: Path) -> None:
 
 
 def test_interface_mapping_rule() -> None:
-    from mikrodock.chr.lab_export import clab_interface
+    from mikrodock.lab.export import clab_interface
 
     assert clab_interface(parse_endpoint("r1:ether2")) == "eth1"
     assert clab_interface(parse_endpoint("r1:ether10")) == "eth9"

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mikrodock.chr.labfile import (
+from mikrodock.errors import UsageError
+from mikrodock.lab.labfile import (
     Endpoint,
     LabError,
     load_lab,
@@ -16,7 +17,6 @@ from mikrodock.chr.labfile import (
     parse_lab,
     parse_link,
 )
-from mikrodock.errors import UsageError
 
 GOOD = """\
 name: ospf-demo

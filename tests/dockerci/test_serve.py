@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from mikrodock.chr.dockerfile import CONTAINER_PORTS, DockerImageSpec, write_context
+from mikrodock.chr.docker.dockerfile import CONTAINER_PORTS, DockerImageSpec, write_context
 from mikrodock.chr.qmp import qmp_call
 from mikrodock.chr.state import pid_alive
 from mikrodock.testing.guest import guest_image
@@ -314,7 +314,7 @@ def test_bad_input_is_one_line_exit_2_and_makes_nothing(
 
 
 def test_admin_password_sources(tmp_path: Path) -> None:
-    from mikrodock.chr.serve import admin_password
+    from mikrodock.chr.docker.serve import admin_password
     from mikrodock.errors import UsageError
 
     secret = tmp_path / "secret"

@@ -390,55 +390,6 @@ def snapshot_rm(name: NameArg, tag: Annotated[str, typer.Argument(help="Snapshot
     typer.echo(f"{name}:{tag}")
 
 
-lab_app = typer.Typer(help="Labs: several CHR routers and their links from one YAML file.",
-                      no_args_is_help=True)  # fmt: skip
-
-
-@lab_app.command("up")
-def lab_up(file: Annotated[Path, typer.Argument(help="The lab file (YAML).")],
-           as_json: JsonOpt = False) -> None:  # fmt: skip
-    """Start every router of a lab and wire its links (all or nothing)."""
-    from mikrodock.chr import lab
-
-    began = time.monotonic()
-    results = lab.lab_up(file, note=lambda text: _err(f"note: {text}"))
-    if as_json:
-        print_json([{"name": r.record.name, "url": r.record.url, "ports": r.record.ports,
-                     "links": r.record.links} for r in results])  # fmt: skip
-        return
-    typer.echo(f"lab up in {time.monotonic() - began:.1f} s")
-    for result in results:
-        peers = ", ".join(f"ether{i + 2}->{nic.get('peer') or '-'}"
-                          for i, nic in enumerate(result.record.links))  # fmt: skip
-        typer.echo(f"  {result.record.name}: {result.record.url}  {peers}")
-
-
-@lab_app.command("down")
-def lab_down(
-    lab_ref: Annotated[str, typer.Argument(metavar="FILE|NAME", help="The lab file or name.")],
-) -> None:
-    """Remove every machine of a lab."""
-    from mikrodock.chr import lab
-
-    for name in lab.lab_down(lab_ref):
-        typer.echo(name)
-
-
-@lab_app.command("ls")
-def lab_ls(as_json: JsonOpt = False) -> None:
-    """List labs and the state of their machines."""
-    from mikrodock.chr import lab
-
-    found = lab.lab_ls()
-    if as_json:
-        print_json([{"name": item.name, "machines": item.machines} for item in found])
-        return
-    for item in found:
-        states = ", ".join(f"{name} {state}" for name, state in sorted(item.machines.items()))
-        typer.echo(f"{item.name}: {states}")
-
-
 def register(root: typer.Typer) -> None:
-    """Add the ``chr`` and ``lab`` groups to the root command."""
+    """Add the ``chr`` group to the root command."""
     root.add_typer(chr_app, name="chr")
-    root.add_typer(lab_app, name="lab")

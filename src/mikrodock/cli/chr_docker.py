@@ -1,4 +1,4 @@
-"""CLI: ``mikrodock chr dockerfile|serve|health`` and ``mikrodock lab export``.
+"""CLI: ``mikrodock chr dockerfile|serve|health`` (Docker packaging of one CHR).
 
 The ``chr`` commands join the ``chr`` group when one is registered already (cli/chr.py), else a
 ``chr`` group is made here. Each command parses its flags and makes one call into the library.
@@ -7,7 +7,6 @@ The ``chr`` commands join the ``chr`` group when one is registered already (cli/
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -50,7 +49,7 @@ def dockerfile(
     json_: JsonOpt = False,
 ) -> None:
     """Write a Docker build context for an image that runs one CHR (mikrodock as entrypoint)."""
-    from mikrodock.chr.dockerfile import DockerImageSpec, resolve_version, write_context
+    from mikrodock.chr.docker.dockerfile import DockerImageSpec, resolve_version, write_context
     from mikrodock.routeros.values import parse_size
 
     if parse_size(memory) is None:
@@ -133,8 +132,8 @@ def serve(
     """Run one router in the foreground until SIGTERM (a container's entrypoint)."""
     import os
 
-    from mikrodock.chr.serve import ServeRequest, admin_password
-    from mikrodock.chr.serve import serve as run_serve
+    from mikrodock.chr.docker.serve import ServeRequest, admin_password
+    from mikrodock.chr.docker.serve import serve as run_serve
 
     password = "" if empty_password else admin_password(os.environ, password_file)
     request = ServeRequest(
@@ -158,7 +157,7 @@ def health(
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait.")] = 5.0,
 ) -> None:
     """Exit 0 when the router's REST API answers, 1 otherwise (a Docker HEALTHCHECK)."""
-    from mikrodock.chr.serve import health as check
+    from mikrodock.chr.docker.serve import health as check
 
     ok, reason = check(name, timeout=timeout)
     typer.echo(reason, err=not ok)
@@ -174,17 +173,8 @@ def _chr_group(root: typer.Typer) -> typer.Typer:
     return group
 
 
-def _lab_group(root: typer.Typer) -> typer.Typer:
-    for info in root.registered_groups:
-        if info.name == "lab" and info.typer_instance is not None:
-            return info.typer_instance
-    group = typer.Typer(help="Labs: several CHR routers and their links.", no_args_is_help=True)
-    root.add_typer(group, name="lab")
-    return group
-
-
 def register(root: typer.Typer) -> None:
-    """Add ``chr dockerfile|serve|health`` and the ``lab export`` command (once per root)."""
+    """Add ``chr dockerfile|serve|health`` to the ``chr`` group (once per root)."""
     if id(root) in _REGISTERED:
         return
     _REGISTERED.add(id(root))
@@ -192,56 +182,3 @@ def register(root: typer.Typer) -> None:
     group.command("dockerfile")(dockerfile)
     group.command("serve")(serve)
     group.command("health")(health)
-    lab = _lab_group(root)
-    lab.command("export")(lab_export)
-
-
-def lab_export(
-    file: Annotated[Path, typer.Argument(help="The lab file (YAML).")],
-    containerlab: Annotated[
-        bool, typer.Option("--containerlab", help="Write a containerlab topology.")
-    ] = False,
-    compose: Annotated[
-        bool,
-        typer.Option("--compose", help="Write a compose file of mikrodock CHR images."),
-    ] = False,
-    out: Annotated[
-        Path | None,
-        typer.Option("-o", "--output", help="File to write (default: beside the lab file)."),
-    ] = None,
-    json_: JsonOpt = False,
-) -> None:
-    """Export a lab for containerlab (kind mikrotik_ros) or for docker compose."""
-    from mikrodock.chr.lab_export import write_compose, write_containerlab
-    from mikrodock.chr.labfile import load_lab
-    from mikrodock.errors import UsageError
-
-    if containerlab == compose:
-        raise UsageError("say what to export", hint="give one of --containerlab or --compose")
-    lab = load_lab(file)
-    resolve = _memo_resolve()
-    if containerlab:
-        target = out or file.with_name(f"{lab.name}.clab.yml")
-        export = write_containerlab(lab, resolve, target)
-    else:
-        target = out or file.with_name("docker-compose.yml")
-        export = write_compose(lab, resolve, target)
-    if json_:
-        print_json({"file": str(target), "notes": list(export.notes)})
-        return
-    typer.echo(f"wrote {target}")
-    for note in export.notes:
-        typer.echo(f"note: {note}", err=True)
-
-
-def _memo_resolve() -> Callable[[str], str]:
-    from mikrodock.chr.dockerfile import resolve_version
-
-    known: dict[str, str] = {}
-
-    def resolve(reference: str) -> str:
-        if reference not in known:
-            known[reference] = resolve_version(reference)
-        return known[reference]
-
-    return resolve

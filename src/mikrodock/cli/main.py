@@ -23,6 +23,7 @@ from mikrodock.cli import container as container_cli
 from mikrodock.cli import context as context_cli
 from mikrodock.cli import image as image_cli
 from mikrodock.cli import info as info_cli
+from mikrodock.cli import lab as lab_cli
 from mikrodock.cli import sim as sim_cli
 from mikrodock.errors import MikrodockError
 
@@ -66,6 +67,7 @@ for _module in (
     sim_cli,
     chr_cli,
     chr_docker_cli,
+    lab_cli,
     container_cli,
     image_cli,
     app_cli,

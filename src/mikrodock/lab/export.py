@@ -25,7 +25,7 @@ from pathlib import Path
 
 from ruamel.yaml import YAML
 
-from mikrodock.chr.dockerfile import (
+from mikrodock.chr.docker.dockerfile import (
     HOME,
     MANAGEMENT_PORTS,
     STARTUP_PATH,
@@ -33,8 +33,8 @@ from mikrodock.chr.dockerfile import (
     DockerImageSpec,
     write_context,
 )
-from mikrodock.chr.labfile import Endpoint, Lab, LabRouter
 from mikrodock.errors import UsageError
+from mikrodock.lab.labfile import Endpoint, Lab, LabRouter
 
 __all__ = [
     "CONTAINERLAB_IMAGE",

@@ -1,6 +1,6 @@
 """Labs: several routers and the links between them, started and removed together.
 
-A lab file (see :mod:`mikrodock.chr.labfile`) names routers and links like
+A lab file (see :mod:`mikrodock.lab.labfile`) names routers and links like
 ``r1:ether2=r2:ether2``. ether1 of every router is its management NIC (QEMU user network with
 the forwarded ports); etherN (N >= 2) is the (N-1)th extra virtio-net NIC. A link joins two
 NICs through a pair of UDP sockets on 127.0.0.1 (QEMU ``-netdev socket,udp=...``), so neither
@@ -21,11 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mikrodock.chr import machine
-from mikrodock.chr.labfile import Lab, LabRouter, load_lab
 from mikrodock.chr.ports import pick_free
 from mikrodock.chr.state import allocation_lock, list_records
 from mikrodock.chr.status import list_machines
 from mikrodock.errors import MachineError, UsageError
+from mikrodock.lab.labfile import Lab, LabRouter, load_lab
 
 __all__ = ["LabStatus", "lab_down", "lab_ls", "lab_up", "machine_name", "plan_links"]
 

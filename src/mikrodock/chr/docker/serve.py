@@ -34,7 +34,7 @@ from mikrodock.chr import accel as accel_mod
 from mikrodock.chr import images, machine, process
 from mikrodock.chr.argv import ARCHES
 from mikrodock.chr.boot import boot, password_of
-from mikrodock.chr.dockerfile import CONTAINER_PORTS
+from mikrodock.chr.docker.dockerfile import CONTAINER_PORTS
 from mikrodock.chr.ports import check_free, pick_free
 from mikrodock.chr.provision import generate_password, router_for, set_password
 from mikrodock.chr.qmp import qmp_call
