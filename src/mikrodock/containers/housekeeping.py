@@ -69,10 +69,13 @@ class Leftover:
         return f"/{self.menu} {self.id} ({self.comment}): {self.why}"
 
 
-def _attached(state: RouterState, bridge: str) -> tuple[str, ...]:
+def _attached(
+    state: RouterState, bridge: str, leaving: frozenset[str] = frozenset()
+) -> tuple[str, ...]:
+    """What uses ``bridge``: its ports (but those with an id in ``leaving``, about to go)."""
     names = []
     for port in state.bridge_ports:
-        if port.get("bridge") == bridge:
+        if port.get("bridge") == bridge and port.get(".id") not in leaving:
             names.append(owner_of(port) or port.get("interface", ""))
     return tuple(names)
 
@@ -163,9 +166,11 @@ def leftovers(state: RouterState, *, apps_logging: bool = False) -> list[Leftove
                         f"container {owner} no longer exists",
                     )
                 )
-    for network in [n for n in _network_names(state)]:
+    # a network whose only ports go with the leftovers above is unused: pruned in the same pass
+    leaving = frozenset(f.id for f in found if f.menu == "interface/bridge/port")
+    for network in sorted(_network_names(state)):
         found_net = find_network(state, network)
-        if found_net is None or not _attached(state, found_net.bridge):
+        if found_net is None or not _attached(state, found_net.bridge, leaving):
             for menu, record in _network_objects(state, network):
                 if any(f.id == record[".id"] and f.menu == menu for f in found):
                     continue
