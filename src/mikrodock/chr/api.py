@@ -20,6 +20,7 @@ from types import TracebackType
 from mikrodock.chr import console, images, machine, snapshots, status
 from mikrodock.chr.boot import password_of
 from mikrodock.chr.download import Progress
+from mikrodock.chr.launch import launch
 from mikrodock.chr.state import MachineRecord, load_record
 from mikrodock.routeros.client import RouterOS
 
@@ -149,18 +150,13 @@ class Chr:
         ``packages``: extra RouterOS packages (``("container",)``); ``links``: ``PEER:etherN``
         wiring a new NIC of each running peer to this machine (like ``chr run --link``).
         """
-        if from_snapshot:
-            result = snapshots.clone(
-                from_snapshot, name=name, publish=ports, publish_all=publish_all, timeout=timeout
-            )
-        else:
-            request = machine.RunRequest(
-                image=version, image_path=Path(image) if image else None, name=name, arch=arch,
-                memory=memory, cpus=cpus, publish=ports, publish_all=publish_all, accel=accel,
-                password=password, device_mode=dict(device_mode or {}), timeout=timeout,
-                packages=tuple(packages), link_to=tuple(links),
-            )  # fmt: skip
-            result = machine.run(request)
+        request = machine.RunRequest(
+            image=version, image_path=Path(image) if image else None, name=name, arch=arch,
+            memory=memory, cpus=cpus, publish=ports, publish_all=publish_all, accel=accel,
+            password=password, device_mode=dict(device_mode or {}), timeout=timeout,
+            packages=tuple(packages), link_to=tuple(links), from_snapshot=from_snapshot,
+        )  # fmt: skip
+        result = launch(request)
         return Machine(result.record.name, result.timings, result.notes)
 
     def get(self, name: str) -> Machine:

@@ -91,6 +91,9 @@ class RunRequest:
     lab: str = ""
     link_to: tuple[str, ...] = ()
     """``--link PEER:etherN[=etherM]``: wire to running machines (see chr/links.py)"""
+    from_snapshot: str | None = None
+    """``MACHINE:TAG``: clone that snapshot instead of booting (:func:`mikrodock.chr.launch`);
+    only ``name``, ``publish``, ``publish_all`` and ``timeout`` apply to a clone"""
 
 
 @dataclass

@@ -177,7 +177,8 @@ def run(
     as_json: JsonOpt = False,
 ) -> None:
     """Start a new CHR machine; returns (detached) when its REST API answers."""
-    from mikrodock.chr import machine, snapshots
+    from mikrodock.chr import machine
+    from mikrodock.chr.launch import launch
 
     password: str | None = None
     if password_stdin:
@@ -197,29 +198,18 @@ def run(
             raise UsageError(f"bad --device-mode {item!r}", hint="write KEY=VALUE")
         modes[key] = value
     started = time.monotonic()
-    if from_snapshot and link:
-        raise UsageError("--link cannot be combined with --from", hint="link after the clone")
-    if from_snapshot:
-        result = snapshots.clone(
-            from_snapshot,
-            name=name,
-            publish=tuple(publish or ()),
-            publish_all=publish_all_interfaces,
-            timeout=timeout,
-        )
-    else:
-        request = machine.RunRequest(
-            image=version, image_path=image, name=name, arch=arch, memory=memory, cpus=cpus,
-            publish=tuple(publish or ()), publish_all=publish_all_interfaces, accel=accel,
-            password=password, device_mode=modes, packages=tuple(package or ()),
-            timeout=timeout, link_to=tuple(link or ()),
-        )  # fmt: skip
-        bar, update = _progress_bar()
-        try:
-            result = machine.run(request, note=lambda text: _err(f"note: {text}"), progress=update)
-        finally:
-            if bar.live.is_started:
-                bar.stop()
+    request = machine.RunRequest(
+        image=version, image_path=image, name=name, arch=arch, memory=memory, cpus=cpus,
+        publish=tuple(publish or ()), publish_all=publish_all_interfaces, accel=accel,
+        password=password, device_mode=modes, packages=tuple(package or ()),
+        timeout=timeout, link_to=tuple(link or ()), from_snapshot=from_snapshot,
+    )  # fmt: skip
+    bar, update = _progress_bar()
+    try:
+        result = launch(request, note=lambda text: _err(f"note: {text}"), progress=update)
+    finally:
+        if bar.live.is_started:
+            bar.stop()
     elapsed = time.monotonic() - started
     if as_json:
         print_json({"name": result.record.name, "url": result.record.url,
