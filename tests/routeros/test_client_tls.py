@@ -102,3 +102,32 @@ def test_conflicting_tls_options_are_refused(tmp_path: Any) -> None:
         AsyncRouterOS("https://127.0.0.1:1", tls="trust-me")
     with pytest.raises(UsageError):
         AsyncRouterOS("https://127.0.0.1:1", ca_file=tmp_path / "missing.pem")
+
+
+def test_another_name_for_a_pinned_address_meets_its_pin() -> None:
+    """localhost and 127.0.0.1 reach the same router: a pin made for one holds for the other."""
+    with Simulator(tls=True) as first:
+        port = first.port
+        with RouterOS(first.url, first.user, first.password, tls="pin") as ros:
+            ros.get("system/resource")
+    with Simulator(tls=True, port=port, password=first.password) as second:
+        seen = counter(second)
+        url = f"https://localhost:{port}"
+        ros = RouterOS(url, second.user, second.password, tls="pin")
+        with ros, pytest.raises(CertificateChanged) as caught:
+            ros.get("system/resource")
+        assert seen.seen == 0  # refused in the handshake: the password never left
+    assert f"127.0.0.1:{port}" in caught.value.one_line()
+    assert KnownHosts().lookup(f"localhost:{port}") is None
+
+
+def test_a_new_name_for_a_trusted_certificate_is_pinned_too() -> None:
+    with Simulator(tls=True) as sim:
+        with RouterOS(sim.url, sim.user, sim.password, tls="pin") as ros:
+            ros.get("system/resource")
+        url = f"https://localhost:{sim.port}"
+        with RouterOS(url, sim.user, sim.password, tls="pin") as ros:
+            ros.get("system/resource")
+        store = KnownHosts()
+        assert store.lookup(f"localhost:{sim.port}") == sim.fingerprint
+        assert store.lookup(f"127.0.0.1:{sim.port}") == sim.fingerprint

@@ -10,6 +10,7 @@ import os
 import signal
 import sys
 import threading
+import traceback
 from types import FrameType
 
 import typer
@@ -25,6 +26,7 @@ from mikrodock.cli import image as image_cli
 from mikrodock.cli import info as info_cli
 from mikrodock.cli import lab as lab_cli
 from mikrodock.cli import sim as sim_cli
+from mikrodock.cli import tls_pin
 from mikrodock.errors import MikrodockError
 
 root = typer.Typer(
@@ -56,9 +58,18 @@ def _root(
     debug: bool = typer.Option(
         False, "--debug", help="Show tracebacks for errors (or set MIKRODOCK_DEBUG=1)."
     ),
+    tls_pin_fingerprint: str | None = typer.Option(
+        None,
+        "--tls-pin-fingerprint",
+        envvar="MIKRODOCK_TLS_PIN_FINGERPRINT",
+        metavar="SHA256",
+        help="With --tls-pin: the certificate fingerprint to pin (needed without a terminal).",
+        show_default=False,
+    ),
 ) -> None:
     if debug:
         os.environ["MIKRODOCK_DEBUG"] = "1"
+    tls_pin.install(tls_pin.parse(tls_pin_fingerprint))
 
 
 for _module in (
@@ -92,6 +103,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         _main(argv)
     finally:
+        tls_pin.install_default()
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
 
@@ -104,7 +116,7 @@ def _main(argv: list[str] | None) -> None:
             sys.exit(result)
     except MikrodockError as error:
         if os.environ.get("MIKRODOCK_DEBUG"):
-            raise
+            traceback.print_exc()  # the traceback, and still the exit code of the error
         typer.echo(f"mikrodock: error: {error.one_line()}", err=True)
         sys.exit(error.exit_code)
     except KeyboardInterrupt:

@@ -9,7 +9,10 @@ Three modes, chosen per client (``tls=``):
     fingerprint of the certificate the router presents (RouterOS routers usually have a
     self-signed one); every later connection must present the same certificate, else
     :class:`~mikrodock.errors.CertificateChanged`. CA signatures and host names are not
-    consulted: the fingerprint is the trust anchor.
+    consulted: the fingerprint is the trust anchor. A pin is kept for the name as typed and for
+    every address that name resolves to, and all of them are checked: ``localhost:8443`` cannot
+    bypass a pin made for ``127.0.0.1:8443``. A new pin goes through the first-use hook
+    (:func:`set_first_use`), which may show the fingerprint or refuse it.
 ``"insecure"``
     No verification at all.
 
@@ -27,7 +30,9 @@ import functools
 import hashlib
 import logging
 import os
+import socket
 import ssl
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -38,11 +43,15 @@ from mikrodock.paths import atomic_write, config_dir
 
 __all__ = [
     "TLS_MODES",
+    "FirstUse",
     "KnownHosts",
     "TLSMode",
     "fingerprint",
     "host_port",
+    "normalize_fingerprint",
+    "pin_keys",
     "plain_http_context",
+    "set_first_use",
     "ssl_context",
 ]
 
@@ -55,6 +64,49 @@ TLS_MODES: tuple[TLSMode, ...] = ("verify", "pin", "insecure")
 def fingerprint(der: bytes) -> str:
     """SHA-256 of a DER certificate, lowercase hex without separators."""
     return hashlib.sha256(der).hexdigest()
+
+
+FirstUse = Callable[[str, str], None]
+"""Called with (``host:port`` keys joined by ", ", sha256 hex) before a new pin is written; it
+may raise to refuse the certificate (nothing is pinned and no request is sent)."""
+
+
+def _log_first_use(keys: str, seen: str) -> None:
+    log.info("pinned the TLS certificate of %s: sha256 %s", keys, seen)
+
+
+_first_use: list[FirstUse] = [_log_first_use]
+
+
+def set_first_use(hook: FirstUse | None) -> None:
+    """Install the process's first-use hook (None: pin and log, the library default). The
+    command line installs one that prints the fingerprint on a terminal and refuses without
+    one unless the expected fingerprint was given."""
+    _first_use[0] = hook or _log_first_use
+
+
+def normalize_fingerprint(text: str) -> str:
+    """``SHA256:AB:CD...`` or plain hex -> 64 lowercase hex digits (else ValueError)."""
+    value = text.strip().lower().removeprefix("sha256:").removeprefix("sha256")
+    value = value.replace(":", "").replace(" ", "").strip()
+    if len(value) != 64 or any(c not in "0123456789abcdef" for c in value):
+        raise ValueError(f"not a SHA-256 fingerprint: {text!r}")
+    return value
+
+
+def pin_keys(host: str, port: int) -> list[str]:
+    """The known_hosts keys checked for a connection: the name as typed, then each address it
+    resolves to now (so a second name for a pinned address meets that address's pin)."""
+    keys = [host_port(host, port)]
+    try:
+        infos = socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        return keys  # the connection itself will fail and say why
+    for info in infos:
+        key = host_port(str(info[4][0]), port)
+        if key not in keys:
+            keys.append(key)
+    return keys
 
 
 def host_port(host: str, port: int) -> str:
@@ -110,23 +162,27 @@ class KnownHosts:
             self._write(entries)
             return True
 
-    def check(self, key: str, seen: str) -> None:
-        """Pin ``seen`` on first use; raise :class:`CertificateChanged` when it differs."""
-        pinned = self.lookup(key)
-        if pinned == seen:
+    def check(self, key: str | Sequence[str], seen: str) -> None:
+        """Accept ``seen`` when every pinned key agrees; pin it on first use (after the
+        first-use hook); raise :class:`CertificateChanged` when any pin differs."""
+        keys = [key] if isinstance(key, str) else list(key)
+        entries = self._read()
+        if all(entries.get(k) == seen for k in keys):
             return
-        if pinned is None:
-            with self._lock():
-                pinned = self._read().get(key)
-                if pinned is None:
-                    entries = self._read()
-                    entries[key] = seen
-                    self._write(entries)
-                    log.info("pinned the TLS certificate of %s: sha256 %s", key, seen)
-                    return
-            if pinned == seen:
-                return
-        raise CertificateChanged(
+        with self._lock():
+            entries = self._read()
+            for k in keys:
+                pinned = entries.get(k)
+                if pinned is not None and pinned != seen:
+                    raise self._changed(k, pinned, seen)
+            if not any(k in entries for k in keys):
+                _first_use[0](", ".join(keys), seen)
+            for k in keys:  # a name or address new to an already trusted certificate
+                entries[k] = seen
+            self._write(entries)
+
+    def _changed(self, key: str, pinned: str, seen: str) -> CertificateChanged:
+        return CertificateChanged(
             f"the TLS certificate of {key} changed: pinned sha256 {pinned}, "
             f"the router now presents sha256 {seen}",
             hint=(
@@ -154,7 +210,7 @@ class _PinningContext(ssl.SSLContext):
     """A client context without CA checks whose handshakes end with the pin check."""
 
     sslobject_class = _PinningSSLObject
-    key: str
+    key: list[str]
     known_hosts: KnownHosts
 
 
@@ -189,7 +245,7 @@ def ssl_context(
     pinning = _PinningContext(ssl.PROTOCOL_TLS_CLIENT)
     pinning.check_hostname = False
     pinning.verify_mode = ssl.CERT_NONE
-    pinning.key = host_port(host, port)
+    pinning.key = pin_keys(host, port)
     pinning.known_hosts = known_hosts if known_hosts is not None else KnownHosts()
     return pinning
 

@@ -1,0 +1,65 @@
+"""`--tls-pin` on the command line: the fingerprint is shown when a pin is first made, and
+without a terminal nothing is pinned (and no request sent) unless `--tls-pin-fingerprint`
+names the certificate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from mikrodock.cli import tls_pin
+from mikrodock.paths import config_dir
+from mikrodock.routeros.tls import KnownHosts
+from mikrodock.sim import Simulator
+
+
+def _counter(sim: Simulator) -> Any:
+    return sim.add_fault("*", "/rest/*", nth=1_000_000, kind="error500")
+
+
+def test_without_a_terminal_a_new_certificate_is_not_pinned(sim_cli: Any) -> None:
+    with Simulator(tls=True) as sim:
+        seen = _counter(sim)
+        ran = sim_cli(sim, "ps", "--tls-pin")
+        assert ran.code == 2
+        assert "--tls-pin-fingerprint" in ran.err and sim.fingerprint in ran.err
+        assert "Traceback" not in ran.err and len(ran.err.strip().splitlines()) == 1
+        assert seen.seen == 0
+        assert not (config_dir() / "known_hosts").exists()
+
+
+def test_the_given_fingerprint_is_pinned_and_a_wrong_one_refused(
+    run_cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Simulator(tls=True) as sim:
+        monkeypatch.setenv("MIKRODOCK_PASSWORD", sim.password)
+        seen = _counter(sim)
+
+        def ps(*first: str) -> Any:
+            return run_cli(*first, "ps", "-H", sim.url, "--tls-pin")
+
+        wrong = "ab" * 32
+        ran = ps("--tls-pin-fingerprint", wrong)
+        assert ran.code == 2 and wrong in ran.err and seen.seen == 0
+        colons = ":".join(sim.fingerprint[i : i + 2] for i in range(0, 64, 2)).upper()
+        ran = ps("--tls-pin-fingerprint", f"SHA256:{colons}")
+        assert ran.code == 0, ran.err
+        assert KnownHosts().lookup(f"127.0.0.1:{sim.port}") == sim.fingerprint
+        ran = ps()  # pinned now: no terminal needed any more
+        assert ran.code == 0, ran.err
+
+
+def test_on_a_terminal_the_new_pin_is_shown(sim_cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tls_pin, "_on_terminal", lambda: True)
+    with Simulator(tls=True) as sim:
+        ran = sim_cli(sim, "ps", "--tls-pin")
+        assert ran.code == 0, ran.err
+        assert f"127.0.0.1:{sim.port}" in ran.err and sim.fingerprint in ran.err
+        ran = sim_cli(sim, "ps", "--tls-pin")
+        assert sim.fingerprint not in ran.err  # shown once, when the pin is made
+
+
+def test_a_bad_fingerprint_is_a_usage_error(run_cli: Any) -> None:
+    ran = run_cli("--tls-pin-fingerprint", "xyz", "context", "ls")
+    assert ran.code == 2 and "SHA-256" in ran.err
