@@ -11,11 +11,21 @@ import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import httpx
+
 from mikrodock.errors import ConfigError, UsageError
 from mikrodock.paths import atomic_write, config_dir
 from mikrodock.routeros.wire import split_url
 
-__all__ = ["Context", "ContextStore"]
+__all__ = [
+    "Context",
+    "ContextStore",
+    "Target",
+    "check_url",
+    "resolve_target",
+    "shown_url",
+    "verify_login",
+]
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 
@@ -32,14 +42,47 @@ class Context:
 
     def __repr__(self) -> str:  # never show the password
         return (
-            f"Context(name={self.name!r}, url={self.url!r}, user={self.user!r}, tls={self.tls!r})"
+            f"Context(name={self.name!r}, url={shown_url(self.url)!r}, user={self.user!r},"
+            f" tls={self.tls!r})"
         )
 
 
+def shown_url(url: str) -> str:
+    """``url`` as it may be printed: a password written into it (an older contexts file may
+    hold one) replaced by ``***``."""
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError):
+        return re.sub(r"//[^/@]*@", "//***@", url)
+    if not parsed.password:
+        return url
+    return str(parsed.copy_with(username=parsed.username, password="***"))
+
+
 def check_url(url: str) -> str:
-    """Return ``url`` without a trailing slash, or raise UsageError when it is not http(s)."""
-    split_url(url)  # the client's own check, so a saved URL is one the client accepts
+    """Return ``url`` without a trailing slash, or raise UsageError when it is not http(s) or
+    carries a password (it would be saved, shown and logged; a user name may stay)."""
+    try:
+        _base, _user, password = split_url(url)  # the client's own check
+    except UsageError:
+        if "@" in url:  # the client's message would repeat the URL, password and all
+            raise UsageError(
+                "not a router URL (the address given with -H or --url)",
+                hint="write it like https://192.168.88.1",
+            ) from None
+        raise
+    if password:
+        raise UsageError(
+            "the router URL holds a password (user:password@): it would end up saved and shown",
+            hint="drop it from the URL and give it with --password-stdin, MIKRODOCK_PASSWORD"
+            " or the prompt",
+        )
     return url.rstrip("/")
+
+
+def url_user(url: str) -> str:
+    """The user name written in ``url`` (``https://ops@router``), or ''."""
+    return split_url(url)[1]
 
 
 def check_name(name: str) -> str:
@@ -49,6 +92,22 @@ def check_name(name: str) -> str:
             hint="use letters, digits, '.', '_' and '-', starting with a letter or digit",
         )
     return name
+
+
+def verify_login(context: Context) -> None:
+    """Log in to the context's router once (read ``/system/identity``); raises the client's
+    error, with a hint naming ``--no-verify``, when the router refuses or cannot be reached."""
+    from mikrodock.errors import MikrodockError
+    from mikrodock.routeros.client import RouterOS
+
+    try:
+        with RouterOS(context.url, context.user, context.password, tls=context.tls) as ros:
+            ros.get("system/identity")
+    except MikrodockError as exc:
+        fix = "check the URL, user and password"
+        exc.hint = f"{exc.hint}; or " if exc.hint else ""
+        exc.hint += f"{fix}, or save it unchecked with --no-verify"
+        raise
 
 
 class ContextStore:
@@ -97,7 +156,8 @@ class ContextStore:
             hint="add it with: mikrodock context add NAME --url URL --user USER",
         )
 
-    def add(self, context: Context, *, replace: bool = False) -> None:
+    def check(self, context: Context, *, replace: bool = False) -> dict[str, object]:
+        """Raise UsageError when ``context`` cannot be added; returns the file's data."""
         check_name(context.name)
         check_url(context.url)
         if context.tls not in ("verify", "pin", "insecure"):
@@ -109,6 +169,12 @@ class ContextStore:
             raise UsageError(
                 f"context {context.name!r} exists", hint="remove it first or pass --replace"
             )
+        return data
+
+    def add(self, context: Context, *, replace: bool = False) -> None:
+        data = self.check(context, replace=replace)
+        contexts = data["contexts"]
+        assert isinstance(contexts, dict)
         contexts[context.name] = asdict(context)
         if data.get("current") is None:
             data["current"] = context.name
@@ -142,7 +208,7 @@ class Target:
     source: str = ""  # "context NAME", "-H", "chr NAME": for messages
 
     def __repr__(self) -> str:
-        return f"Target(url={self.url!r}, user={self.user!r}, source={self.source!r})"
+        return f"Target(url={shown_url(self.url)!r}, user={self.user!r}, source={self.source!r})"
 
 
 def resolve_target(
@@ -161,7 +227,8 @@ def resolve_target(
     if host and context:
         raise UsageError("-H and --context both given", hint="name the router one way only")
     if host:
-        return Target(check_url(host), user or "admin", password or "", tls or "verify", "-H")
+        url = check_url(host)
+        return Target(url, user or url_user(url) or "admin", password or "", tls or "verify", "-H")
     store = store or ContextStore()
     name = context or store.current()
     if not name:

@@ -55,6 +55,8 @@ def test_run_ls_exec_logs_stop_start_rm(guest_disk: Path, run_cli: Any
         assert "starting r1 again under TCG" in err  # the fallback is said out loud
     password_file = record.dir / "password"
     assert stat.S_IMODE(password_file.stat().st_mode) == 0o600
+    # the router writes its password into its disk: as private as the password file
+    assert stat.S_IMODE((record.dir / "disk.qcow2").stat().st_mode) == 0o600
     password = password_file.read_text().strip()
     assert password and password not in out + err
     resource = f"{record.url}/rest/system/resource"
@@ -179,7 +181,11 @@ def test_dead_machine_and_stray_qemu_are_found_and_cleaned(guest_disk: Path) -> 
     shutil.rmtree(stray.dir)
     found = {m.name: m.state for m in status.list_machines()}
     assert found == {"dead": "dead", "stray": "stray"}
-    machine.remove("dead")
+    # a machine whose QEMU was killed starts again (booted once, so its disk has a router)
+    again = machine.start("dead", timeout=120).record
+    assert again.pid != dead.pid and status.running_pid(again)
+    assert {m.name: m.state for m in status.list_machines()}["dead"] == "running"
+    machine.remove("dead", force=True)
     machine.remove("stray")
     assert status.list_machines() == []
     assert not _qemu_alive(stray.pid)

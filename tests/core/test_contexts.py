@@ -66,6 +66,7 @@ def test_cli_add_reads_password_from_stdin_never_argv(_isolated_home: Path) -> N
         "--url",
         "http://127.0.0.1:1",
         "--password-stdin",
+        "--no-verify",
         stdin="pa55word\n",
     )
     assert done.returncode == 0, done.stderr
@@ -98,7 +99,12 @@ def test_cli_bad_input_is_one_line_exit_2_and_changes_nothing(_isolated_home: Pa
 def test_cli_use_and_rm(_isolated_home: Path) -> None:
     env = {"MIKRODOCK_PASSWORD": "p"}
     for name in ("a", "b"):
-        assert cli("context", "add", name, "--url", "http://127.0.0.1:1", env=env).returncode == 0
+        assert (
+            cli(
+                "context", "add", name, "--url", "http://127.0.0.1:1", "--no-verify", env=env
+            ).returncode
+            == 0
+        )
     assert cli("context", "use", "b").returncode == 0
     assert ContextStore().current() == "b"
     assert cli("context", "rm", "b").returncode == 0

@@ -218,6 +218,7 @@ def create_overlay(disk: Path, backing: Path, backing_format: str) -> None:
     )  # fmt: skip
     if result.returncode != 0:
         raise MachineError(f"cannot create the overlay {disk}: {result.stderr.strip()}")
+    disk.chmod(0o600)  # the router writes its password (and more) into it
 
 
 def destroy(record: MachineRecord) -> None:

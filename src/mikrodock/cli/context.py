@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from mikrodock.cli._common import JsonOpt, UserAliasOpt, print_json, read_secret
-from mikrodock.contexts import Context, ContextStore
+from mikrodock.contexts import Context, ContextStore, shown_url, verify_login
 from mikrodock.errors import UsageError
 
 context_app = typer.Typer(
@@ -34,9 +34,14 @@ def add(
     ] = False,
     replace: Annotated[bool, typer.Option("--replace", help="Overwrite an existing one.")] = False,
     use: Annotated[bool, typer.Option("--use", help="Make it the current context.")] = False,
+    no_verify: Annotated[
+        bool,
+        typer.Option("--no-verify", help="Save without logging in to the router to check."),
+    ] = False,
 ) -> None:
     """Save a router. The password comes from --password-stdin, MIKRODOCK_PASSWORD or a prompt,
-    never from the command line."""
+    never from the command line. The router is asked once whether it accepts them, unless
+    --no-verify."""
     if insecure and tls_pin:
         raise UsageError("--insecure and --tls-pin both given", hint="choose one")
     if router_user and user_alias and router_user != user_alias:
@@ -45,10 +50,14 @@ def add(
     password = read_secret(from_stdin=password_stdin, prompt=f"Password for {user}")
     tls = "insecure" if insecure else "pin" if tls_pin else "verify"
     store = ContextStore()
-    store.add(Context(name, url, user, password or "", tls), replace=replace)
+    context = Context(name, url, user, password or "", tls)
+    store.check(context, replace=replace)
+    if not no_verify:
+        verify_login(context)
+    store.add(context, replace=replace)
     if use:
         store.use(name)
-    typer.echo(f"context {name}: {url} as {user}")
+    typer.echo(f"context {name}: {shown_url(url)} as {user}")
 
 
 _TLS_SHOWN = {"verify": "verify", "insecure": "insecure", "pin": "pinned"}
@@ -60,7 +69,13 @@ def ls(as_json: JsonOpt = False) -> None:
     store = ContextStore()
     current = store.current()
     rows = [
-        {"name": c.name, "url": c.url, "user": c.user, "tls": c.tls, "current": c.name == current}
+        {
+            "name": c.name,
+            "url": shown_url(c.url),
+            "user": c.user,
+            "tls": c.tls,
+            "current": c.name == current,
+        }
         for c in store.list()
     ]
     if as_json:
