@@ -8,6 +8,7 @@ exceptions (httpx, OSError, QMP, ...) are translated where they happen with ``ra
     MikrodockError              .hint: how to fix it; .exit_code: what the CLI exits with
     ├── UsageError              bad input from the user (flags, files, names)
     ├── ConfigError             contexts, settings, state on disk
+    │   └── DiskFull            no space left for a write; the old file is kept
     ├── RouterError             a RouterOS REST error body: .status, .message, .detail
     │   ├── AuthError           401: wrong user or password
     │   └── NotFoundError       404: no such item or menu
@@ -28,6 +29,7 @@ __all__ = [
     "CertificateChanged",
     "ConfigError",
     "ConnectionFailed",
+    "DiskFull",
     "ImageError",
     "MachineError",
     "MikrodockError",
@@ -119,3 +121,7 @@ class MachineError(MikrodockError):
 
 class ImageError(MikrodockError):
     """A container or CHR image could not be fetched, read or converted."""
+
+
+class DiskFull(ConfigError):
+    """A write found no space (or quota) left; the file it was replacing is unchanged."""

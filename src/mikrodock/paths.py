@@ -8,12 +8,15 @@ apart from the user's own files.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import platformdirs
+
+from mikrodock.errors import DiskFull
 
 __all__ = ["atomic_write", "cache_dir", "config_dir", "state_dir"]
 
@@ -65,11 +68,19 @@ def atomic_write(path: Path, data: str | bytes, *, mode: int = 0o644) -> None:
 
     The file gets ``mode`` before any byte is written (0600 for secrets).
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
     raw = data.encode() if isinstance(data, str) else data
-    with _temp_beside(path, mode) as temp:
-        with open(temp, "wb") as handle:
-            handle.write(raw)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with _temp_beside(path, mode) as temp:
+            with open(temp, "wb") as handle:
+                handle.write(raw)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temp, path)
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise DiskFull(
+                f"the disk holding {path.parent} is full: {path.name} was not changed",
+                hint="free some space there and run the command again",
+            ) from None
+        raise

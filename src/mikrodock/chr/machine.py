@@ -366,7 +366,8 @@ def stop(name: str, *, force: bool = False, timeout: float = 30.0) -> MachineRec
 
 
 def remove(name: str, *, force: bool = False) -> None:
-    """Remove a machine (running ones only with ``force``), a broken folder or a stray QEMU."""
+    """Remove a machine (running ones only with ``force``), a damaged one (its QEMU ended,
+    if one runs) or a stray QEMU."""
     from mikrodock.chr.status import remove_stray
 
     if remove_stray(name):
@@ -377,6 +378,11 @@ def remove(name: str, *, force: bool = False) -> None:
     try:
         record = load_record(name)
     except MikrodockError:
+        if qemu_pid_for(folder) and not force:
+            raise UsageError(
+                f"{name} is damaged and its QEMU still runs", hint=f"use `chr rm -f {name}`"
+            ) from None
+        end_process(qemu_pid_for(folder))
         shutil.rmtree(folder, ignore_errors=True)
         return
     if running_pid(record) and not force:

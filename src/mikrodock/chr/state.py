@@ -85,9 +85,74 @@ class MachineRecord:
         return json.dumps(dataclasses.asdict(self), indent=2, sort_keys=True) + "\n"
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> MachineRecord:
-        known = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{key: value for key, value in data.items() if key in known})
+    def from_dict(cls, data: object) -> MachineRecord:
+        """The record in ``data`` (parsed ``machine.json``); ValueError naming the first field
+        of a wrong type or missing, so a damaged record never reaches the code that uses it."""
+        if not isinstance(data, dict):
+            raise ValueError("not a JSON object")
+        values: dict[str, Any] = {}
+        for item in dataclasses.fields(cls):
+            if item.name not in data:
+                if (
+                    item.default is dataclasses.MISSING
+                    and item.default_factory is dataclasses.MISSING
+                ):
+                    raise ValueError(f"{item.name} is missing")
+                continue
+            value = data[item.name]
+            if not _FIELD_CHECKS[item.name](value):
+                raise ValueError(f"{item.name} is {type(value).__name__} {str(value)[:40]!r}")
+            values[item.name] = value
+        return cls(**values)
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_port(value: object) -> bool:
+    return _is_int(value) and 0 <= value < 65536  # type: ignore[operator]
+
+
+def _is_ports(value: object) -> bool:
+    return isinstance(value, dict) and all(
+        isinstance(k, str) and k.isdigit() and _is_port(v) for k, v in value.items()
+    )
+
+
+def _is_links(value: object) -> bool:
+    return isinstance(value, list) and all(
+        isinstance(nic, dict) and _is_port(nic.get("local")) and _is_port(nic.get("remote"))
+        and isinstance(nic.get("mac"), str) for nic in value
+    )  # fmt: skip
+
+
+_FIELD_CHECKS: dict[str, Any] = {
+    **dict.fromkeys(
+        (
+            "name",
+            "arch",
+            "version",
+            "base_image",
+            "accel_requested",
+            "mac",
+            "accel",
+            "status",
+            "user",
+            "source",
+            "firmware_code",
+            "lab",
+        ),
+        lambda v: isinstance(v, str),
+    ),
+    **dict.fromkeys(("memory_mib", "cpus", "pid"), _is_int),
+    **dict.fromkeys(("started_at", "created_at"), lambda v: isinstance(v, int | float)),
+    "publish_all": lambda v: isinstance(v, bool),
+    "password_file": lambda v: v in ("", "password"),  # a name in the folder, never a path
+    "ports": _is_ports,
+    "links": _is_links,
+    "notes": lambda v: isinstance(v, list) and all(isinstance(n, str) for n in v),
+}
 
 
 def machines_root() -> Path:
@@ -126,21 +191,20 @@ def save_record(record: MachineRecord) -> None:
 def load_record(name: str) -> MachineRecord:
     path = machine_dir(name) / "machine.json"
     try:
-        data = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise UsageError(
-            f"no machine named {name!r}", hint="see `mikrodock chr ls` for the machines"
-        ) from None
+        record = MachineRecord.from_dict(json.loads(path.read_text()))
+        if record.name != name:
+            raise ValueError(f"name is {record.name!r}, not the folder's")
     except (OSError, ValueError) as exc:
         raise ConfigError(
-            f"cannot read {path}: {exc}",
+            f"machine {name} is damaged: cannot read {path}: {exc}",
             hint=f"remove the machine with `mikrodock chr rm -f {name}`",
-        ) from exc
-    return MachineRecord.from_dict(data)
+        ) from None
+    return record
 
 
 def list_records() -> tuple[list[MachineRecord], list[str]]:
-    """Every readable record, and the names of folders without a readable ``machine.json``."""
+    """Every readable record, and the names of damaged machines: folders without a readable
+    ``machine.json`` or with one of the wrong shape."""
     records: list[MachineRecord] = []
     broken: list[str] = []
     for folder in sorted(machines_root().iterdir()):

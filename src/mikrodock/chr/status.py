@@ -34,7 +34,8 @@ class MachineStatus:
 
     name: str
     state: str
-    """running | stopped | dead (QEMU gone) | creating | broken | stray (QEMU without folder)"""
+    """running | stopped | dead (QEMU gone) | creating | damaged (unreadable machine.json) |
+    stray (QEMU without folder)"""
     version: str = ""
     arch: str = ""
     accel: str = ""
@@ -70,7 +71,7 @@ def _link(index: int, nic: dict[str, object]) -> dict[str, object]:
 
 
 def list_machines() -> list[MachineStatus]:
-    records, broken = list_records()
+    records, damaged = list_records()
     now = time.time()
     found: list[MachineStatus] = []
     for record in records:
@@ -90,7 +91,7 @@ def list_machines() -> list[MachineStatus]:
                 links=[_link(index, nic) for index, nic in enumerate(record.links)],
             )
         )
-    found.extend(MachineStatus(name=name, state="broken") for name in broken)
+    found.extend(MachineStatus(name=name, state="damaged") for name in damaged)
     found.extend(MachineStatus(name=s.name, state="stray", pid=s.pid) for s in find_strays())
     return found
 
