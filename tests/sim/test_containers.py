@@ -14,6 +14,16 @@ from mikrodock.sim import Simulator
 from mikrodock.testing.sim_fixtures import container_state, wait_until
 
 VERSIONS = ["7.15", "7.19", "7.20", "7.21", "7.22", "7.23", "7.24"]
+FLAGS_7_20 = {
+    "stopped",
+    "starting",
+    "running",
+    "stopping",
+    "downloading/extracting",
+    "deleting",
+    "download/extract failed",
+}
+"""The state flags of MikroTik's CLI reference for /container (healthcheck ones from 7.22)."""
 ORDER = ["extracting", "stopped", "starting", "running", "stopping", "stopped"]
 Factory = Callable[..., Simulator]
 Clients = Callable[[Simulator], httpx.Client]
@@ -77,8 +87,13 @@ def test_lifecycle_passes_states_in_order(
     [
         ("7.15", {"status"}, "tag", "number"),
         ("7.19", {"status"}, "repo", "number"),
-        ("7.20", {"running", "stopped", "starting", "stopping", "extracting"}, "tag", "numbers"),
-        ("7.22", {"running", "stopped", "starting", "stopping", "extracting"}, "tag", "numbers"),
+        ("7.20", FLAGS_7_20, "tag", "numbers"),
+        (
+            "7.22",
+            FLAGS_7_20 | {"starting-with-healthcheck", "healthy", "unhealthy"},
+            "tag",
+            "numbers",
+        ),
     ],
 )
 def test_records_follow_the_version_dialect(
@@ -251,7 +266,10 @@ def test_file_images_extract_or_fail_like_routeros(
     assert good["tag"] == "local/app:1"
     wait_until(lambda: container_state(rest.get(f"/container/{good['.id']}").json()) == "stopped")
     failed = wait_until(
-        lambda: (r := rest.get(f"/container/{bad['.id']}").json())["extracting"] == "false" and r
+        lambda: (
+            (r := rest.get(f"/container/{bad['.id']}").json())["downloading/extracting"] == "false"
+            and r
+        )
     )
     assert container_state(failed) == "error"
     assert rest.post("/container/start", json={"numbers": bad[".id"]}).status_code == 400

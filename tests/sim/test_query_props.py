@@ -76,4 +76,12 @@ def test_proplist_keeps_only_asked_keys(keys: list[str]) -> None:
 
 
 def test_public_names() -> None:
-    assert set(mikrodock.sim.__all__) == {"Delays", "Fault", "Simulator", "parse_fault", "running"}
+    assert set(mikrodock.sim.__all__) == {
+        "CANDIDATES",
+        "Delays",
+        "Fault",
+        "Simulator",
+        "parse_candidate",
+        "parse_fault",
+        "running",
+    }

@@ -55,10 +55,22 @@ def sim_command(
     stop_delay: float = typer.Option(
         0.1, "--stop-delay", help="Seconds a container stays stopping."
     ),
+    candidate: list[str] = typer.Option(
+        [],
+        "--candidate",
+        help="Where public sources disagree, play this answer, e.g. 'image-field=repo' "
+        "(repeatable; see docs/SIM.md).",
+        metavar="NAME=VALUE",
+    ),
     json_output: bool = typer.Option(False, "--json", help="Announce the server as JSON."),
 ) -> None:
     """Serve a simulated RouterOS router (REST API) on 127.0.0.1 until Ctrl-C or SIGTERM."""
-    from mikrodock.sim import Delays, Simulator, parse_fault  # heavy: only for this command
+    from mikrodock.sim import (  # heavy: only for this command
+        Delays,
+        Simulator,
+        parse_candidate,
+        parse_fault,
+    )
 
     password = _read_password(password_file) if password_file else None
     sim = Simulator(
@@ -73,6 +85,7 @@ def sim_command(
         state_file=state,
         faults=[parse_fault(text) for text in fault],
         port=port,
+        candidates=dict(parse_candidate(text) for text in candidate),
     )
     info = sim.describe(str(password_file) if password_file else None)
     if json_output:

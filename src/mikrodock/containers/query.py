@@ -28,16 +28,20 @@ __all__ = [
 ]
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")  # container names (flags.check_name)
-_FLAG_ORDER = (
+_FLAG_ORDER = (  # flags overlap (an extracting record also reads stopped): first match wins
     ("deleting", "deleting"),
+    ("downloading/extracting", "extracting"),  # the documented name
     ("extracting", "extracting"),
     ("downloading", "extracting"),
     ("stopping", "stopping"),
+    ("starting-with-healthcheck", "starting"),
     ("starting", "starting"),
     ("running", "running"),
+    ("healthy", "running"),  # a container with a health check may show healthy, not running
+    ("unhealthy", "running"),
     ("stopped", "stopped"),
 )
-_ERROR_FIELDS = ("error", "failed", "download-failed", "extract-failed")
+_ERROR_FIELDS = ("error", "download/extract failed", "failed", "download-failed", "extract-failed")
 
 
 def _true(value: str | None) -> bool:
@@ -54,6 +58,8 @@ def container_state(record: Mapping[str, str]) -> str:
     status = record.get("status")
     if status:
         return status
+    if _true(record.get("download/extract failed")) or _true(record.get("failed")):
+        return "error"
     for field, word in _FLAG_ORDER:
         if _true(record.get(field)):
             return word

@@ -182,13 +182,17 @@ CONTAINER_STATES = (
 
 # 7.20+ flag fields, most specific first: a container that is both "stopped" and "extracting"
 # is extracting.
-_STATE_FLAGS = (
+_STATE_FLAGS = (  # flags overlap (an extracting record also reads stopped): first match wins
     ("deleting", "deleting"),
+    ("downloading/extracting", "extracting"),  # the documented name
     ("extracting", "extracting"),
     ("downloading", "extracting"),
     ("stopping", "stopping"),
+    ("starting-with-healthcheck", "starting"),
     ("starting", "starting"),
     ("running", "running"),
+    ("healthy", "running"),  # a container with a health check may show healthy, not running
+    ("unhealthy", "running"),
     ("stopped", "stopped"),
 )
 
@@ -219,7 +223,7 @@ class Container(Record):
         status = self.text("status").strip().lower()
         if status:
             return status if status in CONTAINER_STATES else "unknown"
-        if self.flag("failed") or self.flag("error"):
+        if self.flag("download/extract failed") or self.flag("failed") or self.flag("error"):
             return "error"
         for field, state in _STATE_FLAGS:
             if self.flag(field):

@@ -1,8 +1,11 @@
 """A RouterOS REST simulator for offline work and tests (``mikrodock sim``).
 
-It answers like RouterOS of the chosen version (menus, arguments and field names from
-:class:`mikrodock.routeros.dialect.Dialect`), runs a container lifecycle with real delays,
-and can inject faults. Start one in-process with :func:`running`::
+It answers like RouterOS of the chosen version (menus and arguments from the version's
+command tree; what records print from RouterOS facts with their sources, such as
+:mod:`~mikrodock.sim.container_facts`), runs a container lifecycle with real delays, and
+can inject faults. Where public sources disagree or are silent it plays the answer picked
+through ``candidates`` (:mod:`~mikrodock.sim.candidates`).
+Start one in-process with :func:`running`::
 
     with running(version="7.20.8") as sim:
         httpx.get(f"{sim.url}/rest/system/resource", auth=(sim.user, sim.password))
@@ -16,15 +19,24 @@ Module map: ``state`` (items, ids, persistence), ``router`` (the model and boot 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
+from mikrodock.sim.candidates import CANDIDATES, parse_candidate
 from mikrodock.sim.faults import Fault, parse_fault
 from mikrodock.sim.router import Delays
 from mikrodock.sim.runner import Simulator
 
-__all__ = ["Delays", "Fault", "Simulator", "parse_fault", "running"]
+__all__ = [
+    "CANDIDATES",
+    "Delays",
+    "Fault",
+    "Simulator",
+    "parse_candidate",
+    "parse_fault",
+    "running",
+]
 
 
 @contextmanager
@@ -39,6 +51,7 @@ def running(
     delays: Delays | dict[str, float] | None = None,
     state_file: Path | str | None = None,
     faults: list[Fault] | tuple[Fault, ...] = (),
+    candidates: Mapping[str, str] | None = None,
 ) -> Iterator[Simulator]:
     """A simulator serving on a free 127.0.0.1 port for the duration of the ``with`` block."""
     sim = Simulator(
@@ -52,6 +65,7 @@ def running(
         delays=delays,
         state_file=state_file,
         faults=faults,
+        candidates=candidates,
     )
     with sim:
         yield sim

@@ -11,10 +11,12 @@ Phases (kept in the item's ``_phase``, with ``_due`` = when the passing phase en
     remove:  400 while starting, running or stopping
     boot:    running/starting/stopping -> stopped, then start-on-boot=yes ones start
 
-Up to 7.19 a record shows the phase as ``status``; from 7.20 as flag fields
-(``stopped``, ``starting``, ``running``, ``stopping``, ``extracting``: ``"true"``/``"false"``),
-as the dialect says (``state_style``). The image shows under the dialect's first image field
-(``repo`` before 7.20, ``tag`` after). Every write needs device-mode ``container=yes``.
+How a record shows its phase, its image and its read-only fields, by version, is in
+:mod:`mikrodock.sim.container_facts` (with sources; where they are silent the simulator plays
+the picked candidate). Every write needs device-mode ``container=yes``.
+
+``/container/layers`` (7.21+) lists one layer per distinct image that containers hold (its
+fields are guessed: ``digest``, ``size``, ``image``).
 
 When a container reaches ``running`` it "prints" (see :mod:`mikrodock.sim.shell`): the lines
 go to ``/container/log`` (7.20+) and, with ``logging=yes``, to ``/log`` under topics
@@ -23,11 +25,13 @@ go to ``/container/log`` (7.20+) and, with ``logging=yes``, to ``/log`` under to
 
 from __future__ import annotations
 
+import hashlib
 import time
 import uuid
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any
 
+from mikrodock.sim import container_facts as facts
 from mikrodock.sim import logs, shell
 from mikrodock.sim.base import CommandHandler, MenuSpec, RestError, bad_request
 from mikrodock.sim.files import file_bytes, find_file
@@ -39,7 +43,6 @@ if TYPE_CHECKING:
 
 __all__ = ["advance", "on_boot", "specs"]
 
-_PHASES = ("stopped", "starting", "running", "stopping", "extracting")
 _BUSY = ("starting", "running", "stopping")
 
 
@@ -61,7 +64,7 @@ def _set_phase(router: SimRouter, item: Item, phase: str, delay: float | None = 
 def _started(router: SimRouter, item: Item) -> None:
     name = item.get("name", "")
     lines = shell.stdout_lines(item)
-    if router.dialect.has_container_log:
+    if router.available("container/log"):
         menu = router.state.menu("container/log")
         stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(router.now()))
         for line in lines:
@@ -97,7 +100,7 @@ def on_boot(router: SimRouter) -> None:
 
 
 def _start(router: SimRouter, item: Item) -> None:
-    if router.dialect.state_style == "flags":
+    if facts.uses_flags(router):
         _set_phase(router, item, "starting", router.delays.start)
     else:
         _set_phase(router, item, "running")
@@ -105,7 +108,6 @@ def _start(router: SimRouter, item: Item) -> None:
 
 # --- records -------------------------------------------------------------------------------
 def _defaults(router: SimRouter) -> Item:
-    dialect = router.dialect
     item: Item = {
         "name": "",
         "os": "linux",
@@ -122,16 +124,21 @@ def _defaults(router: SimRouter) -> Item:
         "start-on-boot": "false",
         "stop-signal": "15",
         "user": "",
-        dialect.env_list_arg: "",
-        dialect.mount_list_arg: "",
+        facts.env_list_arg(router): "",
+        facts.mount_list_arg(router): "",
     }
-    if dialect.memory_arg:
-        item[dialect.memory_arg] = "unlimited"
+    if facts.has_arg(router, "container", "add", "memory-high"):
+        item["memory-high"] = "unlimited"
     return item
 
 
 def _image_field(router: SimRouter) -> str:
-    return router.dialect.image_field_names[0]
+    return facts.image_field(router)
+
+
+def _digest(image: str) -> str:
+    """A stable, made-up layer digest for an image name (the simulator downloads nothing)."""
+    return "sha256:" + hashlib.sha256(image.encode()).hexdigest()
 
 
 def _registry(router: SimRouter) -> str:
@@ -144,6 +151,7 @@ def _take_image(router: SimRouter, item: Item) -> None:
     item.pop("_error", None)
     if remote:
         item[_image_field(router)] = shell.image_name(remote, _registry(router))
+        item["_digest"] = _digest(item[_image_field(router)])
         item["_remote"] = remote
         for pattern, error in router.image_failures.items():
             if fnmatchcase(remote, pattern):
@@ -154,6 +162,7 @@ def _take_image(router: SimRouter, item: Item) -> None:
             raise bad_request(f"failure: file {archive} not found")
         name, error = shell.check_archive(file_bytes(found))
         item[_image_field(router)] = name or archive
+        item["_digest"] = _digest(item[_image_field(router)])
         if error:
             item["_error"] = error
     else:
@@ -187,17 +196,26 @@ def _on_remove(router: SimRouter, item: Item) -> None:
 
 
 def _view(router: SimRouter, item: Item) -> Item:
-    phase = item.get("_phase", "stopped")
     shown = dict(item)
-    if router.dialect.state_style == "flags":
-        for name in _PHASES:
-            shown[name] = "true" if phase == name else "false"
-        if phase == "error":
-            shown["failed"] = "true"
-            shown["error"] = item.get("_error", "")
-    else:
-        shown["status"] = phase
+    shown.update(facts.read_only_fields(router, item))
+    shown.update(facts.state_fields(router, item))
     return shown
+
+
+def _layers(router: SimRouter) -> list[Item]:
+    """One layer per distinct image that an extracted (or extracting) container holds."""
+    seen: dict[str, Item] = {}
+    for item in _containers(router):
+        digest = item.get("_digest")
+        if digest and item.get("_phase") != "error" and digest not in seen:
+            image = item.get("tag") or item.get("repo") or ""
+            seen[digest] = {
+                ".id": f"*{len(seen) + 1:X}",
+                "digest": digest,
+                "image": image,
+                "size": str(4 * 1024 * 1024),
+            }
+    return list(seen.values())
 
 
 # --- commands ------------------------------------------------------------------------------
@@ -210,7 +228,7 @@ def _targets(router: SimRouter, args: dict[str, str]) -> list[Item]:
             raise bad_request("no such item")
         found.append(match)
     if not found:
-        raise bad_request(f"missing ={router.dialect.numbers_arg}=")
+        raise bad_request(f"missing ={facts.item_arg(router, 'start')}=")
     return found
 
 
@@ -251,6 +269,7 @@ def _cmd_kill(router: SimRouter, args: dict[str, str]) -> list[Any]:
 def _cmd_restart(router: SimRouter, args: dict[str, str]) -> list[Any]:
     for item in _targets(router, args):
         if item.get("_phase") in _BUSY:
+            item["_restarts"] = str(int(item.get("_restarts", "0")) + 1)
             _set_phase(router, item, "stopped")
             _start(router, item)
     return []
@@ -284,9 +303,11 @@ def _not_simulated(command: str) -> CommandHandler:
 
 def _config_seed(router: SimRouter) -> list[Item]:
     item: Item = {"registry-url": "https://registry-1.docker.io", "tmpdir": "", "username": ""}
-    if router.dialect.config_memory_arg:
-        item[router.dialect.config_memory_arg] = "unlimited"
-    if router.dialect.has_arg("container/config", "set", "layer-dir"):
+    for name in ("memory-high", "ram-high"):
+        if facts.has_arg(router, "container/config", "set", name):
+            item[name] = "unlimited"
+            break
+    if facts.has_arg(router, "container/config", "set", "layer-dir"):
         item["layer-dir"] = ""
     return [item]
 
@@ -336,5 +357,5 @@ def specs() -> list[MenuSpec]:
             view=lambda router, item: {k: v for k, v in item.items() if k != "password"},
         ),
         MenuSpec("container/log", package="container", writable=False),
-        MenuSpec("container/layers", package="container", writable=False),
+        MenuSpec("container/layers", package="container", writable=False, source=_layers),
     ]

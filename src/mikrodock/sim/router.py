@@ -14,6 +14,7 @@ hard reset) does that and also confirms a pending device-mode update.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from mikrodock.routeros.dialect import Dialect
 from mikrodock.routeros.version import RouterOSVersion, parse_version
 from mikrodock.sim import containers, logs, packages, users
 from mikrodock.sim.base import MenuSpec, RestError
+from mikrodock.sim.candidates import check_candidates
 from mikrodock.sim.menus import build_specs
 from mikrodock.sim.state import SimState
 
@@ -55,6 +57,8 @@ class SimOptions:
     delays: Delays = field(default_factory=Delays)
     user: str = "admin"
     password: str = field(default="", repr=False)
+    candidates: Mapping[str, str] = field(default_factory=dict)
+    """Answers picked for open questions (:mod:`mikrodock.sim.candidates`), by name."""
 
 
 class SimRouter:
@@ -63,6 +67,7 @@ class SimRouter:
     def __init__(self, options: SimOptions, state_file: Path | None = None) -> None:
         if options.arch not in ARCHES:
             raise ValueError(f"unknown architecture {options.arch!r}; use one of {ARCHES}")
+        check_candidates(options.candidates)
         self.options = options
         self.version = options.version
         self.dialect = Dialect.for_version(options.version)

@@ -15,6 +15,7 @@ import socket
 import tempfile
 import threading
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -23,6 +24,7 @@ import uvicorn
 
 from mikrodock.errors import UsageError
 from mikrodock.routeros.version import parse_version
+from mikrodock.sim.candidates import check_candidates
 from mikrodock.sim.faults import Fault, FaultSet
 from mikrodock.sim.files import file_bytes, find_file, put_file
 from mikrodock.sim.rest import Rest
@@ -74,9 +76,11 @@ class Simulator:
     """A simulated RouterOS router served over HTTP(S) on 127.0.0.1.
 
     Use it as a context manager (``with Simulator(...) as sim:``) or through
-    :func:`mikrodock.sim.running`. Attributes: ``url``, ``user``, ``password``, ``port``,
-    ``version``, ``arch``, ``router`` (the model, for direct inspection) and, with TLS,
-    ``fingerprint`` (SHA-256 hex of the server certificate), ``ca_path`` and ``cert_path``.
+    :func:`mikrodock.sim.running`. ``candidates`` picks answers where public sources
+    disagree or are silent (``{"image-field": "repo"}``, see :mod:`mikrodock.sim.candidates`).
+    Attributes: ``url``, ``user``, ``password``, ``port``, ``version``, ``arch``, ``router``
+    (the model, for direct inspection) and, with TLS, ``fingerprint`` (SHA-256 hex of the
+    server certificate), ``ca_path`` and ``cert_path``.
     """
 
     def __init__(
@@ -93,6 +97,7 @@ class Simulator:
         state_file: Path | str | None = None,
         faults: list[Fault] | tuple[Fault, ...] = (),
         port: int = 0,
+        candidates: Mapping[str, str] | None = None,
     ) -> None:
         if isinstance(delays, dict):
             delays = Delays(**delays)
@@ -106,6 +111,7 @@ class Simulator:
             container_package=container_package,
             device_mode_locked=device_mode_locked,
             delays=delays or Delays(),
+            candidates=check_candidates(candidates or {}),
         )
         if arch not in ("x86_64", "arm64", "arm"):
             raise UsageError(f"unknown architecture {arch!r}", hint="use x86_64, arm64 or arm")

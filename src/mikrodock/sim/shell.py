@@ -23,6 +23,7 @@ import tarfile
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from mikrodock.sim import container_facts as facts
 from mikrodock.sim.files import file_bytes, find_file
 from mikrodock.sim.state import Item
 
@@ -81,11 +82,13 @@ def _group(router: SimRouter, menu: str, key: str, names: str) -> list[Item]:
 
 def environment(router: SimRouter, item: Item) -> list[tuple[str, str]]:
     """The container's variables: its env lists, then inline ``env=`` pairs."""
-    dialect = router.dialect
     pairs = [
         (e.get("key", ""), e.get("value", ""))
         for e in _group(
-            router, "container/envs", dialect.envs_group_key, item.get(dialect.env_list_arg, "")
+            router,
+            "container/envs",
+            facts.envs_group_key(router),
+            item.get(facts.env_list_arg(router), ""),
         )
     ]
     for part in item.get("env", "").split(","):
@@ -97,14 +100,13 @@ def environment(router: SimRouter, item: Item) -> list[tuple[str, str]]:
 
 def mounts(router: SimRouter, item: Item) -> list[tuple[str, str]]:
     """``(src, dst)`` of the container's mounts: mount entries or lists, then inline ``mount=``."""
-    dialect = router.dialect
     found = [
         (m.get("src", ""), m.get("dst", ""))
         for m in _group(
             router,
             "container/mounts",
-            dialect.mounts_group_key,
-            item.get(dialect.mount_list_arg, ""),
+            facts.mounts_group_key(router),
+            item.get(facts.mount_list_arg(router), ""),
         )
     ]
     src = ""

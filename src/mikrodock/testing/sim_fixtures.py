@@ -77,13 +77,24 @@ def router_objects(
 
 def container_state(record: dict[str, str]) -> str:
     """``extracting``/``starting``/``running``/``stopping``/``stopped``/``error`` of a
-    ``/container`` record: its ``status`` (up to 7.19) or the flag that is ``"true"``."""
+    ``/container`` record: its ``status`` (up to 7.19) or its flags (7.20+; flags overlap: an
+    extracting or failed record also reads ``stopped``, a healthy one may lack ``running``)."""
     if "status" in record:
         return record["status"]
-    for name in ("extracting", "starting", "running", "stopping", "stopped"):
-        if record.get(name) == "true":
-            return name
-    return "error" if record.get("failed") == "true" else "none"
+    for state, names in _FLAG_STATES:
+        if any(record.get(name) == "true" for name in names):
+            return state
+    return "none"
+
+
+_FLAG_STATES = (
+    ("error", ("download/extract failed", "failed")),
+    ("extracting", ("downloading/extracting", "extracting")),
+    ("stopping", ("stopping",)),
+    ("starting", ("starting-with-healthcheck", "starting")),
+    ("running", ("running", "healthy", "unhealthy")),
+    ("stopped", ("stopped",)),
+)
 
 
 def wait_until(check: Callable[[], Any], timeout: float = 10.0, interval: float = 0.01) -> Any:
