@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import anyio
 
-from mikrodock.containers.claims import Conflict, check_claim, release
+from mikrodock.containers.claims import Conflict, adopt, check_claim, release
 from mikrodock.containers.query import container_error, container_state
 from mikrodock.containers.steps import Plan, Ref, Step, Value
 from mikrodock.errors import MikrodockError, NotFoundError, PlanError, RouterError
@@ -43,6 +43,8 @@ class Applied:
     done: list[tuple[Step, str | None]] = field(default_factory=list)
     in_flight: Step | None = None
     """An ``add`` sent but not answered (cancelled mid-request): it may have happened."""
+    kept: list[tuple[Step, str | None]] = field(default_factory=list)
+    """Shared objects a rollback left in place for the next attempt (see :func:`rollback`)."""
 
 
 def _resolve(value: Value | None, ids: Mapping[str, str]) -> str:
@@ -142,6 +144,8 @@ async def _run(
             record = await ros.add(step.menu, body)
         except RouterError as error:
             applied.in_flight = None
+            if _taken_meanwhile(step, error) and await adopt(ros, step, applied):
+                return
             if _taken_meanwhile(step, error):
                 raise Conflict(
                     f"{step.why}: another deploy changed the router a moment ago ({error.detail})"
@@ -258,9 +262,17 @@ async def _adopt_in_flight(ros: AsyncRouterOS, applied: Applied) -> None:
 
 
 async def rollback(
-    ros: AsyncRouterOS, applied: Applied, dialect: Dialect, poll: float = 0.5
+    ros: AsyncRouterOS,
+    applied: Applied,
+    dialect: Dialect,
+    poll: float = 0.5,
+    *,
+    keep_shared: bool = False,
 ) -> list[str]:
-    """Undo every recorded step in reverse; returns the problems met (empty when clean)."""
+    """Undo every recorded step in reverse; returns the problems met (empty when clean).
+
+    Shared objects (``release`` undos) go last, if nobody uses them; with ``keep_shared`` (the
+    deploy will try again at once) they stay, listed in ``applied.kept``."""
     problems: list[str] = []
     with anyio.CancelScope(shield=True):
         await _adopt_in_flight(ros, applied)
@@ -273,6 +285,9 @@ async def rollback(
                 await _undo(ros, step, item, applied.ids, dialect, poll)
             except MikrodockError as error:
                 problems.append(f"{step.why}: {error}")
+        if keep_shared:
+            applied.kept = shared
+            return problems
         try:
             problems += await release(ros, shared)
         except MikrodockError as error:
@@ -289,7 +304,10 @@ async def apply_plan(
     timeout: float = 600.0,
     poll: float = 1.0,
 ) -> Applied:
-    """Run every step; if one fails or the task is cancelled, roll back and re-raise."""
+    """Run every step; if one fails or the task is cancelled, roll back and re-raise.
+
+    A lost claim (:class:`Conflict`) keeps the shared objects made (``conflict.kept``): the
+    caller plans again and uses them, or releases them when it gives up."""
     applied = Applied()
     try:
         for step in plan.steps:
@@ -297,7 +315,10 @@ async def apply_plan(
                 progress(step)
             await _run(ros, step, applied, dialect, timeout, poll)
     except BaseException as error:
-        problems = await rollback(ros, applied, dialect, poll)
+        conflict = isinstance(error, Conflict)
+        problems = await rollback(ros, applied, dialect, poll, keep_shared=conflict)
+        if isinstance(error, Conflict):
+            error.kept = applied.kept
         undone = len([s for s, _ in applied.done if s.undo is not None])
         note = f"rolled back {undone} change(s)"
         if problems:

@@ -35,13 +35,18 @@ if TYPE_CHECKING:
     from mikrodock.containers.apply import Applied
     from mikrodock.routeros.client import AsyncRouterOS
 
-__all__ = ["Conflict", "check_claim", "id_order", "release"]
+__all__ = ["Conflict", "adopt", "check_claim", "id_order", "release"]
 
 Record = Mapping[str, str]
 
 
 class Conflict(MikrodockError):
-    """Another mikrodock took what this deploy chose a moment earlier: roll back, plan again."""
+    """Another mikrodock took what this deploy chose a moment earlier: roll back, plan again.
+
+    ``kept``: the shared objects (network, logging rule) the rolled-back attempt made and left
+    for the next one, with their ids; released by whoever gives up."""
+
+    kept: list[tuple[Step, str | None]] = []  # noqa: RUF012 (replaced per instance)
 
 
 def id_order(item_id: str | None) -> int:
@@ -71,6 +76,21 @@ async def _withdraw(ros: AsyncRouterOS, step: Step, item: str, applied: Applied)
     applied.done = [(s, i) for s, i in applied.done if not (s is step and i == item)]
     if step.key is not None:
         applied.ids.pop(step.key, None)
+
+
+async def adopt(ros: AsyncRouterOS, step: Step, applied: Applied) -> bool:
+    """After RouterOS refused a shared object's add because its name exists (another mikrodock
+    made the network's bridge a moment ago): use that object if it carries the same tag. It is
+    not this deploy's to undo."""
+    name, tag = step.body.get("name"), step.body.get("comment")
+    if step.undo is None or step.undo.kind != "release" or not name or not tag:
+        return False
+    for record in await ros.print(step.menu, where={"name": str(name)}):
+        if record.get("name") == name and record.get("comment") == tag:
+            if step.key is not None:
+                applied.ids[step.key] = record[".id"]
+            return True
+    return False
 
 
 async def check_claim(ros: AsyncRouterOS, step: Step, item: str | None, applied: Applied) -> None:

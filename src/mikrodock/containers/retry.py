@@ -9,17 +9,18 @@ many deploys retrying at once spread over the subnet instead of all taking the n
 
 from __future__ import annotations
 
+import contextlib
 import random
 from typing import TYPE_CHECKING
 
 import anyio
 
 from mikrodock.containers.apply import Applied, Progress, apply_plan
-from mikrodock.containers.claims import Conflict
+from mikrodock.containers.claims import Conflict, release
 from mikrodock.containers.plan import plan_run, reads_for
 from mikrodock.containers.state import read_state
-from mikrodock.containers.steps import Plan
-from mikrodock.errors import PlanError
+from mikrodock.containers.steps import Plan, Step
+from mikrodock.errors import MikrodockError, PlanError
 from mikrodock.routeros.dialect import Dialect
 
 if TYPE_CHECKING:
@@ -48,7 +49,29 @@ async def deploy(
     timeout: float = 600.0,
     poll: float = 1.0,
 ) -> tuple[Plan, Applied]:
-    """Plan and apply ``spec`` until no concurrent deploy takes what the plan chose."""
+    """Plan and apply ``spec`` until no concurrent deploy takes what the plan chose.
+
+    Shared objects an attempt made before it lost a claim stay for the next attempt; should
+    the deploy end without success, they are released (removed if nobody uses them)."""
+    kept: list[tuple[Step, str | None]] = []
+    try:
+        return await _attempts(ros, spec, kept, progress=progress, timeout=timeout, poll=poll)
+    except BaseException:
+        if kept:
+            with anyio.CancelScope(shield=True), contextlib.suppress(MikrodockError):
+                await release(ros, kept)
+        raise
+
+
+async def _attempts(
+    ros: AsyncRouterOS,
+    spec: ContainerSpec,
+    kept: list[tuple[Step, str | None]],
+    *,
+    progress: Progress | None,
+    timeout: float,
+    poll: float,
+) -> tuple[Plan, Applied]:
     last: Conflict | None = None
     for attempt in range(ATTEMPTS):
         if last is not None:
@@ -61,6 +84,7 @@ async def deploy(
                 ros, plan, dialect, progress=progress, timeout=timeout, poll=poll
             )
         except Conflict as conflict:
+            kept += conflict.kept
             last = conflict
             continue
         return plan, applied
