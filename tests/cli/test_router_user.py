@@ -8,9 +8,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import typer
 
-from mikrodock.cli.main import root
+from mikrodock.cli.root import root
 from mikrodock.sim import Simulator, running
 
 
@@ -23,7 +22,7 @@ def _router_commands() -> list[tuple[str, Any]]:
         for name, sub in sorted(getattr(group, "commands", {}).items()):
             walk(sub, f"{prefix} {name}".strip())
 
-    walk(typer.main.get_command(root), "")
+    walk(root.load_all(), "")
     return found
 
 

@@ -41,5 +41,35 @@ def test_sigterm_mid_deploy_leaves_the_router_as_it_was(sim: Simulator, tmp_path
     wait_until(extracting, timeout=60)
     proc.send_signal(signal.SIGTERM)
     _out, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130, err
+    assert proc.returncode == 143, err
+    assert b"rolled back" in err and b"the router is as before" in err
     assert router_objects(sim) == before
+
+
+def test_sigterm_stops_a_background_job_of_a_script(tmp_path: Path) -> None:
+    """`mikrodock logs -f web & kill $!` in a script: bash ignores SIGINT in background jobs,
+    so SIGTERM must stop the command on its own."""
+    with running(version="7.20.8") as sim:
+        _background_logs_killed(sim, tmp_path)
+
+
+def _background_logs_killed(sim: Simulator, tmp_path: Path) -> None:
+    env = {**os.environ, "MIKRODOCK_PASSWORD": sim.password, "MIKRODOCK_HOME": str(tmp_path)}
+    made = subprocess.run(
+        [str(MIKRODOCK), "-H", sim.url, "create", "--name", "web", "alpine"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert made.returncode == 0, made.stderr
+    script = (
+        f"{MIKRODOCK} -H {sim.url} logs -f web > out.txt 2> err.txt & pid=$!\n"
+        "sleep 1\n"
+        "kill $pid; wait $pid; echo $?\n"
+    )
+    done = subprocess.run(
+        ["bash", "-c", script], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert done.stdout.strip() == "143", (done.stdout, (tmp_path / "err.txt").read_text())
+    assert "mikrodock: terminated" in (tmp_path / "err.txt").read_text()

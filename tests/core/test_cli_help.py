@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 
 import pytest
-import typer
 
-from mikrodock.cli.main import main, root
+from mikrodock.cli.main import main
+from mikrodock.cli.root import root
 
 
 def _command_paths() -> list[list[str]]:
-    command = typer.main.get_command(root)
+    command = root.load_all()
     paths: list[list[str]] = []
 
     def walk(group: object, prefix: list[str]) -> None:

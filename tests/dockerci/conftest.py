@@ -11,14 +11,6 @@ from typing import Any
 import pytest
 
 
-def ensure_registered() -> None:
-    """Add chr dockerfile/serve/health to the root app once (main.py may not yet)."""
-    from mikrodock.cli import chr_docker
-    from mikrodock.cli.main import root
-
-    chr_docker.register(root)  # a no-op when main.py registered it already
-
-
 @dataclass
 class Ran:
     exit_code: int
@@ -29,8 +21,7 @@ class Ran:
 @pytest.fixture
 def cli(run_cli: Any) -> Callable[..., Ran]:
     """Run `mikrodock ARGS...` in this process through the real entry point (error handling
-    and exit codes included), with this group's commands registered."""
-    ensure_registered()
+    and exit codes included)."""
 
     def invoke(*args: str) -> Ran:
         return Ran(*run_cli(*args))

@@ -16,12 +16,7 @@ from mikrodock.testing.guest import guest_image
 
 REPO = Path(__file__).resolve().parents[2]
 ACTION = REPO / ".github" / "actions" / "mikrodock-chr" / "action.yml"
-ENTRY = (
-    "import sys\n"
-    "from mikrodock.cli import chr_docker, main\n"
-    "chr_docker.register(main.root)\n"
-    "main.main(sys.argv[1:])\n"
-)
+ENTRY = "import sys\nfrom mikrodock.cli import main\nmain.main(sys.argv[1:])\n"
 
 
 def _steps() -> dict[str, dict[str, Any]]:

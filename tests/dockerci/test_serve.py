@@ -30,12 +30,7 @@ from mikrodock.testing.guest import guest_image
 pytestmark = [pytest.mark.qemu, pytest.mark.slow]
 
 # The CLI as a subprocess, with this group's commands registered even before main.py lists them.
-ENTRY = (
-    "import sys\n"
-    "from mikrodock.cli import chr_docker, main\n"
-    "chr_docker.register(main.root)\n"
-    "main.main(sys.argv[1:])\n"
-)
+ENTRY = "import sys\nfrom mikrodock.cli import main\nmain.main(sys.argv[1:])\n"
 MIKRODOCK = [sys.executable, "-c", ENTRY]
 OFFSET_CANDIDATES = (11000, 13000, 15000, 17000, 19000)  # below the ephemeral range
 

@@ -29,12 +29,7 @@ from ruamel.yaml import YAML
 REPO = Path(__file__).resolve().parents[2]
 DOCS = sorted([*REPO.glob("docs/guides/*.md"), *REPO.glob("docs/ci/*.md")])
 ACTION = REPO / ".github" / "actions" / "mikrodock-chr" / "action.yml"
-ENTRY = (
-    "import sys\n"
-    "from mikrodock.cli import chr_docker, main\n"
-    "chr_docker.register(main.root)\n"
-    "main.main(sys.argv[1:])\n"
-)
+ENTRY = "import sys\nfrom mikrodock.cli import main\nmain.main(sys.argv[1:])\n"
 _FILE = re.compile(r"^<!--\s*file:\s*(\S+)\s*-->\s*$")
 
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-import typer
 
-from mikrodock.cli.main import root
+from mikrodock.cli.root import root
 
 
 @pytest.mark.parametrize("name", ["run", "create"])
 def test_every_run_flag_has_a_description(name: str) -> None:
-    group: Any = typer.main.get_command(root)
+    group: Any = root.load_all()
     command = group.commands[name]
     bare = [
         param.opts[0]

@@ -7,7 +7,7 @@ and after it; the subcommand's win.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -16,16 +16,15 @@ import typer
 from mikrodock.cli._common import (
     FollowOpt,
     JsonOpt,
-    RouterOptions,
     SinceOpt,
     TailOpt,
     TimestampsOpt,
+    open_client,
     print_json,
-    router_options,
+    router_command,
     run,
     with_router,
 )
-from mikrodock.contexts import Target
 
 __all__ = ["register"]
 
@@ -43,34 +42,21 @@ compose_cli = typer.Typer(
 class _Options:
     file: str | None
     project_name: str | None
-    router: RouterOptions
-    _target: Target | None = None
 
     def project(self) -> Any:
         from mikrodock.compose.compose_file import load_compose
 
         return load_compose(Path(self.file) if self.file else None, project_name=self.project_name)
 
-    def with_router(self, router: dict[str, Any]) -> _Options:
-        """These options with a subcommand's router options over the group's."""
-        return replace(self, router=RouterOptions.take(router).over(self.router))
-
     def call(self, action: Callable[[Any], Awaitable[T]]) -> T:
         """Run ``action(client)`` against the chosen router."""
-        return with_router(self.target(), action)
+        return with_router(action)
 
     def open(self) -> Any:
-        from mikrodock.routeros.client import AsyncRouterOS
-
-        target = self.target()
-        return AsyncRouterOS(target.url, target.user, target.password, tls=target.tls)
-
-    def target(self) -> Target:
-        if self._target is None:  # once: the password may come from stdin
-            self._target = self.router.target()
-        return self._target
+        return open_client()
 
 
+@router_command
 def _compose(
     ctx: typer.Context,
     file: Annotated[
@@ -91,24 +77,22 @@ def _compose(
             show_default=False,
         ),
     ] = None,
-    **router: Any,
 ) -> None:
     """Run a compose project on a router: as an /app on RouterOS 7.22+, else as containers.
 
     The router options (-H, --context, --chr, --router-user, ...) go here or after the
     subcommand (mikrodock compose up -H URL); the subcommand's win."""
-    ctx.obj = _Options(file, project_name, RouterOptions.take(router))
+    ctx.obj = _Options(file, project_name)
 
 
-compose_cli.callback()(router_options(_compose, user_alias=True))
+compose_cli.callback()(_compose)
 
 
 def _subcommand(name: str) -> Callable[[Callable[..., Any]], Any]:
-    """Register a subcommand that also takes the router options (without their env vars:
-    the group's options read those)."""
+    """Register a subcommand that also takes the router options."""
 
     def register(fn: Callable[..., Any]) -> Any:
-        return compose_cli.command(name)(router_options(fn, envvars=False, user_alias=True))
+        return compose_cli.command(name)(router_command(fn))
 
     return register
 
@@ -143,12 +127,11 @@ def up_command(
         ),
     ] = False,
     json_output: JsonOpt = False,
-    **router: Any,
 ) -> None:
     """Deploy the project; running it again changes only what changed in the file."""
     from mikrodock.compose.project import compose_up
 
-    options: _Options = ctx.obj.with_router(router)
+    options: _Options = ctx.obj
     project = options.project()
 
     result = options.call(
@@ -166,11 +149,11 @@ def up_command(
 
 
 @_subcommand("down")
-def down_command(ctx: typer.Context, json_output: JsonOpt = False, **router: Any) -> None:
+def down_command(ctx: typer.Context, json_output: JsonOpt = False) -> None:
     """Remove the project's /app, containers and network (and nothing else)."""
     from mikrodock.compose.project import compose_down
 
-    options: _Options = ctx.obj.with_router(router)
+    options: _Options = ctx.obj
     project = options.project()
 
     changes = options.call(lambda ros: compose_down(ros, project))
@@ -182,11 +165,11 @@ def down_command(ctx: typer.Context, json_output: JsonOpt = False, **router: Any
 
 
 @_subcommand("ps")
-def ps_command(ctx: typer.Context, json_output: JsonOpt = False, **router: Any) -> None:
+def ps_command(ctx: typer.Context, json_output: JsonOpt = False) -> None:
     """List the project's services on the router."""
     from mikrodock.compose.project import compose_ps
 
-    options: _Options = ctx.obj.with_router(router)
+    options: _Options = ctx.obj
     project = options.project()
 
     rows = options.call(lambda ros: compose_ps(ros, project))
@@ -230,7 +213,6 @@ def logs_command(
     tail: TailOpt = None,
     timestamps: TimestampsOpt = False,
     json_output: JsonOpt = False,
-    **router: Any,
 ) -> None:
     """Print the output of the project's containers (both modes), each line after its
     service's name."""
@@ -238,7 +220,7 @@ def logs_command(
     from mikrodock.containers.output import parse_tail
 
     lines_each = parse_tail(tail)
-    options: _Options = ctx.obj.with_router(router)
+    options: _Options = ctx.obj
     project = options.project()
     if follow:
         _follow(options, project, lines_each, since, timestamps)

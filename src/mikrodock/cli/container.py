@@ -11,19 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from mikrodock.cli._common import (
-    ChrOpt,
-    Command,
-    ContextOpt,
-    HostOpt,
-    InsecureOpt,
-    JsonOpt,
-    PasswordStdinOpt,
-    RouterOptions,
-    RouterUserOpt,
-    TlsPinOpt,
-    print_json,
-)
+from mikrodock.cli._common import Command, JsonOpt, print_json, router_command, with_containers
 from mikrodock.containers.options import RunOptions, build_spec
 from mikrodock.containers.unsupported import NO_COUNTERPART, refuse_flag
 from mikrodock.errors import UsageError
@@ -48,7 +36,6 @@ def _refuse_unknown(image: str) -> None:
 
 def _run_or_create(start: bool, image: str, command: list[str] | None, **flags: Any) -> None:
     _refuse_unknown(image)
-    router = RouterOptions.take(flags)
     dry_run, fmt = flags.pop("dry_run"), flags.pop("fmt")
     router_version, arch = flags.pop("router_version"), flags.pop("arch")
     timeout = flags.pop("timeout")
@@ -79,19 +66,23 @@ def _run_or_create(start: bool, image: str, command: list[str] | None, **flags: 
             raise UsageError("--router-version/--arch plan without a router", hint="add --dry-run")
         typer.echo(deploy.render_offline(spec, router_version, arch, fmt), nl=False)
         return
-    target = router.target()
     if dry_run:
-        typer.echo(deploy.render_online(target, spec, fmt), nl=False)
+        typer.echo(with_containers(lambda r: deploy.render_online(r, spec, fmt)), nl=False)
         return
-    result = deploy.deploy_cli(
-        target,
-        spec,
-        timeout=timeout,
-        detach=opts.detach,
-        on_line=typer.echo,
-        on_note=lambda text: typer.echo(text, err=True),
-        local=local,
-    )
+
+    async def go(router: Any) -> dict[str, Any]:
+        result = await deploy.deploy(router, spec, timeout=timeout, local=local)
+        data: dict[str, Any] = result.to_json()
+        if not opts.detach and spec.start:
+            from mikrodock.cli.attach import Attached
+
+            attached = Attached(router, spec, typer.echo, lambda text: typer.echo(text, err=True))
+            await attached.run(data)
+            if attached.abandoned:
+                raise KeyboardInterrupt
+        return data
+
+    result = with_containers(go)
     if as_json:
         print_json(result)
     elif opts.detach or not spec.start:  # in the foreground the output was the answer
@@ -289,15 +280,12 @@ def _run_command(start: bool) -> Any:
         ] = None,
         arch: Annotated[str | None, typer.Option("--arch", help="Router architecture")] = None,
         timeout: Annotated[
-            float, typer.Option("--timeout", help="Seconds to wait for the image")
+            float,
+            typer.Option(
+                "--pull-timeout",
+                help="Seconds to wait for the router to download and extract the image",
+            ),
         ] = 600.0,
-        host: HostOpt = None,
-        context: ContextOpt = None,
-        chr_name: ChrOpt = None,
-        router_user: RouterUserOpt = None,
-        password_stdin: PasswordStdinOpt = False,
-        insecure: InsecureOpt = False,
-        tls_pin: TlsPinOpt = False,
         as_json: JsonOpt = False,
     ) -> None:
         values = dict(locals())
@@ -309,7 +297,7 @@ def _run_command(start: bool) -> Any:
         if start
         else "Create a container on the router without starting it (like docker create)."
     )
-    return command
+    return router_command(command)
 
 
 def register(root: typer.Typer) -> None:

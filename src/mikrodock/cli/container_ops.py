@@ -6,9 +6,8 @@ AsyncRouter`, and prints the result (``--json`` where it prints data).
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
@@ -16,15 +15,16 @@ from mikrodock.cli._common import (
     Command,
     FollowOpt,
     JsonOpt,
-    RouterOptions,
     SinceOpt,
     TailOpt,
     TimestampsOpt,
     print_json,
-    router_options,
+    router_command,
+    with_containers,
 )
-from mikrodock.containers.output import parse_tail
-from mikrodock.containers.router import AsyncRouter
+
+if TYPE_CHECKING:
+    from mikrodock.containers.router import AsyncRouter
 
 __all__ = ["register"]
 
@@ -33,26 +33,19 @@ T = TypeVar("T")
 Name = Annotated[str, typer.Argument(help="Container name")]
 
 
-def _call(action: Callable[[AsyncRouter], Awaitable[T]], **router: Any) -> T:
-    target = RouterOptions.take(router).target()
-
-    async def go() -> T:
-        async with AsyncRouter(target.url, target.user, target.password, tls=target.tls) as r:
-            return await action(r)
-
-    return asyncio.run(go())
+def _call(action: Callable[[AsyncRouter], Awaitable[T]]) -> T:
+    return with_containers(action)
 
 
-_command = router_options
+_command = router_command
 
 
 def ps(
     all_: Annotated[bool, typer.Option("-a", "--all", help="Show stopped ones too")] = False,
     as_json: JsonOpt = False,
-    **router: Any,
 ) -> None:
     """List containers: name, image, state, ports, whether mikrodock manages them."""
-    rows = _call(lambda r: r.ps(all_), **router)
+    rows = _call(lambda r: r.ps(all_))
     if as_json:
         print_json([row.to_json() for row in rows])
         return
@@ -65,38 +58,32 @@ def ps(
         typer.echo("  ".join([*cells, line[4]]).rstrip())
 
 
-def inspect_(name: Name, **router: Any) -> None:
+def inspect_(name: Name) -> None:
     """Show everything about a container and the objects tagged for it (JSON)."""
-    print_json(_call(lambda r: r.inspect(name), **router))
+    print_json(_call(lambda r: r.inspect(name)))
 
 
-def start(name: Name, **router: Any) -> None:
+def start(name: Name) -> None:
     """Start a container."""
-    _call(lambda r: r.start(name), **router)
+    _call(lambda r: r.start(name))
     typer.echo(name)
 
 
-def stop(
-    name: Name, time: Annotated[int, typer.Option("-t", "--time")] = 10, **router: Any
-) -> None:
+def stop(name: Name, time: Annotated[int, typer.Option("-t", "--time")] = 10) -> None:
     """Stop a container, waiting until it has stopped (killing it after -t seconds)."""
-    _call(lambda r: r.stop(name, time), **router)
+    _call(lambda r: r.stop(name, time))
     typer.echo(name)
 
 
-def restart(
-    name: Name, time: Annotated[int, typer.Option("-t", "--time")] = 10, **router: Any
-) -> None:
+def restart(name: Name, time: Annotated[int, typer.Option("-t", "--time")] = 10) -> None:
     """Restart a container."""
-    _call(lambda r: r.restart(name, time), **router)
+    _call(lambda r: r.restart(name, time))
     typer.echo(name)
 
 
-def kill(
-    name: Name, signal: Annotated[str, typer.Option("-s", "--signal")] = "KILL", **router: Any
-) -> None:
+def kill(name: Name, signal: Annotated[str, typer.Option("-s", "--signal")] = "KILL") -> None:
     """Send a signal to a container's main process (RouterOS 7.21+)."""
-    _call(lambda r: r.kill(name, signal), **router)
+    _call(lambda r: r.kill(name, signal))
     typer.echo(name)
 
 
@@ -104,10 +91,9 @@ def rm(
     name: Name,
     force: Annotated[bool, typer.Option("-f", "--force")] = False,
     as_json: JsonOpt = False,
-    **router: Any,
 ) -> None:
     """Remove a container and every object tagged for it (nothing else)."""
-    removed = _call(lambda r: r.rm(name, force), **router)
+    removed = _call(lambda r: r.rm(name, force))
     if as_json:
         print_json(removed)
     else:
@@ -120,9 +106,10 @@ def logs(
     since: SinceOpt = None,
     tail: TailOpt = None,
     timestamps: TimestampsOpt = False,
-    **router: Any,
 ) -> None:
     """Print a container's output from the router's log."""
+    from mikrodock.containers.output import parse_tail
+
     lines = parse_tail(tail)
 
     async def go(r: AsyncRouter) -> None:
@@ -133,28 +120,27 @@ def logs(
             for line in await r.logs(name, since, lines):
                 typer.echo(line.text(timestamps))
 
-    _call(go, **router)
+    _call(go)
 
 
 def exec_(
     name: Name,
     command: Annotated[list[str], typer.Argument(help="Command and args")],
-    **router: Any,
 ) -> None:
     """Run a command in a running container and print its output (RouterOS 7.20+)."""
-    text = _call(lambda r: r.exec(name, command), **router)
+    text = _call(lambda r: r.exec(name, command))
     typer.echo(text, nl=not text.endswith("\n"))
 
 
-def pull(name: Name, **router: Any) -> None:
+def pull(name: Name) -> None:
     """Download a container's image again (repull where the version has it)."""
-    _call(lambda r: r.pull(name), **router)
+    _call(lambda r: r.pull(name))
     typer.echo(name)
 
 
-def stats(name: Name, as_json: JsonOpt = False, **router: Any) -> None:
+def stats(name: Name, as_json: JsonOpt = False) -> None:
     """Show a container's resource use as RouterOS reports it."""
-    data = _call(lambda r: r.stats(name), **router)
+    data = _call(lambda r: r.stats(name))
     if as_json:
         print_json(data)
     else:
@@ -171,16 +157,16 @@ system_app = typer.Typer(
 
 
 def network_create(
-    name: Name, subnet: Annotated[str | None, typer.Option("--subnet")] = None, **router: Any
+    name: Name, subnet: Annotated[str | None, typer.Option("--subnet")] = None
 ) -> None:
     """Create a network (bridge, gateway address, masquerade)."""
-    info = _call(lambda r: r.network_create(name, subnet), **router)
+    info = _call(lambda r: r.network_create(name, subnet))
     typer.echo(f"{info.name} {info.subnet}")
 
 
-def network_ls(as_json: JsonOpt = False, **router: Any) -> None:
+def network_ls(as_json: JsonOpt = False) -> None:
     """List mikrodock networks."""
-    nets = _call(lambda r: r.networks(), **router)
+    nets = _call(lambda r: r.networks())
     if as_json:
         print_json([n.to_json() for n in nets])
         return
@@ -189,16 +175,15 @@ def network_ls(as_json: JsonOpt = False, **router: Any) -> None:
         typer.echo(f"{net.name:<20} {net.subnet:<18} {', '.join(net.containers)}")
 
 
-def network_rm(name: Name, **router: Any) -> None:
+def network_rm(name: Name) -> None:
     """Remove a network that no container uses."""
-    _call(lambda r: r.network_rm(name), **router)
+    _call(lambda r: r.network_rm(name))
     typer.echo(name)
 
 
 def prune(
     yes: Annotated[bool, typer.Option("-f", "--force", help="Do not ask")] = False,
     as_json: JsonOpt = False,
-    **router: Any,
 ) -> None:
     """Remove leftovers mikrodock tagged: objects of removed containers, unused networks."""
 
@@ -213,7 +198,7 @@ def prune(
             raise typer.Abort()
         return await r.prune(items)
 
-    removed = _call(go, **router)
+    removed = _call(go)
     if as_json:
         print_json(removed)
     elif not removed:

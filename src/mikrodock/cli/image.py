@@ -9,18 +9,7 @@ from typing import Any
 
 import typer
 
-from mikrodock.cli._common import (
-    ContextOpt,
-    HostOpt,
-    InsecureOpt,
-    JsonOpt,
-    PasswordStdinOpt,
-    TlsPinOpt,
-    UserOpt,
-    print_json,
-    target_from_options,
-    with_router,
-)
+from mikrodock.cli._common import JsonOpt, print_json, router_command, with_router
 from mikrodock.errors import UsageError
 from mikrodock.images.auth import Credentials
 from mikrodock.images.convert import save_image
@@ -140,6 +129,7 @@ def inspect(
         raise SystemExit(1)
 
 
+@router_command
 def load(
     source: str = typer.Argument(..., help="Image archive, OCI layout, or registry image."),
     file_name: str = typer.Option(
@@ -161,12 +151,6 @@ def load(
         None, "--serve-address", help="Address of this machine the router can fetch from."
     ),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress bars."),
-    host: HostOpt = None,
-    context: ContextOpt = None,
-    user: UserOpt = None,
-    password_stdin: PasswordStdinOpt = False,
-    insecure: InsecureOpt = False,
-    tls_pin: TlsPinOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Put an image on the router (converted for its architecture when needed).
@@ -176,14 +160,6 @@ def load(
     """
     from mikrodock.images.load import Loaded, load_image
 
-    target = target_from_options(
-        host=host,
-        context=context,
-        user=user,
-        password_stdin=password_stdin,
-        insecure=insecure,
-        tls_pin=tls_pin,
-    )
     show = not (quiet or as_json) and sys.stderr.isatty()
     progress = RichByteProgress() if show else None
 
@@ -212,9 +188,9 @@ def load(
 
     if progress is not None:
         with progress:
-            loaded = with_router(target, action)
+            loaded = with_router(action)
     else:
-        loaded = with_router(target, action)
+        loaded = with_router(action)
     kept = not name or keep_file
     if as_json:
         print_json(

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import typer
 
-from mikrodock.cli._common import JsonOpt, RouterOptions, print_json, router_options, with_router
+from mikrodock.cli._common import JsonOpt, print_json, router_command, router_target, with_router
 from mikrodock.routeros.facts import RouterFacts, read_facts
 
 
@@ -52,14 +50,15 @@ def render(facts: RouterFacts, url: str) -> str:
     return "\n".join(lines)
 
 
-def info(as_json: JsonOpt = False, **router: Any) -> None:
+@router_command
+def info(as_json: JsonOpt = False) -> None:
     """Show the router's identity, version, board, architecture, memory and disks.
 
     Also says whether it is ready for containers: container package installed and device-mode
     container=yes, with the fix when it is not.
     """
-    target = RouterOptions.take(router).target()
-    facts = with_router(target, read_facts)
+    target = router_target()
+    facts = with_router(read_facts)
     if as_json:
         print_json({"url": target.url, **facts.to_json()})
     else:
@@ -67,4 +66,4 @@ def info(as_json: JsonOpt = False, **router: Any) -> None:
 
 
 def register(root: typer.Typer) -> None:
-    root.command("info")(router_options(info, user_alias=True))
+    root.command("info")(info)

@@ -325,5 +325,7 @@ async def apply_plan(
             note += "; could not undo: " + "; ".join(problems)
         if isinstance(error, MikrodockError):
             error.hint = f"{error.hint}; {note}" if error.hint else note
+        else:  # cancelled (Ctrl-C, SIGTERM): the CLI's one line says what was undone
+            error.add_note(f"{note}; the router is as before" if not problems else note)
         raise
     return applied

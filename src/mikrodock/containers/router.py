@@ -17,7 +17,7 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from mikrodock.containers import housekeeping, lifecycle, output
-from mikrodock.containers.apply import Progress
+from mikrodock.containers.apply import Progress, wait_for_state
 from mikrodock.containers.plan import plan_run, reads_for
 from mikrodock.containers.query import ContainerInfo, describe, owner_of
 from mikrodock.containers.retry import deploy
@@ -125,8 +125,19 @@ class AsyncRouter:
         owned = await lifecycle.tagged_objects(self.ros, info.name) if owner_of(record) else {}
         return {"container": record, "summary": info.to_json(), "objects": owned}
 
-    async def start(self, name: str) -> None:
+    async def start(self, name: str, timeout: float = 60) -> None:
+        """Start the container and return once RouterOS says it is no longer starting (like
+        ``docker start``, which returns once the process runs)."""
         await lifecycle.start(self.ros, await self.dialect(), name)
+        record = await lifecycle.find_record(self.ros, name)
+        await wait_for_state(
+            self.ros,
+            record[".id"],
+            lambda state: state != "starting",
+            timeout=timeout,
+            poll=0.2,
+            what=f"starting {name}",
+        )
 
     async def stop(self, name: str, timeout: float = 10) -> None:
         await lifecycle.stop(self.ros, await self.dialect(), name, timeout=timeout)
