@@ -135,7 +135,12 @@ def test_volume_refused(text: str) -> None:
 @given(number=st.integers(1, 4096), unit=st.sampled_from(["", "b", "k", "K", "m", "M", "g", "G"]))
 def test_memory_sizes(number: int, unit: str) -> None:
     factor = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[unit.lower()]
-    assert flags.parse_memory(f"{number}{unit}") == number * factor
+    size = number * factor
+    if size < flags.MIN_MEMORY:
+        with pytest.raises(UsageError, match="below the smallest limit"):
+            flags.parse_memory(f"{number}{unit}")
+    else:
+        assert flags.parse_memory(f"{number}{unit}") == size
 
 
 @given(st.text(max_size=12))
@@ -145,7 +150,7 @@ def test_memory_parser_errors_are_usage_errors(text: str) -> None:
     except UsageError as error:
         assert "--memory" in str(error)
     else:
-        assert size > 0
+        assert flags.MIN_MEMORY <= size <= flags.MAX_BYTES
 
 
 def test_memory_refuses_zero_and_unlimited() -> None:

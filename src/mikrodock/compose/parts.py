@@ -23,7 +23,7 @@ class SpecError(ValueError):
 
 
 def _port_span(text: str, what: str, original: str) -> tuple[int, int]:
-    match = re.fullmatch(r"(\d+)(?:-(\d+))?", text)
+    match = re.fullmatch(r"([0-9]{1,5})(?:-([0-9]{1,5}))?", text)  # ASCII: not "８０"
     if not match:
         raise SpecError(
             f"bad port {original!r}: {what} {text!r} is not a number", hint=f"use {PORT_FORMS}"
@@ -138,9 +138,9 @@ _DURATION_UNITS = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0, "d"
 def parse_duration(text: str) -> float:
     """Compose durations (``1m30s``, ``500ms``, ``10s``; a bare number is seconds) in seconds."""
     body = text.strip()
-    if re.fullmatch(r"\d+(?:\.\d+)?", body):
+    if re.fullmatch(r"[0-9]{1,12}(?:\.[0-9]{1,9})?", body):
         return float(body)
-    parts = re.findall(r"(\d+(?:\.\d+)?)(us|ms|s|m|h|d)", body)
+    parts = re.findall(r"([0-9]{1,12}(?:\.[0-9]{1,9})?)(us|ms|s|m|h|d)", body)
     if not parts or "".join(number + unit for number, unit in parts) != body:
         raise SpecError(f"bad duration {text!r}", hint="write durations like 30s, 1m30s or 500ms")
     return sum(float(number) * _DURATION_UNITS[unit] for number, unit in parts)
@@ -160,7 +160,7 @@ _SIZE_UNITS = {
 
 def parse_size(text: str) -> int:
     """Compose byte sizes (``256m``, ``1gb``, ``1048576``) in bytes."""
-    match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([a-zA-Z]*)", text.strip())
+    match = re.fullmatch(r"([0-9]{1,15}(?:\.[0-9]{1,9})?)\s*([a-zA-Z]*)", text.strip())
     if not match or match.group(2).lower() not in _SIZE_UNITS:
         raise SpecError(f"bad size {text!r}", hint="write sizes like 64m, 1gb or 1048576")
     return int(float(match.group(1)) * _SIZE_UNITS[match.group(2).lower()])

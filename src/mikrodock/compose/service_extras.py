@@ -3,6 +3,7 @@ networks, configs) plus the top-level ``configs:``."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 
 from mikrodock.compose.model import ComposeConfig, ComposeConfigMount, ComposeHealthcheck
 from mikrodock.compose.parts import SpecError, parse_duration
+from mikrodock.errors import UsageError
 from mikrodock.routeros.yaml_nodes import (
     MappingNode,
     Node,
@@ -66,8 +68,14 @@ class ReaderBase:
     def _parse(self, parser: Callable[[str], Any], node: Node, what: str) -> Any:
         try:
             return parser(scalar_text(node, what, source=self.source))
-        except SpecError as exc:
+        except (SpecError, UsageError) as exc:
             raise self._error(str(exc), node, exc.hint) from None
+
+    def _checked(self, node: Node | None, what: str, check: Callable[[str], str]) -> str | None:
+        """The text of ``node`` once ``check`` (a run-flag parser) accepts it; None when unset."""
+        if node is None or is_null(node):
+            return None
+        return str(self._parse(check, node, what))
 
     def _healthcheck(self, node: Node | None) -> ComposeHealthcheck | None:
         if node is None or is_null(node):
@@ -105,7 +113,7 @@ class ReaderBase:
             )
 
         retries = self._text(fields.get("retries"), "retries")
-        if retries is not None and not retries.isdigit():
+        if retries is not None and not re.fullmatch(r"[0-9]{1,9}", retries):
             raise self._error(f"healthcheck retries {retries!r} is not a number", fields["retries"])
         disable = self._text(fields.get("disable"), "disable") == "true" or test == ("NONE",)
         return ComposeHealthcheck(

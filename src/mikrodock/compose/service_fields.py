@@ -19,6 +19,8 @@ from mikrodock.compose.parts import (
     parse_volume,
 )
 from mikrodock.compose.service_extras import ReaderBase
+from mikrodock.containers.flags import parse_hostname, parse_workdir
+from mikrodock.images.reference import parse_reference
 from mikrodock.routeros.yaml_nodes import (
     MappingNode,
     Node,
@@ -180,6 +182,7 @@ class ServiceReader(ReaderBase):
                 source=self.source,
                 hint=hint,
             )
+        self._parse(parse_reference, cast(Node, get("image")), "image")
         restart = self._text(get("restart"), "restart") or "no"
         if restart.split(":", 1)[0] not in _RESTART:
             raise self._error(
@@ -200,10 +203,10 @@ class ServiceReader(ReaderBase):
             restart=restart,
             depends_on=self._depends_on(get("depends_on")),
             healthcheck=self._healthcheck(get("healthcheck")),
-            hostname=self._text(get("hostname"), "hostname"),
+            hostname=self._checked(get("hostname"), "hostname", parse_hostname),
             container_name=self._text(get("container_name"), "container_name"),
             user=self._text(get("user"), "user"),
-            working_dir=self._text(get("working_dir"), "working_dir"),
+            working_dir=self._checked(get("working_dir"), "working_dir", parse_workdir),
             devices=self._texts(get("devices"), "devices"),
             shm_size=None
             if shm is None or is_null(shm)

@@ -8,6 +8,7 @@ and for a relative folder (``./site`` -> ``.../site``); an absolute path is take
 
 from __future__ import annotations
 
+import re
 import shlex
 
 from mikrodock.compose.model import ComposeProject, ComposeService
@@ -108,7 +109,8 @@ def _health(service: ComposeService) -> HealthCheck:
 
 def _restart(text: str) -> RestartPolicy:
     name, _sep, count = text.partition(":")
-    return RestartPolicy(name=name, max_retries=int(count) if count.isdigit() else None)  # type: ignore[arg-type]
+    retries = int(count) if re.fullmatch(r"[0-9]{1,9}", count) else None
+    return RestartPolicy(name=name, max_retries=retries)  # type: ignore[arg-type]
 
 
 def service_spec(

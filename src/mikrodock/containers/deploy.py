@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from mikrodock.containers.flags import check_seconds
 from mikrodock.containers.plan import plan_run
 from mikrodock.containers.render import to_json, to_script
 from mikrodock.containers.router import AsyncRouter, RunResult
@@ -46,6 +47,7 @@ async def deploy(
     With ``local``, the image is fetched and converted on this machine (or read from a local
     archive), uploaded, and the container made from that file; the upload is removed once
     RouterOS has extracted it (and when the deploy fails)."""
+    check_seconds(timeout, "--timeout")
     if not local:
         return await router.run(spec, timeout=timeout)
     from mikrodock.images.load import Loaded, load_image

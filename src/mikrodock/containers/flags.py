@@ -8,6 +8,7 @@ RouterOS has no shell parsing of ``entrypoint``/``cmd`` (it splits the string at
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -25,23 +26,38 @@ from mikrodock.routeros.values import parse_duration, parse_size
 
 __all__ = [
     "check_argv",
+    "check_count",
     "check_name",
+    "check_seconds",
     "join_argv",
     "parse_add_host",
+    "parse_cpuset",
     "parse_dns",
     "parse_duration_flag",
     "parse_env",
     "parse_env_file",
+    "parse_hostname",
     "parse_ip",
     "parse_memory",
     "parse_port",
     "parse_pull",
     "parse_restart",
+    "parse_root_dir",
     "parse_volume",
+    "parse_workdir",
 ]
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
-_PORTS = re.compile(r"^(\d+)(?:-(\d+))?$")
+_PORTS = re.compile(r"([0-9]{1,5})(?:-([0-9]{1,5}))?")  # ASCII digits only: not "８０"
+_CPUS = re.compile(r"([0-9]{1,4})(?:-([0-9]{1,4}))?")
+_HOST_LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
+_UNSAFE_PATH = re.compile(r"[\s,\"'\\]|[\x00-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+MAX_BYTES = (1 << 64) - 1
+"""RouterOS keeps numbers as unsigned 64-bit: larger sizes cannot reach the router."""
+MIN_MEMORY = 1 << 20
+MAX_SECONDS = 100 * 365 * 86400
+"""Longer than any timeout means anything: a larger value is a typo."""
 _ENV_KEY = re.compile(r"^[^=\s,\"']+$")
 _UNSAFE_ARG = re.compile(r"[\s\"'\\]")
 
@@ -57,7 +73,7 @@ def check_name(name: str, what: str = "container name") -> str:
 
 
 def _port_range(text: str, flag: str) -> tuple[int, int]:
-    match = _PORTS.match(text)
+    match = _PORTS.fullmatch(text)
     if not match:
         raise UsageError(
             f"invalid port {text!r} in -p {flag}", hint="write a number or a range like 8000-8010"
@@ -148,6 +164,16 @@ def parse_env_file(path: str | Path, environ: Mapping[str, str]) -> list[EnvVar]
             f"cannot read --env-file {path}: {exc.strerror}",
             hint="check the path; the file holds one KEY=value per line",
         ) from exc
+    except UnicodeDecodeError:
+        raise UsageError(
+            f"--env-file {path} is not UTF-8 text",
+            hint="give a text file with one KEY=value per line",
+        ) from None
+    if "\0" in text:
+        raise UsageError(
+            f"--env-file {path} holds NUL bytes (a binary file?)",
+            hint="give a text file with one KEY=value per line",
+        )
     result = []
     for number, line in enumerate(text.splitlines(), 1):
         stripped = line.lstrip()
@@ -181,6 +207,11 @@ def parse_volume(text: str) -> Mount:
         raise UsageError(
             f"container path {dst!r} in -v {text} is not absolute", hint="start it with /"
         )
+    if ".." in src.split("/") or ".." in dst.split("/"):
+        raise UsageError(
+            f"-v {text}: a path holds '..'",
+            hint="name the folder on the router's disk directly, e.g. -v disk1/data:/data",
+        )
     for part in (src, dst):
         if any(ch in part for ch in ",\"'") or any(ch.isspace() for ch in part):
             raise UsageError(
@@ -190,14 +221,21 @@ def parse_volume(text: str) -> Mount:
     return Mount(src=src, dst=dst.rstrip("/") or "/", read_only=mode == "ro")
 
 
-def parse_memory(text: str, flag: str = "--memory") -> int:
-    """``256m``, ``1g``, ``512M``: bytes, more than zero."""
+def parse_memory(text: str, flag: str = "--memory", minimum: int = MIN_MEMORY) -> int:
+    """``256m``, ``1g``, ``512M``: bytes, from ``minimum`` to what RouterOS can hold."""
+    hint = "give a size such as 256m or 1g"
+    if not text.strip() or not text.isascii() or len(text) > 32:
+        raise UsageError(f"invalid {flag} {text!r}", hint=hint)
     try:
         size = parse_size(text)
-    except UsageError as exc:
-        raise UsageError(f"invalid {flag} {text!r}", hint=exc.hint) from None
+    except (UsageError, ValueError, OverflowError) as exc:
+        raise UsageError(f"invalid {flag} {text!r}", hint=hint) from exc
     if size is None or size <= 0:
         raise UsageError(f"invalid {flag} {text!r}", hint="give a positive size such as 256m or 1g")
+    if size < minimum:
+        raise UsageError(f"{flag} {text} is below the smallest limit of {minimum} bytes", hint=hint)
+    if size > MAX_BYTES:
+        raise UsageError(f"{flag} {text} is larger than a router can hold", hint=hint)
     return size
 
 
@@ -206,6 +244,64 @@ def parse_memory_swap(text: str) -> int:
     if text.strip() == "-1":
         return -1
     return parse_memory(text, "--memory-swap")
+
+
+def parse_cpuset(text: str) -> str:
+    """``--cpuset-cpus``: ``0-3``, ``0,2``, ``1``; ranges from low to high."""
+    for part in text.split(","):
+        match = _CPUS.fullmatch(part)
+        if not match or (match[2] is not None and int(match[2]) < int(match[1])):
+            raise UsageError(
+                f"invalid --cpuset-cpus {text!r}",
+                hint="list CPU numbers and low-high ranges, e.g. 0-1 or 0,2",
+            )
+    return text
+
+
+def check_count(value: int | None, flag: str, *, maximum: int = 1 << 31) -> int | None:
+    """A whole number a flag takes (``--health-retries``, ``--stop-timeout``): 0 or more."""
+    if value is not None and not 0 <= value <= maximum:
+        raise UsageError(f"invalid {flag} {value}", hint=f"give a number from 0 to {maximum}")
+    return value
+
+
+def check_seconds(value: float, flag: str) -> float:
+    """A number of seconds a flag takes (``--timeout``): finite, positive, not absurd."""
+    if not math.isfinite(value) or not 0 < value <= MAX_SECONDS:
+        raise UsageError(f"invalid {flag} {value}", hint="give a number of seconds, e.g. 600")
+    return value
+
+
+def parse_hostname(text: str) -> str:
+    """A host name as RFC 1123 allows: dot-separated labels of letters, digits and '-'."""
+    labels = text.split(".")
+    if len(text) > 253 or not all(_HOST_LABEL.fullmatch(label) for label in labels):
+        raise UsageError(
+            f"invalid --hostname {text!r}",
+            hint="use letters, digits and '-' (labels separated by dots), e.g. web-1",
+        )
+    return text
+
+
+def parse_workdir(text: str) -> str:
+    """``-w``: an absolute path in the container."""
+    if not text.startswith("/") or _CONTROL.search(text):
+        raise UsageError(
+            f"invalid --workdir {text!r}",
+            hint="give an absolute path in the container, e.g. -w /app",
+        )
+    return text
+
+
+def parse_root_dir(text: str) -> str:
+    """``--root-dir``: a folder on the router's disk (``disk1/containers/web``)."""
+    parts = text.strip("/").split("/")
+    if not text.strip("/") or ".." in parts or "." in parts or _UNSAFE_PATH.search(text):
+        raise UsageError(
+            f"invalid --root-dir {text!r}",
+            hint="name a folder on the router's disk, e.g. disk1/containers/web (no '..')",
+        )
+    return text
 
 
 def parse_restart(text: str) -> RestartPolicy:
@@ -232,14 +328,19 @@ def parse_pull(text: str) -> PullPolicy:
 
 def parse_duration_flag(text: str, flag: str) -> float:
     """Docker durations (``30s``, ``1m30s``, ``500ms``) and plain seconds, in seconds."""
+    bad = UsageError(f"invalid duration {text!r} for {flag}", hint="write e.g. 30s or 1m30s")
+    if not text.isascii() or len(text) > 32:
+        raise bad
     try:
         seconds = parse_duration(text)
-    except ValueError:
-        raise UsageError(
-            f"invalid duration {text!r} for {flag}", hint="write e.g. 30s or 1m30s"
-        ) from None
+    except (ValueError, OverflowError):
+        raise bad from None
+    if not math.isfinite(seconds):
+        raise bad
     if seconds < 0:
-        raise UsageError(f"negative duration for {flag}")
+        raise UsageError(f"negative duration for {flag}", hint="write e.g. 30s or 1m30s")
+    if seconds > MAX_SECONDS:
+        raise UsageError(f"{flag} {text} is longer than 100 years", hint="write e.g. 30s")
     return seconds
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from mikrodock.containers import flags
 from mikrodock.containers.spec import DEFAULT_NETWORK, ContainerSpec, EnvVar, HealthCheck
 from mikrodock.errors import UsageError
+from mikrodock.images.reference import parse_reference
 
 __all__ = ["RunOptions", "build_spec", "default_name"]
 
@@ -75,6 +76,18 @@ def _duration(text: str | None, flag: str) -> float | None:
     return None if text is None else flags.parse_duration_flag(text, flag)
 
 
+def _image(opts: RunOptions) -> str:
+    """The image name, checked as docker would (a file given with --image-file is not)."""
+    if opts.image_file is None:
+        parse_reference(opts.image)
+    return opts.image
+
+
+def _stop_timeout(value: int | None) -> float | None:
+    seconds = flags.check_count(value, "--stop-timeout")
+    return None if seconds is None else float(seconds)
+
+
 def build_spec(opts: RunOptions, environ: Mapping[str, str]) -> ContainerSpec:
     """Validate every option and build the spec; :class:`UsageError` names the first bad one."""
     name = flags.check_name(opts.name) if opts.name else default_name(opts.image)
@@ -99,7 +112,7 @@ def build_spec(opts: RunOptions, environ: Mapping[str, str]) -> ContainerSpec:
         cmd=tuple(opts.health_cmd.split()) if opts.health_cmd else (),
         interval=_duration(opts.health_interval, "--health-interval"),
         timeout=_duration(opts.health_timeout, "--health-timeout"),
-        retries=opts.health_retries,
+        retries=flags.check_count(opts.health_retries, "--health-retries"),
         start_period=_duration(opts.health_start_period, "--health-start-period"),
     )
     if opts.rm and opts.detach:
@@ -114,32 +127,32 @@ def build_spec(opts: RunOptions, environ: Mapping[str, str]) -> ContainerSpec:
         user_and_password = registry_credentials(opts.image)
     return ContainerSpec(
         name=name,
-        image=opts.image,
+        image=_image(opts),
         image_file=opts.image_file,
         entrypoint=flags.check_argv(entrypoint, "--entrypoint"),
         cmd=flags.check_argv(opts.command, "command"),
         env=tuple(env.values()),
         mounts=tuple(flags.parse_volume(v) for v in opts.volume),
         ports=tuple(flags.parse_port(p) for p in opts.publish),
-        workdir=opts.workdir,
+        workdir=flags.parse_workdir(opts.workdir) if opts.workdir is not None else None,
         user=opts.user,
-        hostname=opts.hostname,
+        hostname=flags.parse_hostname(opts.hostname) if opts.hostname is not None else None,
         dns=tuple(flags.parse_dns(d) for d in opts.dns),
         hosts=tuple(flags.parse_add_host(h) for h in opts.add_host),
         restart=flags.parse_restart(opts.restart),
-        memory=flags.parse_memory(opts.memory) if opts.memory else None,
+        memory=flags.parse_memory(opts.memory) if opts.memory is not None else None,
         memory_swap=flags.parse_memory_swap(opts.memory_swap) if opts.memory_swap else None,
-        cpuset=opts.cpuset_cpus,
+        cpuset=flags.parse_cpuset(opts.cpuset_cpus) if opts.cpuset_cpus is not None else None,
         health=health,
         stop_signal=opts.stop_signal,
-        stop_timeout=float(opts.stop_timeout) if opts.stop_timeout is not None else None,
+        stop_timeout=_stop_timeout(opts.stop_timeout),
         shm_size=flags.parse_memory(opts.shm_size, "--shm-size") if opts.shm_size else None,
         tmpfs=opts.tmpfs,
         devices=opts.device,
         privileged=opts.privileged,
         network=opts.network,
         ip=flags.parse_ip(opts.ip, "--ip") if opts.ip else None,
-        root_dir=opts.root_dir,
+        root_dir=flags.parse_root_dir(opts.root_dir) if opts.root_dir is not None else None,
         logging=opts.logging,
         pull=flags.parse_pull(opts.pull),
         auto_remove=opts.rm,

@@ -149,6 +149,9 @@ def _split_registry(text: str, name: str) -> tuple[str, str]:
     if sep and ("." in first or ":" in first or first == "localhost" or first != first.lower()):
         if not _DOMAIN.fullmatch(first):
             raise _bad(text, f"{first!r} is not a valid registry host[:port]")
+        port = first.rpartition(":")[2] if not first.endswith("]") else ""
+        if port.isdigit() and not 1 <= int(port) <= 65535:
+            raise _bad(text, f"port {port} of {first!r} is not in 1-65535")
         registry = DOCKER_HUB if first.lower() in _HUB_ALIASES else first
         return registry, rest
     return DOCKER_HUB, name

@@ -36,6 +36,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from mikrodock.errors import UsageError
 from mikrodock.routeros.values import parse_size
 from mikrodock.routeros.version import CHANNELS, parse_version
+from mikrodock.routeros.yaml_limits import MAX_BYTES, check_yaml
 
 __all__ = [
     "Endpoint",
@@ -304,6 +305,9 @@ class _Reader:
 
 
 def _load_yaml(text: str, source: str) -> Any:
+    limit = check_yaml(text)
+    if limit is not None:
+        raise LabError(limit.message, line=limit.line, source=source, hint=limit.hint)
     yaml = YAML(typ="rt", pure=True)
     try:
         return yaml.load(text)
@@ -361,7 +365,12 @@ def parse_lab(text: str, *, source: str = "lab.yaml", base: Path | None = None) 
 def load_lab(path: Path) -> Lab:
     """Read and check the lab file at ``path``."""
     try:
-        text = path.read_text()
+        with path.open(encoding="utf-8") as handle:
+            text = handle.read(MAX_BYTES + 1)  # enough to refuse one that is too large
+    except UnicodeDecodeError:
+        raise UsageError(
+            f"the lab file {path} is not UTF-8 text", hint="give a YAML lab file"
+        ) from None
     except OSError as exc:
         raise UsageError(
             f"cannot read the lab file {path}: {exc.strerror}", hint="check the path"

@@ -16,6 +16,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from mikrodock.errors import UsageError
+from mikrodock.routeros.yaml_limits import MAX_BYTES, check_yaml
 
 __all__ = [
     "MappingNode",
@@ -55,6 +56,9 @@ class YamlError(UsageError):
 
 def compose(text: str, *, source: str = "") -> Node | None:
     """The node tree of one YAML document (None for an empty one); syntax errors name the line."""
+    limit = check_yaml(text)
+    if limit is not None:
+        raise YamlError(limit.message, line=limit.line, source=source, hint=limit.hint)
     yaml = YAML(typ="safe", pure=True)
     try:
         node: Node | None = yaml.compose(text)
@@ -93,7 +97,7 @@ def _flatten_merges(node: Node, seen: set[int]) -> None:
         return
     if not isinstance(node, MappingNode):
         return
-    merged: list[tuple[Node, Node]] = []
+    merged: dict[object, tuple[Node, Node]] = {}
     explicit: list[tuple[Node, Node]] = []
     for key, value in node.value:
         _flatten_merges(value, seen)
@@ -101,20 +105,19 @@ def _flatten_merges(node: Node, seen: set[int]) -> None:
             sources = value.value if isinstance(value, SequenceNode) else [value]
             for source in sources:
                 if isinstance(source, MappingNode):
-                    merged.extend(
-                        pair
-                        for pair in source.value
-                        if not any(_same_key(pair[0], k) for k, _v in merged)
-                    )
+                    for pair in source.value:
+                        merged.setdefault(_key_of(pair[0]), pair)
         else:
             explicit.append((key, value))
     if merged or len(explicit) != len(node.value):
-        kept = [pair for pair in merged if not any(_same_key(pair[0], k) for k, _v in explicit)]
+        mine = {_key_of(k) for k, _v in explicit}
+        kept = [pair for name, pair in merged.items() if name not in mine]
         node.value = kept + explicit
 
 
-def _same_key(a: Node, b: Node) -> bool:
-    return isinstance(a, ScalarNode) and isinstance(b, ScalarNode) and a.value == b.value
+def _key_of(node: Node) -> object:
+    """What makes two keys the same: a scalar's text; any other node is only itself."""
+    return ("scalar", node.value) if isinstance(node, ScalarNode) else ("node", id(node))
 
 
 def line_of(node: Node) -> int:
@@ -212,9 +215,10 @@ def read_source(path: str) -> str:
     from pathlib import Path
 
     if path == "-":
-        return sys.stdin.read()
+        return sys.stdin.read(MAX_BYTES + 1)
     try:
-        return Path(path).read_text(encoding="utf-8")
+        with Path(path).open(encoding="utf-8") as handle:
+            return handle.read(MAX_BYTES + 1)  # enough to refuse one that is too large
     except FileNotFoundError as exc:
         raise UsageError(f"no such file: {path}", hint="check the path") from exc
     except (OSError, UnicodeDecodeError) as exc:

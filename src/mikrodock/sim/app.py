@@ -65,6 +65,11 @@ def _yaml_name(yaml_text: str) -> str:
     from ruamel.yaml import YAML  # only /app/add needs it
     from ruamel.yaml.error import YAMLError
 
+    from mikrodock.routeros.yaml_limits import check_yaml
+
+    limit = check_yaml(yaml_text)
+    if limit is not None:
+        raise bad_request(f"failure: invalid yaml: {limit.message}")
     try:
         data = YAML(typ="safe").load(yaml_text)
     except YAMLError as error:
