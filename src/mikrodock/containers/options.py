@@ -78,7 +78,10 @@ def _duration(text: str | None, flag: str) -> float | None:
 
 def _image(opts: RunOptions) -> str:
     """The image name, checked as docker would (a file given with --image-file is not)."""
-    if opts.image_file is None:
+    path_like = opts.image.startswith(("/", "./", "../", "~")) or opts.image.lower().endswith(
+        (".tar", ".tar.gz", ".tgz", ".tar.zst", ".oci")
+    )
+    if opts.image_file is None and not path_like:  # --local takes an archive path too
         parse_reference(opts.image)
     return opts.image
 
