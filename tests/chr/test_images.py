@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import subprocess
 import zipfile
 from pathlib import Path
@@ -132,4 +133,33 @@ def test_import_rejects_bad_files(tmp_path: Path) -> None:
     blank.write_bytes(b"\0" * (2 << 20))
     with pytest.raises(ImageError, match="partition table"):
         images.import_image(blank)
+    assert images.list_images() == []
+
+
+def _bomb(declared: int) -> bytes:
+    """A small zip whose one member says it unpacks to ``declared`` bytes (a zip bomb's header)."""
+    body = bytearray(_zip("chr.img", b"\0" * (1 << 20)))
+    for signature, offset in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
+        at = body.index(signature)
+        body[at + offset : at + offset + 4] = declared.to_bytes(4, "little")
+    return bytes(body)
+
+
+def test_zip_bomb_is_refused_before_it_is_written(tmp_path: Path) -> None:
+    archive = tmp_path / "chr.img.zip"
+    archive.write_bytes(_bomb(0xFFFF_FFF0))  # ~4 GiB said by a ~1 KiB zip
+    with pytest.raises(ImageError, match="unpacks to more than"):
+        images.import_image(archive)
+    assert images.list_images() == []
+    leftovers = [p for p in Path(os.environ["MIKRODOCK_HOME"]).rglob("*") if p.is_file()]
+    assert sum(p.stat().st_size for p in leftovers) < 1 << 20
+
+
+def test_zip_that_unpacks_past_the_cap_is_refused(  # type: ignore[no-untyped-def]
+    mikrotik, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mikrotik.files["/routeros/7.21.3/chr-7.21.3.img.zip"] = _zip("chr.img", _disk() * 3)
+    monkeypatch.setattr(images, "MAX_IMAGE_BYTES", 2 << 20)
+    with pytest.raises(ImageError, match="unpacks to more than"):
+        images.pull("7.21.3")
     assert images.list_images() == []

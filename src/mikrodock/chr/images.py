@@ -92,22 +92,44 @@ def verify_disk(path: Path) -> None:
         )
 
 
+MAX_IMAGE_BYTES = 1 << 30
+"""The largest disk a CHR zip may unpack to (CHR images are 64-128 MiB): zip bombs stop here."""
+
+
 def _extract_zip(archive: Path, out: Path) -> None:
+    """Unpack the one ``.img`` of a CHR zip, refusing one that would unpack past the cap.
+
+    The size the zip declares is checked first, and the bytes written are counted while
+    streaming (the declared size can lie); the member's CRC is checked as it is read.
+    """
+    limit = MAX_IMAGE_BYTES
+    too_big = ImageError(
+        f"{archive.name} unpacks to more than {limit} bytes, far more than a CHR image",
+        hint="this is not a CHR image zip; download it again from MikroTik",
+    )
     try:
         with zipfile.ZipFile(archive) as bundle:
-            bad = bundle.testzip()
-            if bad is not None:
-                raise ImageError(f"{archive.name}: {bad} fails its CRC check")
             members = [m for m in bundle.infolist() if m.filename.endswith(".img")]
             if len(members) != 1:
                 raise ImageError(f"{archive.name} holds {len(members)} .img files, expected one")
+            if members[0].file_size > limit:
+                raise too_big
+            written = 0
             with bundle.open(members[0]) as source, open(out, "wb") as target:
-                shutil.copyfileobj(source, target, 1 << 20)
-    except (zipfile.BadZipFile, EOFError, OSError) as exc:
+                while block := source.read(1 << 20):
+                    written += len(block)
+                    if written > limit:
+                        raise too_big
+                    target.write(block)
+    except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError) as exc:
+        out.unlink(missing_ok=True)
         raise ImageError(
             f"{archive.name} is not a valid zip: {exc}",
             hint="the download is corrupt; run the pull again",
         ) from exc
+    except ImageError:
+        out.unlink(missing_ok=True)
+        raise
 
 
 def _folder(arch: str, version: str) -> Path:
