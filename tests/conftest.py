@@ -9,6 +9,7 @@ does the same against a simulator (its ``-H`` and password filled in)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -29,6 +30,71 @@ def _isolated_home(
     monkeypatch.delenv("MIKRODOCK_HOST", raising=False)
     monkeypatch.delenv("MIKRODOCK_CONTEXT", raising=False)
     return home
+
+
+# --- the product against every simulator candidate -------------------------------------------
+# Where public sources disagree on what RouterOS answers, the simulator plays each candidate
+# (mikrodock.sim.candidates). The whole suite runs on the default answers; the tests below, a
+# representative subset of container, compose, image and deploy tests, run again on every other
+# answer (each candidate value in at least one set), on simulated versions from 7.20 on, where
+# the questions are open. MIKRODOCK_TEST_ALL_CANDIDATES=1 runs every sim test on every set.
+SIM_CANDIDATE_SETS = {
+    "default": "",
+    "image-field=repo": "image-field=repo",
+    "short-flags-set-only": "flag-names=short,flags=set",
+}
+CANDIDATE_TESTS = (
+    "tests/containers/test_commands_sim.py::test_docker_commands[7.22]",
+    "tests/containers/test_router_api.py::",
+    "tests/containers/test_lifecycle_races.py::",
+    "tests/compose/test_compose_deploy.py::test_up_ps_logs_down[7.22.3]",
+    "tests/compose/test_compose_edges.py::",
+    "tests/images/test_run_local.py::",
+    "tests/deploy/test_state_reads.py::",
+)
+_OLD_VERSIONS = ("7.15", "7.16", "7.17", "7.18", "7.19")
+
+
+@pytest.fixture(autouse=True)
+def sim_candidates(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The candidate set every simulator this test starts plays (``""``: the defaults)."""
+    picked = SIM_CANDIDATE_SETS[getattr(request, "param", "default")]
+    if picked:
+        monkeypatch.setenv("MIKRODOCK_SIM_CANDIDATES", picked)
+    else:
+        monkeypatch.delenv("MIKRODOCK_SIM_CANDIDATES", raising=False)
+    return picked
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    path = Path(metafunc.definition.path).relative_to(REPO).as_posix()
+    if path.split("/")[1] not in ("containers", "compose", "images", "deploy"):
+        return
+    here = f"{path}::{metafunc.function.__name__}"
+    chosen = any(
+        test.startswith(here) or test == f"{path}::" for test in CANDIDATE_TESTS
+    )  # the other tests keep their ids and run on the defaults only
+    if chosen or os.environ.get("MIKRODOCK_TEST_ALL_CANDIDATES") == "1":
+        metafunc.parametrize("sim_candidates", list(SIM_CANDIDATE_SETS), indirect=True)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    everything = os.environ.get("MIKRODOCK_TEST_ALL_CANDIDATES") == "1"
+    kept, dropped = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        chosen = callspec.params.get("sim_candidates", "default") if callspec else "default"
+        if chosen == "default":
+            kept.append(item)
+            continue
+        name = item.nodeid.replace(f"[{chosen}-", "[").replace(f"-{chosen}]", "]")
+        name = name.replace(f"[{chosen}]", "")
+        old = any(str(value).startswith(_OLD_VERSIONS) for value in callspec.params.values())
+        wanted = everything or name.startswith(CANDIDATE_TESTS)
+        (kept if wanted and not old else dropped).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 @pytest.fixture(scope="session")

@@ -85,7 +85,7 @@ def sim_command(
         state_file=state,
         faults=[parse_fault(text) for text in fault],
         port=port,
-        candidates=dict(parse_candidate(text) for text in candidate),
+        candidates=dict(parse_candidate(text) for text in candidate) if candidate else None,
     )
     info = sim.describe(str(password_file) if password_file else None)
     if json_output:

@@ -3,8 +3,10 @@
 A *candidate* is one named question about RouterOS with a small set of possible answers. The
 simulator answers it the likeliest way by default (per version), and a caller may pick another
 answer to check that a client copes with it (``SimOptions(candidates={"image-field": "repo"})``,
-``mikrodock sim --candidate image-field=repo``, or the ``routeros_sim`` fixture's
-``{"candidates": {...}}``). docs/SIM.md lists each question with its sources.
+``mikrodock sim --candidate image-field=repo``, the ``routeros_sim`` fixture's
+``{"candidates": {...}}``, or, for every simulator a process starts without picks of its own,
+the environment variable ``MIKRODOCK_SIM_CANDIDATES="image-field=repo,flags=set"``).
+docs/SIM.md lists each question with its sources.
 
 * ``image-field`` (``tag`` | ``repo``): the field of a ``/container`` record that names its
   image. REST captures of 7.18 and 7.19 show ``repo``; WebFig's container form calls it "Tag"
@@ -23,13 +25,24 @@ answer to check that a client copes with it (``SimOptions(candidates={"image-fie
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from mikrodock.errors import UsageError
 from mikrodock.routeros.version import RouterOSVersion, parse_version
 
-__all__ = ["CANDIDATES", "Candidate", "check_candidates", "parse_candidate", "pick"]
+__all__ = [
+    "CANDIDATES",
+    "ENV_VAR",
+    "Candidate",
+    "check_candidates",
+    "from_environment",
+    "parse_candidate",
+    "pick",
+]
+
+ENV_VAR = "MIKRODOCK_SIM_CANDIDATES"
 
 
 @dataclass(frozen=True)
@@ -85,6 +98,12 @@ def parse_candidate(text: str) -> tuple[str, str]:
         )
     check_candidates({name: value})
     return name, value
+
+
+def from_environment() -> dict[str, str]:
+    """The picks named by ``MIKRODOCK_SIM_CANDIDATES`` (``NAME=VALUE`` joined by ``,``)."""
+    text = os.environ.get(ENV_VAR, "").strip()
+    return dict(parse_candidate(part) for part in text.split(",") if part.strip())
 
 
 def check_candidates(picked: Mapping[str, str]) -> dict[str, str]:

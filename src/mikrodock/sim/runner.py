@@ -24,7 +24,7 @@ import uvicorn
 
 from mikrodock.errors import UsageError
 from mikrodock.routeros.version import parse_version
-from mikrodock.sim.candidates import check_candidates
+from mikrodock.sim.candidates import check_candidates, from_environment
 from mikrodock.sim.faults import Fault, FaultSet
 from mikrodock.sim.files import file_bytes, find_file, put_file
 from mikrodock.sim.rest import Rest
@@ -77,7 +77,8 @@ class Simulator:
 
     Use it as a context manager (``with Simulator(...) as sim:``) or through
     :func:`mikrodock.sim.running`. ``candidates`` picks answers where public sources
-    disagree or are silent (``{"image-field": "repo"}``, see :mod:`mikrodock.sim.candidates`).
+    disagree or are silent (``{"image-field": "repo"}``, see :mod:`mikrodock.sim.candidates`;
+    without it, ``MIKRODOCK_SIM_CANDIDATES`` names them).
     Attributes: ``url``, ``user``, ``password``, ``port``, ``version``, ``arch``, ``router``
     (the model, for direct inspection) and, with TLS, ``fingerprint`` (SHA-256 hex of the
     server certificate), ``ca_path`` and ``cert_path``.
@@ -111,7 +112,7 @@ class Simulator:
             container_package=container_package,
             device_mode_locked=device_mode_locked,
             delays=delays or Delays(),
-            candidates=check_candidates(candidates or {}),
+            candidates=from_environment() if candidates is None else check_candidates(candidates),
         )
         if arch not in ("x86_64", "arm64", "arm"):
             raise UsageError(f"unknown architecture {arch!r}", hint="use x86_64, arm64 or arm")
@@ -183,6 +184,9 @@ class Simulator:
             info["password-file"] = password_file
         elif self.generated_password:
             info["password"] = self.password
+        picked = self.router.options.candidates
+        if picked:
+            info["candidates"] = ",".join(f"{k}={v}" for k, v in sorted(picked.items()))
         if self.fingerprint is not None:
             info["sha256"] = self.fingerprint
             info["ca"] = str(self.ca_path)

@@ -12,6 +12,10 @@ through indirect parametrization::
     )
     def test_y(routeros_sim): ...
 
+Where public sources disagree on what RouterOS answers, the simulator plays a chosen candidate
+(``{"candidates": {"image-field": "repo"}}``, see ``mikrodock.sim.candidates``); run a whole
+suite against one with ``MIKRODOCK_SIM_CANDIDATES=image-field=repo``.
+
 ``routeros_sim_factory`` makes as many as a test needs (``factory(version=..., ...)``), all
 stopped at teardown. :func:`container_state` reads a ``/container`` record's state whichever
 way the version writes it, :func:`wait_until` polls (with a bound, never a timing assert), and
