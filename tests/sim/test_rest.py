@@ -90,7 +90,11 @@ def test_post_add_returns_ret_and_post_commands_work(rest: httpx.Client) -> None
 def test_errors_have_routeros_bodies(routeros_sim: Simulator, rest: httpx.Client) -> None:
     missing = rest.get("/interface/veth/*FF")
     assert (missing.status_code, missing.json()) == (404, {"error": 404, "message": "Not Found"})
-    assert rest.get("/no/such/menu").status_code == 404
+    unknown = rest.get("/no/such/menu")  # RouterOS names the first unknown word
+    assert (unknown.status_code, unknown.json()["detail"]) == (
+        400,
+        "no such command or directory (no)",
+    )
     unknown = rest.put("/interface/veth", json={"name": "v", "colour": "blue"})
     assert unknown.status_code == 400
     assert unknown.json() == {
@@ -102,7 +106,8 @@ def test_errors_have_routeros_bodies(routeros_sim: Simulator, rest: httpx.Client
     assert duplicate.status_code in (200, 201)
     again = rest.put("/interface/veth", json={"name": "v"})
     assert again.status_code == 400 and "already exists" in again.json()["detail"]
-    assert rest.post("/interface/veth/frobnicate", json={}).json()["detail"] == "no such command"
+    frob = rest.post("/interface/veth/frobnicate", json={}).json()["detail"]
+    assert frob == "no such command or directory (frobnicate)"
 
 
 def test_auth_is_required_except_for_the_webfig_page(routeros_sim: Simulator) -> None:
@@ -145,23 +150,38 @@ def test_print_honours_proplist_and_query(rest: httpx.Client) -> None:
 
 
 def test_execute_runs_simple_scripts_and_reports_errors_in_ret(rest: httpx.Client) -> None:
-    assert rest.post("/execute", json={"script": ':put "hello world"'}).json() == {
+    # Without as-string RouterOS runs the script as a job and answers its id.
+    job = rest.post("/execute", json={"script": "/system identity set name=job"}).json()
+    assert job["ret"].startswith("*")
+    assert rest.get("/system/identity").json()["name"] == "job"
+    assert rest.post("/execute", json={"as-string": "", "script": ':put "hello world"'}).json() == {
         "ret": "hello world"
     }
-    assert rest.post("/execute", json={"script": ":put 1; :put 2"}).json() == {"ret": "1\n2"}
-    made = rest.post("/execute", json={"script": "/interface/bridge/add name=br-script"})
+    assert rest.post("/execute", json={"as-string": "", "script": ":put 1; :put 2"}).json() == {
+        "ret": "1\n2"
+    }
+    made = rest.post(
+        "/execute", json={"as-string": "", "script": "/interface/bridge/add name=br-script"}
+    )
     assert made.status_code == 200
     assert [b["name"] for b in rest.get("/interface/bridge").json()] == ["br-script"]
-    failed = rest.post("/execute", json={"script": "/interface/bridge/add colour=red"})
+    failed = rest.post(
+        "/execute", json={"as-string": "", "script": "/interface/bridge/add colour=red"}
+    )
     assert failed.status_code == 200
     assert "unknown parameter colour" in failed.json()["ret"]
     script = "/system identity set name=lab\n:put [/system/identity/get name]"
-    assert rest.post("/execute", json={"script": script}).json() == {"ret": "lab"}
-    got = rest.post("/execute", json={"script": ":put [/interface/bridge/get br-script name]"})
+    assert rest.post("/execute", json={"as-string": "", "script": script}).json() == {"ret": "lab"}
+    got = rest.post(
+        "/execute", json={"as-string": "", "script": ":put [/interface/bridge/get br-script name]"}
+    )
     assert got.json() == {"ret": "br-script"}
-    rest.post("/execute", json={"script": "/interface/bridge/disable [find where name=br-script]"})
+    rest.post(
+        "/execute",
+        json={"as-string": "", "script": "/interface/bridge/disable [find where name=br-script]"},
+    )
     assert rest.get("/interface/bridge").json()[0]["disabled"] == "true"
-    rest.post("/execute", json={"script": ':log info "from a script"'})
+    rest.post("/execute", json={"as-string": "", "script": ':log info "from a script"'})
     assert "from a script" in [e["message"] for e in rest.get("/log").json()]
 
 

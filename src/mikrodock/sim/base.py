@@ -22,19 +22,34 @@ __all__ = [
     "CommandHandler",
     "MenuSpec",
     "RestError",
+    "SimError",
     "bad_request",
     "normalize",
     "to_text",
 ]
 
 
-class RestError(Exception):
-    """An error the simulator answers with a RouterOS error body."""
+class SimError(Exception):
+    """A RouterOS-level error: what the router answers instead of a result.
+
+    ``status`` is the HTTP status the REST API gives it (400 for nearly everything RouterOS
+    refuses, 404 for a missing item, 401 for a failed login); ``detail`` is RouterOS's text
+    (``no such command or directory (x)``, ``unknown parameter x``, ``missing =x=``,
+    ``input does not match any value of x``, ``failure: ...``); :attr:`category` names the
+    kind of error for protocols without HTTP statuses.
+    """
 
     def __init__(self, status: int, detail: str = "") -> None:
         super().__init__(detail or str(status))
         self.status = status
         self.detail = detail
+
+    @property
+    def category(self) -> str:
+        """``bad-request``, ``not-found``, ``unauthorized`` or ``failure``."""
+        return {400: "bad-request", 401: "unauthorized", 404: "not-found"}.get(
+            self.status, "failure"
+        )
 
     @property
     def message(self) -> str:
@@ -50,6 +65,10 @@ class RestError(Exception):
         if self.detail:
             body["detail"] = self.detail
         return body
+
+
+RestError = SimError
+"""The name the menu modules use for :class:`SimError`."""
 
 
 def bad_request(detail: str) -> RestError:
@@ -86,6 +105,8 @@ class MenuSpec:
     builtin_args: Mapping[str, frozenset[str]] | None = None
     gated: bool = False
     """Writes need device-mode container=yes (the /container family)."""
+    generic: bool = False
+    """Known only from the command tree (plain storage, references checked)."""
 
 
 BOOL_ARGS = frozenset(

@@ -17,6 +17,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from mikrodock.errors import UsageError
 from mikrodock.routeros.dialect import Dialect
@@ -24,10 +25,26 @@ from mikrodock.routeros.version import RouterOSVersion, parse_version
 from mikrodock.sim import containers, logs, packages, users
 from mikrodock.sim.base import MenuSpec, RestError
 from mikrodock.sim.candidates import check_candidates
+from mikrodock.sim.engine import Engine
 from mikrodock.sim.menus import build_specs
+from mikrodock.sim.records import generic_spec
 from mikrodock.sim.state import SimState
+from mikrodock.sim.tree import Tree, tree_for
+
+if TYPE_CHECKING:
+    from mikrodock.sim.tree import Node
 
 __all__ = ["ARCHES", "Delays", "SimOptions", "SimRouter"]
+
+_CONTAINER_MENUS = ("container", "app", "interface/veth")
+
+
+def _package_of(menu: str) -> str:
+    """The package that brings ``menu`` (the tree holds every extra package's menus)."""
+    if any(menu == m or menu.startswith(m + "/") for m in _CONTAINER_MENUS):
+        return "container"
+    return "routeros"
+
 
 ARCHES = ("x86_64", "arm64", "arm")
 
@@ -71,7 +88,10 @@ class SimRouter:
         self.options = options
         self.version = options.version
         self.dialect = Dialect.for_version(options.version)
+        self.tree: Tree = tree_for(str(options.version))
         self.specs: dict[str, MenuSpec] = build_specs()
+        self._generic: dict[str, MenuSpec | None] = {}
+        self.engine = Engine(self)
         self.image_failures: dict[str, str] = {}
         """remote-image fnmatch pattern -> the error its download ends with (tests set it)."""
         self.state = SimState()
@@ -115,23 +135,70 @@ class SimRouter:
             return True
         return self.state.flags.get(f"{name}-package") == "installed"
 
+    async def call(self, path: tuple[str, ...], command: str, args: Mapping[str, object]) -> Any:
+        """Run one RouterOS command; the protocol-neutral entry every front end maps onto.
+
+        ``path`` is the menu (``("ip", "address")``), ``command`` one of its commands
+        (``print``, ``add``, ``set``, ``remove``, ``get``, ``enable``, ``start``, ...) and
+        ``args`` its arguments by name; values are strings (JSON scalars are turned into
+        RouterOS text). Items are named by ``numbers``/``number`` (or ``.id``) as ``*ID``s or
+        names, comma separated. Print options: ``.proplist`` (comma separated names),
+        ``.query`` (a list of API query words), ``count-only``.
+
+        Returns what the REST API would put in the body: ``print`` a list of records (a
+        record for a singleton), ``add`` ``{"ret": "*ID"}``, ``get`` ``{"ret": value}``,
+        most other commands ``[]``, some commands their own result. Raises
+        :class:`~mikrodock.sim.base.SimError` (``status``, ``category``, ``detail``) for
+        everything RouterOS refuses; nothing is changed then. Call it from the event loop
+        thread that runs the router's requests.
+        """
+        self.advance()
+        try:
+            return await self.engine.call(tuple(path), command, args)
+        finally:
+            self.state.save_if_dirty()
+
+    def spec(self, menu: str) -> MenuSpec | None:
+        """How ``menu`` behaves here; None when this version and its packages lack it."""
+        spec = self.specs.get(menu)
+        if spec is not None:
+            if not self.package_installed(spec.package):
+                return None
+            if spec.builtin_args is not None or self._node(menu) is not None:
+                return spec
+            return None
+        if menu in self._generic:
+            return self._generic[menu]
+        node = self._node(menu)
+        found = generic_spec(menu, node) if node is not None else None
+        if found is not None and _package_of(menu) != "routeros":
+            found.package = _package_of(menu)
+            if not self.package_installed(found.package):
+                found = None
+        self._generic[menu] = found
+        return found
+
+    def _node(self, menu: str) -> Node | None:
+        return self.tree.menu(tuple(part for part in menu.split("/") if part)) if menu else None
+
     def available(self, menu: str) -> bool:
         """Whether ``menu`` exists on this router (version and installed packages)."""
-        spec = self.specs.get(menu)
-        if spec is None or not self.package_installed(spec.package):
-            return False
-        if spec.builtin_args is not None:
-            return True
-        return self.dialect.has_menu(menu)
+        return self.spec(menu) is not None
 
     def args(self, menu: str, command: str) -> frozenset[str] | None:
         """The arguments ``menu``/``command`` takes here; None when there is no such command."""
-        spec = self.specs[menu]
-        if spec.builtin_args is not None:
+        spec = self.specs.get(menu)
+        if spec is not None and spec.builtin_args is not None:
             return spec.builtin_args.get(command)
-        if not self.dialect.has_command(menu, command):
+        node = self._node(menu)
+        if node is None or command not in node.commands:
             return None
-        return self.dialect.args(menu, command)
+        return frozenset(node.commands[command])
+
+    def arg_types(self, menu: str, command: str) -> dict[str, str | None]:
+        """Argument -> its syntax text, for the arguments the tree types."""
+        node = self._node(menu)
+        return node.commands.get(command, {}) if node is not None else {}
 
     def check_device_mode(self, menu: str) -> None:
         spec = self.specs.get(menu)

@@ -307,7 +307,7 @@ class Simulator:
         spec = self.router.specs[menu]
         with self.router.state.lock:
             self.router.advance()
-            return self.rest.items(spec)
+            return self.router.engine.items(spec)
 
     def put_file(self, name: str, data: bytes) -> Item:
         """Store a file on the router (as an upload would)."""

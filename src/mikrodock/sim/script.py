@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from mikrodock.sim.base import RestError
 
 if TYPE_CHECKING:
-    from mikrodock.sim.rest import Rest
+    from mikrodock.sim.engine import Engine as Rest
 
 __all__ = ["run"]
 
