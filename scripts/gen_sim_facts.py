@@ -117,7 +117,8 @@ class Builder:
             elif child.get("_type") in ("dir", "path"):
                 children[name] = self.node(child, deep_child, required, (*path, name))
         props = self._readable(tree, deep)
-        need = required.get("/" + "/".join(path), [])
+        add = _child(tree, "add") or {}
+        need = [name for name in required.get("/" + "/".join(path), []) if name in add]
         return self._intern("n", self.nodes, [commands, children, props, need])
 
     def _readable(self, tree: Node, deep: Node | None) -> int:

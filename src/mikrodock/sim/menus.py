@@ -12,7 +12,7 @@ from __future__ import annotations
 import ipaddress
 from typing import TYPE_CHECKING
 
-from mikrodock.sim import app, containers, files, logs, packages, resources, users
+from mikrodock.sim import app, containers, factory, files, logs, packages, resources, users
 from mikrodock.sim.base import MenuSpec, bad_request
 from mikrodock.sim.state import Item
 
@@ -97,54 +97,60 @@ def _flags(router: SimRouter) -> Item:
     return {"disabled": "false", "dynamic": "false", "invalid": "false"}
 
 
+def _interface_row(name: str, kind: str, mac: str, disabled: str) -> Item:
+    return {
+        "name": name,
+        "type": kind,
+        "mtu": "1500" if kind != "bridge" else "auto",
+        "actual-mtu": "1500",
+        "l2mtu": "65535" if kind != "veth" else "",
+        "mac-address": mac,
+        "last-link-up-time": "",
+        "link-downs": "0",
+        "rx-byte": "0",
+        "tx-byte": "0",
+        "rx-packet": "0",
+        "tx-packet": "0",
+        "rx-drop": "0",
+        "tx-drop": "0",
+        "tx-queue-drop": "0",
+        "rx-error": "0",
+        "tx-error": "0",
+        "fp-rx-byte": "0",
+        "fp-tx-byte": "0",
+        "fp-rx-packet": "0",
+        "fp-tx-packet": "0",
+        "running": "true",
+        "slave": "false",
+        "disabled": disabled,
+    }
+
+
 def _interfaces(router: SimRouter) -> list[Item]:
     """``/interface``: ether1 plus every bridge and VETH, in that order."""
     rows: list[Item] = [
-        {"name": "ether1", "type": "ether", "mtu": "1500", "running": "true", "disabled": "false"}
+        {**_interface_row("ether1", "ether", factory.ETHER1_MAC, "false"), "default-name": "ether1"}
     ]
     for menu, kind in (("interface/bridge", "bridge"), ("interface/veth", "veth")):
         if not router.available(menu):
             continue
         for item in router.state.menu(menu).items:
+            name = item.get("name", "")
             rows.append(
-                {
-                    "name": item.get("name", ""),
-                    "type": kind,
-                    "mtu": "1500",
-                    "running": "true",
-                    "disabled": item.get("disabled", "false"),
-                }
+                _interface_row(
+                    name, kind, item.get("mac-address", ""), item.get("disabled", "false")
+                )
             )
-    return [{".id": f"*{n + 1:X}", **row} for n, row in enumerate(rows)]
-
-
-_SERVICES = (
-    ("telnet", "23", "false"),
-    ("ftp", "21", "false"),
-    ("www", "80", "false"),
-    ("ssh", "22", "false"),
-    ("www-ssl", "443", "true"),
-    ("api", "8728", "false"),
-    ("winbox", "8291", "false"),
-    ("api-ssl", "8729", "false"),
-)
-"""``/ip/service`` of a fresh router: name, port, disabled (www-ssl needs a certificate)."""
-
-
-def _services(router: SimRouter) -> list[Item]:
+    shown = set(readable_props(router, "interface"))
     return [
-        {
-            "name": name,
-            "port": port,
-            "address": "",
-            "vrf": "main",
-            "max-sessions": "20",
-            "disabled": disabled,
-            "invalid": "false",
-            "dynamic": "false",
-        }
-        for name, port, disabled in _SERVICES
+        {".id": f"*{n + 1:X}", **{k: v for k, v in row.items() if not shown or k in shown}}
+        for n, row in enumerate(rows)
     ]
+
+
+def readable_props(router: SimRouter, menu: str) -> tuple[str, ...]:
+    node = router.tree.menu(tuple(menu.split("/")))
+    return (*node.props, "type") if node is not None else ()
 
 
 def _generic() -> list[MenuSpec]:
@@ -153,7 +159,6 @@ def _generic() -> list[MenuSpec]:
             "interface",
             writable=False,
             source=_interfaces,
-            builtin_args={"print": frozenset({"proplist", "where", "detail"})},
         ),
         MenuSpec("interface/veth", package="container", unique="name", defaults=_veth_defaults),
         MenuSpec("interface/bridge", unique="name", defaults=_bridge_defaults),
@@ -170,16 +175,6 @@ def _generic() -> list[MenuSpec]:
         MenuSpec("ip/address", defaults=_flags, on_add=_address_check),
         MenuSpec("ip/firewall/nat", defaults=_rule_defaults, on_add=_rule_check),
         MenuSpec("ip/firewall/filter", defaults=_rule_defaults, on_add=_rule_check),
-        MenuSpec(
-            "ip/service",
-            seed=_services,
-            builtin_args={
-                "print": frozenset({"proplist", "where", "detail"}),
-                "set": frozenset({"numbers", "port", "disabled", "address", "max-sessions"}),
-                "enable": frozenset({"numbers"}),
-                "disable": frozenset({"numbers"}),
-            },
-        ),
     ]
 
 

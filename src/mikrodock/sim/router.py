@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from mikrodock.errors import UsageError
 from mikrodock.routeros.dialect import Dialect
 from mikrodock.routeros.version import RouterOSVersion, parse_version
-from mikrodock.sim import containers, logs, packages, users
+from mikrodock.sim import containers, factory, logs, packages, users
 from mikrodock.sim.base import MenuSpec, RestError
 from mikrodock.sim.candidates import check_candidates
 from mikrodock.sim.engine import Engine
@@ -128,7 +128,23 @@ class SimRouter:
                     menu = self.state.menu(spec.name)
                     for item in seeded:
                         menu.add(item)
+            self._seed_generic()
             self.state.touch()
+
+    def _seed_generic(self) -> None:
+        """Factory records of menus known only from the tree (their version's fields only)."""
+        for name, rows in factory.seed().items():
+            spec = self.spec(name)
+            node = self._node(name)
+            if spec is None or not spec.generic or node is None:
+                continue
+            shown = set(node.props)
+            for row in rows if isinstance(rows, list) else [rows]:
+                kept = {k: v for k, v in row.items() if k in shown} if shown else dict(row)
+                if spec.kind == "singleton":
+                    self.state.singletons[name] = kept
+                else:
+                    self.state.menu(name).add(kept)
 
     def package_installed(self, name: str) -> bool:
         if name == "routeros":
@@ -175,6 +191,8 @@ class SimRouter:
             found.package = _package_of(menu)
             if not self.package_installed(found.package):
                 found = None
+        if found is not None and menu == "system/clock":
+            found.view = lambda router, item: {**factory.clock(router), **item}
         self._generic[menu] = found
         return found
 
