@@ -36,7 +36,7 @@ from collections.abc import Awaitable, Callable
 
 import httpx
 
-from mikrodock.routeros.client import AsyncRouterOS, RouterOS
+from mikrodock.routeros.client import AsyncRouterClient, RouterClient
 from mikrodock.routeros.loop import run_sync
 
 RESOURCE = {
@@ -171,7 +171,7 @@ async def _bench_async(
     worst = -1.0
     async with (
         httpx.AsyncClient(auth=auth, transport=transport) as raw,
-        AsyncRouterOS(url, user, password, transport=transport) as ros,
+        AsyncRouterClient(url, user, password, transport=transport) as ros,
     ):
         cases: list[tuple[str, Callable[[], Awaitable[object]], Callable[[], Awaitable[object]]]]
         cases = [
@@ -207,7 +207,7 @@ def _bench_sync(url: str, user: str, password: str, count: int, rounds: int) -> 
     auth = httpx.BasicAuth(user, password)
     with (
         httpx.Client(auth=auth) as raw,
-        RouterOS(url, user, password) as ros,
+        RouterClient(url, user, password) as ros,
     ):
 
         def raw_call() -> object:

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
         UnsupportedError,
         UsageError,
     )
-    from mikrodock.routeros.client import AsyncRouterOS, RouterOS
+    from mikrodock.routeros.client import AsyncRouterClient, RouterClient
     from mikrodock.routeros.version import RouterOSVersion, parse_version
 
 
@@ -77,7 +77,7 @@ _HOME = {
         ),
         "errors",
     ),
-    "AsyncRouterOS": "routeros.client",
+    "AsyncRouterClient": "routeros.client",
     "RouterOS": "routeros.client",
     "RouterOSVersion": "routeros.version",
     "parse_version": "routeros.version",
@@ -99,7 +99,7 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "AsyncRouter",
-    "AsyncRouterOS",
+    "AsyncRouterClient",
     "AuthError",
     "CertificateChanged",
     "Chr",
@@ -119,8 +119,8 @@ __all__ = [
     "PortMapping",
     "RestartPolicy",
     "Router",
+    "RouterClient",
     "RouterError",
-    "RouterOS",
     "RouterOSVersion",
     "RunResult",
     "UnsupportedError",

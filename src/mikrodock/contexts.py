@@ -98,10 +98,10 @@ def verify_login(context: Context) -> None:
     """Log in to the context's router once (read ``/system/identity``); raises the client's
     error, with a hint naming ``--no-verify``, when the router refuses or cannot be reached."""
     from mikrodock.errors import MikrodockError
-    from mikrodock.routeros.client import RouterOS
+    from mikrodock.routeros.connect import connect_sync
 
     try:
-        with RouterOS(context.url, context.user, context.password, tls=context.tls) as ros:
+        with connect_sync(context) as ros:
             ros.get("system/identity")
     except MikrodockError as exc:
         fix = "check the URL, user and password"

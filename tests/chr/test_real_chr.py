@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from mikrodock.chr.api import Chr
-from mikrodock.routeros.client import RouterOS
+from mikrodock.routeros.client import RouterClient
 
 pytestmark = [
     pytest.mark.qemu,
@@ -58,12 +58,12 @@ def test_real_chr_lifecycle() -> None:
     router.remove()
 
 
-def _ether1_mac(ros: RouterOS) -> str:
+def _ether1_mac(ros: RouterClient) -> str:
     [ether1] = ros.print("interface/ethernet", where={"name": "ether1"})
     return ether1["mac-address"].upper()
 
 
-def _clock(ros: RouterOS) -> float:
+def _clock(ros: RouterClient) -> float:
     clock = ros.get("system/clock")
     moment = datetime.strptime(f"{clock['date']} {clock['time']}", "%Y-%m-%d %H:%M:%S")
     offset = clock.get("gmt-offset", "+00:00")

@@ -192,11 +192,11 @@ async def test_follow_logs_sees_new_lines(tmp_path: Path) -> None:
     from mikrodock.compose.compose_file import load_compose_text
     from mikrodock.compose.project import compose_up, follow_project_logs
     from mikrodock.containers.router import AsyncRouter
-    from mikrodock.routeros.client import AsyncRouterOS
+    from mikrodock.routeros.client import AsyncRouterClient
 
     project = load_compose_text(COMPOSE, base_dir=tmp_path, environ={})
     with running(version="7.21.5", delays={"extract": 0.02, "start": 0.01, "stop": 0.01}) as sim:
-        async with AsyncRouterOS(sim.url, sim.user, sim.password) as ros:
+        async with AsyncRouterClient(sim.url, sim.user, sim.password) as ros:
             await compose_up(ros, project, mode="containers", poll=0.02)
             lines = follow_project_logs(ros, project, poll=0.05)
             first = [await lines.__anext__() for _ in range(2)]

@@ -8,7 +8,7 @@ import asyncio
 import pytest
 
 from mikrodock.errors import AuthError
-from mikrodock.routeros.client import AsyncRouterOS
+from mikrodock.routeros.client import AsyncRouterClient
 from mikrodock.sim import running
 
 
@@ -17,13 +17,13 @@ def test_the_password_logs_in_and_never_shows(password: str) -> None:
     with running(password=password) as sim:
 
         async def calls() -> tuple[str, str]:
-            async with AsyncRouterOS(sim.url, sim.user, password) as ros:
+            async with AsyncRouterClient(sim.url, sim.user, password) as ros:
                 first = await ros.get("system/resource")
                 again = await ros.get("system/resource")  # the same URL, parsed once
                 return first["version"].split()[0], again["version"].split()[0]
 
         assert asyncio.run(calls()) == (sim.version, sim.version)
-        ros = AsyncRouterOS(sim.url, sim.user, password)
+        ros = AsyncRouterClient(sim.url, sim.user, password)
         assert password not in repr(ros) and password not in repr(ros._headers)
         asyncio.run(ros.aclose())
 
@@ -32,7 +32,7 @@ def test_a_wrong_password_is_an_auth_error() -> None:
     with running(password="right") as sim:
 
         async def call() -> None:
-            async with AsyncRouterOS(sim.url, sim.user, "wrong") as ros:
+            async with AsyncRouterClient(sim.url, sim.user, "wrong") as ros:
                 await ros.get("system/resource")
 
         with pytest.raises(AuthError) as caught:

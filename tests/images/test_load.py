@@ -12,7 +12,7 @@ from mikrodock.errors import ImageError
 from mikrodock.images.convert import save_from_archive
 from mikrodock.images.load import load_image, router_file_name
 from mikrodock.images.platforms import parse_platform
-from mikrodock.routeros.client import AsyncRouterOS
+from mikrodock.routeros.client import AsyncRouterClient
 from mikrodock.sim.files import file_bytes, find_file
 
 pytestmark = pytest.mark.anyio
@@ -23,8 +23,8 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-def _client(sim: Any) -> AsyncRouterOS:
-    return AsyncRouterOS(sim.url, sim.user, sim.password)
+def _client(sim: Any) -> AsyncRouterClient:
+    return AsyncRouterClient(sim.url, sim.user, sim.password)
 
 
 @pytest.mark.parametrize("routeros_sim", [{"arch": "arm64"}], indirect=True)

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mikrodock.errors import UsageError
-from mikrodock.routeros.client import AsyncRouterOS, wire_value
+from mikrodock.routeros.client import AsyncRouterClient, wire_value
 from mikrodock.routeros.models import (
     Container,
     DeviceMode,
@@ -124,7 +124,7 @@ def test_strings_go_on_the_wire_unchanged(text: str) -> None:
 )
 def test_a_url_that_is_not_a_router_url_is_a_usage_error(url: str) -> None:
     with pytest.raises(UsageError):
-        AsyncRouterOS(url)
+        AsyncRouterClient(url)
 
 
 @pytest.mark.parametrize(
@@ -137,7 +137,7 @@ def test_a_url_that_is_not_a_router_url_is_a_usage_error(url: str) -> None:
     ],
 )
 def test_urls_are_normalised_and_never_show_the_password(url: str, shown: str) -> None:
-    ros = AsyncRouterOS(url, password="" if "hunter2" in url else "hunter2")
+    ros = AsyncRouterClient(url, password="" if "hunter2" in url else "hunter2")
     assert ros.url == shown
     assert "hunter2" not in repr(ros) and "hunter2" not in str(ros)
     assert ros.user == "admin"
@@ -153,7 +153,7 @@ def test_urls_are_normalised_and_never_show_the_password(url: str, shown: str) -
 def test_any_router_url_normalises_and_hides_credentials(
     host: str, port: int, scheme: str, suffix: str, secret: str
 ) -> None:
-    ros = AsyncRouterOS(f"{scheme}://{host}:{port}{suffix}", "admin", secret, tls="insecure")
+    ros = AsyncRouterClient(f"{scheme}://{host}:{port}{suffix}", "admin", secret, tls="insecure")
     default_port = {"http": 80, "https": 443}[scheme]
     assert ros.url == f"{scheme}://{host}" + ("" if port == default_port else f":{port}")
     assert secret not in repr(ros)

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from mikrodock.errors import AuthError, NotFoundError, RouterError
-from mikrodock.routeros.client import AsyncRouterOS, RouterOS
+from mikrodock.routeros.client import AsyncRouterClient, RouterClient
 from mikrodock.routeros.dialect import Dialect
 from mikrodock.routeros.models import Container, SystemResource
 from mikrodock.routeros.retry import RetryPolicy
@@ -32,9 +32,9 @@ def sim(request: pytest.FixtureRequest) -> Iterator[Any]:
         yield simulator
 
 
-def client(sim: Any, **options: Any) -> RouterOS:
+def client(sim: Any, **options: Any) -> RouterClient:
     options.setdefault("retry", FAST_RETRY)
-    return RouterOS(sim.url, sim.user, sim.password, **options)
+    return RouterClient(sim.url, sim.user, sim.password, **options)
 
 
 def test_crud_round_trip_with_values_as_routeros_strings(sim: Any) -> None:
@@ -119,7 +119,7 @@ def test_wrong_password_is_an_auth_error_that_never_shows_the_password(
     sim: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    ros = RouterOS(sim.url, sim.user, "wrong-Pa55word", retry=FAST_RETRY)
+    ros = RouterClient(sim.url, sim.user, "wrong-Pa55word", retry=FAST_RETRY)
     with ros, pytest.raises(AuthError) as caught:
         ros.print("ip/address")
     assert caught.value.status == 401
@@ -142,7 +142,7 @@ def test_missing_menu_and_item_are_not_found(sim: Any) -> None:
 async def test_the_sync_facade_also_works_inside_a_running_event_loop(sim: Any) -> None:
     with client(sim) as ros:  # blocking calls from async code (a notebook, an async test)
         assert ros.get("system/resource")["board-name"] == "CHR"
-    async with AsyncRouterOS(sim.url, sim.user, sim.password) as aros:
+    async with AsyncRouterClient(sim.url, sim.user, sim.password) as aros:
         assert (await aros.get("system/resource"))["board-name"] == "CHR"
 
 
@@ -162,6 +162,6 @@ def test_a_fresh_router_explains_what_containers_need(version: str) -> None:
 @pytest.mark.anyio
 async def test_many_concurrent_calls_share_a_bounded_pool() -> None:
     with running(version="7.22") as sim:
-        async with AsyncRouterOS(sim.url, sim.user, sim.password) as ros:
+        async with AsyncRouterClient(sim.url, sim.user, sim.password) as ros:
             results = await asyncio.gather(*(ros.get("system/resource") for _ in range(40)))
     assert {r["board-name"] for r in results} == {"CHR"}

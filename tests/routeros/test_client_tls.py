@@ -15,7 +15,7 @@ import pytest
 
 from mikrodock.errors import CertificateChanged, ConnectionFailed, UsageError
 from mikrodock.paths import config_dir
-from mikrodock.routeros.client import AsyncRouterOS, RouterOS
+from mikrodock.routeros.client import AsyncRouterClient, RouterClient
 from mikrodock.routeros.tls import KnownHosts, host_port
 from mikrodock.sim import Simulator
 
@@ -32,17 +32,17 @@ def test_pin_on_first_use_then_refuse_a_changed_certificate(version: str) -> Non
     known = config_dir() / "known_hosts"
     with Simulator(version, tls=True) as first:
         port, pinned = first.port, first.fingerprint
-        with RouterOS(first.url, first.user, first.password, tls="pin") as ros:
+        with RouterClient(first.url, first.user, first.password, tls="pin") as ros:
             assert ros.get("system/resource")["board-name"] == "CHR"
         # pinned like ssh known_hosts: "host:port sha256-hex"
         assert known.read_text() == f"127.0.0.1:{port} {pinned}\n"
         assert known.stat().st_mode & 0o777 == 0o600
-        with RouterOS(first.url, first.user, first.password, tls="pin") as ros:
+        with RouterClient(first.url, first.user, first.password, tls="pin") as ros:
             assert ros.print("system/package")  # the same certificate is accepted
     with Simulator(version, tls=True, port=port, password=first.password) as second:
         assert second.fingerprint != pinned
         seen = counter(second)
-        ros = RouterOS(second.url, second.user, second.password, tls="pin")
+        ros = RouterClient(second.url, second.user, second.password, tls="pin")
         with ros, pytest.raises(CertificateChanged) as caught:
             ros.get("system/resource")
         assert seen.seen == 0  # refused during the handshake: no request, no password sent
@@ -57,11 +57,11 @@ def test_forgetting_the_pin_accepts_the_new_certificate() -> None:
     with Simulator(tls=True) as sim:
         key = host_port("127.0.0.1", sim.port)
         store.remember(key, "00" * 32)  # an older certificate of this router
-        ros = RouterOS(sim.url, sim.user, sim.password, tls="pin")
+        ros = RouterClient(sim.url, sim.user, sim.password, tls="pin")
         with ros, pytest.raises(CertificateChanged):
             ros.get("system/resource")
         assert store.forget(key) and not store.forget(key)
-        with RouterOS(sim.url, sim.user, sim.password, tls="pin") as ros:
+        with RouterClient(sim.url, sim.user, sim.password, tls="pin") as ros:
             assert ros.get("system/resource")["board-name"] == "CHR"
         assert store.lookup(key) == sim.fingerprint
 
@@ -70,11 +70,11 @@ def test_forgetting_the_pin_accepts_the_new_certificate() -> None:
 async def test_verify_refuses_an_unknown_ca_and_says_what_to_do() -> None:
     with Simulator(tls=True) as sim:
         seen = counter(sim)
-        async with AsyncRouterOS(sim.url, sim.user, sim.password) as ros:
+        async with AsyncRouterClient(sim.url, sim.user, sim.password) as ros:
             with pytest.raises(ConnectionFailed) as caught:
                 await ros.get("system/resource")
         assert seen.seen == 0
-        async with AsyncRouterOS(sim.url, sim.user, sim.password, insecure=True) as ros:
+        async with AsyncRouterClient(sim.url, sim.user, sim.password, insecure=True) as ros:
             await ros.get("system/resource")
         assert seen.seen == 1  # the counter does count what gets through
     assert not isinstance(caught.value, CertificateChanged)
@@ -84,9 +84,9 @@ async def test_verify_refuses_an_unknown_ca_and_says_what_to_do() -> None:
 @pytest.mark.anyio
 async def test_verify_against_the_ca_file_and_insecure_both_connect() -> None:
     with Simulator(tls=True) as sim:
-        async with AsyncRouterOS(sim.url, sim.user, sim.password, ca_file=sim.ca_path) as ros:
+        async with AsyncRouterClient(sim.url, sim.user, sim.password, ca_file=sim.ca_path) as ros:
             assert (await ros.get("system/resource"))["board-name"] == "CHR"
-        async with AsyncRouterOS(sim.url, sim.user, sim.password, insecure=True) as ros:
+        async with AsyncRouterClient(sim.url, sim.user, sim.password, insecure=True) as ros:
             assert (await ros.get("system/resource"))["board-name"] == "CHR"
     assert not (config_dir() / "known_hosts").exists()  # only tls=pin writes pins
 
@@ -95,25 +95,25 @@ def test_conflicting_tls_options_are_refused(tmp_path: Any) -> None:
     ca = tmp_path / "ca.pem"
     ca.write_text("not used")
     with pytest.raises(UsageError):
-        AsyncRouterOS("https://127.0.0.1:1", insecure=True, tls="pin")
+        AsyncRouterClient("https://127.0.0.1:1", insecure=True, tls="pin")
     with pytest.raises(UsageError):
-        AsyncRouterOS("https://127.0.0.1:1", tls="pin", ca_file=ca)
+        AsyncRouterClient("https://127.0.0.1:1", tls="pin", ca_file=ca)
     with pytest.raises(UsageError):
-        AsyncRouterOS("https://127.0.0.1:1", tls="trust-me")
+        AsyncRouterClient("https://127.0.0.1:1", tls="trust-me")
     with pytest.raises(UsageError):
-        AsyncRouterOS("https://127.0.0.1:1", ca_file=tmp_path / "missing.pem")
+        AsyncRouterClient("https://127.0.0.1:1", ca_file=tmp_path / "missing.pem")
 
 
 def test_another_name_for_a_pinned_address_meets_its_pin() -> None:
     """localhost and 127.0.0.1 reach the same router: a pin made for one holds for the other."""
     with Simulator(tls=True) as first:
         port = first.port
-        with RouterOS(first.url, first.user, first.password, tls="pin") as ros:
+        with RouterClient(first.url, first.user, first.password, tls="pin") as ros:
             ros.get("system/resource")
     with Simulator(tls=True, port=port, password=first.password) as second:
         seen = counter(second)
         url = f"https://localhost:{port}"
-        ros = RouterOS(url, second.user, second.password, tls="pin")
+        ros = RouterClient(url, second.user, second.password, tls="pin")
         with ros, pytest.raises(CertificateChanged) as caught:
             ros.get("system/resource")
         assert seen.seen == 0  # refused in the handshake: the password never left
@@ -123,10 +123,10 @@ def test_another_name_for_a_pinned_address_meets_its_pin() -> None:
 
 def test_a_new_name_for_a_trusted_certificate_is_pinned_too() -> None:
     with Simulator(tls=True) as sim:
-        with RouterOS(sim.url, sim.user, sim.password, tls="pin") as ros:
+        with RouterClient(sim.url, sim.user, sim.password, tls="pin") as ros:
             ros.get("system/resource")
         url = f"https://localhost:{sim.port}"
-        with RouterOS(url, sim.user, sim.password, tls="pin") as ros:
+        with RouterClient(url, sim.user, sim.password, tls="pin") as ros:
             ros.get("system/resource")
         store = KnownHosts()
         assert store.lookup(f"localhost:{sim.port}") == sim.fingerprint

@@ -21,8 +21,9 @@ from mikrodock.chr import console, images, machine, snapshots, status
 from mikrodock.chr.boot import password_of
 from mikrodock.chr.download import Progress
 from mikrodock.chr.launch import launch
+from mikrodock.chr.provision import router_for
 from mikrodock.chr.state import MachineRecord, load_record
-from mikrodock.routeros.client import RouterOS
+from mikrodock.routeros.client import RouterClient
 
 __all__ = ["Chr", "Machine"]
 
@@ -68,10 +69,10 @@ class Machine:
                 return item.state
         return "removed"
 
-    def router(self) -> RouterOS:
+    def router(self) -> RouterClient:
         """A REST client for this router (close it, or use it in a ``with`` block)."""
         record = self.record
-        return RouterOS(record.url, record.user, password_of(record))
+        return router_for(record)
 
     def execute(self, script: str) -> str:
         return machine.exec_script(self.name, script)

@@ -23,14 +23,14 @@ from pathlib import Path
 
 import filelock
 
-from mikrodock.chr.boot import password_of
 from mikrodock.chr.download import Progress, download_url, download_with_resume
-from mikrodock.chr.provision import router_for
+from mikrodock.chr.provision import endpoint_of, router_for
 from mikrodock.chr.state import MachineRecord
 from mikrodock.errors import ImageError, MikrodockError, UsageError
 from mikrodock.images.upload import OneShotServer
 from mikrodock.paths import cache_dir
-from mikrodock.routeros.client import RouterOS, Timeouts
+from mikrodock.routeros.client import Timeouts
+from mikrodock.routeros.connect import connect_sync
 from mikrodock.routeros.retry import RetryPolicy
 from mikrodock.routeros.version import parse_version
 
@@ -132,8 +132,8 @@ def _installed(record: MachineRecord) -> set[str]:
     # Short timeouts, no retries: a restarting router accepts connections it never answers.
     quick = Timeouts(connect=2.0, read=3.0)
     try:
-        with RouterOS(record.url, record.user, password_of(record), timeouts=quick,
-                      retry=RetryPolicy(attempts=1)) as ros:  # fmt: skip
+        with connect_sync(endpoint_of(record), timeouts=quick,
+                          retry=RetryPolicy(attempts=1)) as ros:  # fmt: skip
             found = ros.print("system/package")
     except MikrodockError:
         return set()

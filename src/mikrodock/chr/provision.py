@@ -19,7 +19,8 @@ from mikrodock.chr.qmp import qmp_call
 from mikrodock.chr.state import MachineRecord, save_record
 from mikrodock.errors import ConnectionFailed, MikrodockError
 from mikrodock.paths import atomic_write
-from mikrodock.routeros.client import AsyncRouterOS, RouterOS
+from mikrodock.routeros.client import AsyncRouterClient, RouterClient
+from mikrodock.routeros.connect import Endpoint, connect, connect_sync
 from mikrodock.routeros.loop import run_sync
 
 __all__ = [
@@ -37,8 +38,13 @@ def generate_password() -> str:
     return secrets.token_urlsafe(18)
 
 
-def router_for(record: MachineRecord) -> RouterOS:
-    return RouterOS(record.url, record.user, password_of(record))
+def endpoint_of(record: MachineRecord) -> Endpoint:
+    """The machine as a router target (its forwarded REST URL, user and password)."""
+    return Endpoint(record.url, record.user, password_of(record))
+
+
+def router_for(record: MachineRecord) -> RouterClient:
+    return connect_sync(endpoint_of(record))
 
 
 def set_password(record: MachineRecord, password: str) -> None:
@@ -90,7 +96,7 @@ def after_restore(record: MachineRecord, *, new_mac: bool) -> list[str]:
     requests slowly; side by side they share that warm-up).
     """
 
-    async def fix(ros: AsyncRouterOS, what: str, menu: str, body: dict[str, str]) -> str | None:
+    async def fix(ros: AsyncRouterClient, what: str, menu: str, body: dict[str, str]) -> str | None:
         try:
             await ros.command(menu, "set", body)
         except MikrodockError as exc:
@@ -98,7 +104,7 @@ def after_restore(record: MachineRecord, *, new_mac: bool) -> list[str]:
         return None
 
     async def work() -> list[str | None]:
-        async with AsyncRouterOS(record.url, record.user, password_of(record)) as ros:
+        async with connect(endpoint_of(record)) as ros:
             jobs = [fix(ros, "the clock was not set", "system/clock", _clock_now())]
             if new_mac:
                 change = {"numbers": "ether1", "mac-address": record.mac}

@@ -90,10 +90,10 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
 def open_client() -> Any:
     """A REST client for the command's router (see :func:`router_target`), to use with
     ``async with``."""
-    from mikrodock.routeros.client import AsyncRouterOS
+    from mikrodock.routeros.client import AsyncRouterClient
 
     target = router_target()
-    return AsyncRouterOS(target.url, target.user, target.password, tls=target.tls)
+    return AsyncRouterClient(target.url, target.user, target.password, tls=target.tls)
 
 
 def with_router(action: Callable[[Any], Awaitable[T]]) -> T:

@@ -21,7 +21,7 @@ from mikrodock.compose.validate import validate_app_yaml
 from mikrodock.containers.plan import LOGGING_PREFIX, LOGGING_TAG
 from mikrodock.containers.spec import app_marker
 from mikrodock.errors import PlanError, UsageError
-from mikrodock.routeros.client import AsyncRouterOS
+from mikrodock.routeros.client import AsyncRouterClient
 from mikrodock.routeros.dialect import Dialect
 from mikrodock.routeros.version import RouterOSVersion
 
@@ -46,14 +46,14 @@ def is_ours(record: dict[str, str], project: str) -> bool:
     return record.get("yaml", "").startswith(app_marker(project))
 
 
-async def app_record(ros: AsyncRouterOS, name: str) -> dict[str, str] | None:
+async def app_record(ros: AsyncRouterClient, name: str) -> dict[str, str] | None:
     for record in await ros.print("app"):
         if record.get("name") == name:
             return record
     return None
 
 
-async def _enable(ros: AsyncRouterOS, record: dict[str, str]) -> bool:
+async def _enable(ros: AsyncRouterClient, record: dict[str, str]) -> bool:
     if record.get("disabled", "true") in ("true", "yes"):
         await ros.command("app", "enable", {"numbers": record[".id"]})
         return True
@@ -61,7 +61,7 @@ async def _enable(ros: AsyncRouterOS, record: dict[str, str]) -> bool:
 
 
 async def up_app(
-    ros: AsyncRouterOS, project: ComposeProject, version: RouterOSVersion
+    ros: AsyncRouterClient, project: ComposeProject, version: RouterOSVersion
 ) -> list[Change]:
     text, _dropped = app_yaml(project)
     issues = validate_app_yaml(text, router_version=version)
@@ -92,7 +92,7 @@ async def up_app(
     return [Change("unchanged", "app", project.name)]
 
 
-async def keep_container_logs(ros: AsyncRouterOS, version: RouterOSVersion) -> None:
+async def keep_container_logs(ros: AsyncRouterClient, version: RouterOSVersion) -> None:
     """Add the ``/system/logging`` rule for topic ``container`` that ``run`` adds (tagged the
     same way), unless an enabled rule keeps that topic already: without one RouterOS drops the
     app's container output and ``compose logs`` has nothing to show."""
@@ -107,7 +107,7 @@ async def keep_container_logs(ros: AsyncRouterOS, version: RouterOSVersion) -> N
     await ros.add("system/logging", body)
 
 
-async def down_app(ros: AsyncRouterOS, project: str) -> list[Change]:
+async def down_app(ros: AsyncRouterClient, project: str) -> list[Change]:
     record = await app_record(ros, project)
     if record is None or not is_ours(record, project):
         return []
@@ -117,7 +117,7 @@ async def down_app(ros: AsyncRouterOS, project: str) -> list[Change]:
     return [Change("removed", "app", project)]
 
 
-async def ps_app(ros: AsyncRouterOS, project: ComposeProject) -> list[dict[str, Any]]:
+async def ps_app(ros: AsyncRouterClient, project: ComposeProject) -> list[dict[str, Any]]:
     """One row per service of the project's /app (empty when it has none)."""
     record = await app_record(ros, project.name)
     if record is None or not is_ours(record, project.name):

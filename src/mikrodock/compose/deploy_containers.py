@@ -25,7 +25,7 @@ from mikrodock.containers.spec import DEFAULT_NETWORK, TAG_PREFIX, ContainerSpec
 from mikrodock.containers.state import MENUS, Record, RouterState
 from mikrodock.containers.steps import Plan
 from mikrodock.errors import UsageError
-from mikrodock.routeros.client import AsyncRouterOS
+from mikrodock.routeros.client import AsyncRouterClient
 
 __all__ = ["Change", "down_containers", "project_containers", "up_containers"]
 
@@ -149,7 +149,7 @@ async def _ensure_network(router: AsyncRouter, state: RouterState, project: str)
 
 
 async def up_containers(
-    ros: AsyncRouterOS,
+    ros: AsyncRouterClient,
     project: ComposeProject,
     *,
     timeout: float = 600.0,
@@ -203,7 +203,7 @@ async def up_containers(
 
 
 async def down_containers(
-    ros: AsyncRouterOS, project: str, order: Sequence[str] = ()
+    ros: AsyncRouterClient, project: str, order: Sequence[str] = ()
 ) -> list[Change]:
     """Remove the project's containers (reverse start order, then the rest) and its network."""
     router = AsyncRouter(ros)

@@ -33,7 +33,7 @@ from mikrodock.containers.services import FORCE_FLAG, check_service_ports, route
 from mikrodock.containers.spec import TAG_PREFIX
 from mikrodock.containers.state import read_state
 from mikrodock.errors import NotFoundError, UnsupportedError, UsageError
-from mikrodock.routeros.client import AsyncRouterOS
+from mikrodock.routeros.client import AsyncRouterClient
 from mikrodock.routeros.dialect import Dialect
 from mikrodock.routeros.version import RouterOSVersion, parse_version
 
@@ -66,7 +66,7 @@ class UpResult:
         }
 
 
-async def _version(ros: AsyncRouterOS) -> RouterOSVersion:
+async def _version(ros: AsyncRouterClient) -> RouterOSVersion:
     resource = await ros.get("system/resource")
     return parse_version(resource.get("version", "").split(" ")[0])
 
@@ -86,7 +86,7 @@ def resolve_mode(mode: str, version: RouterOSVersion) -> Literal["app", "contain
 
 
 async def compose_up(
-    ros: AsyncRouterOS,
+    ros: AsyncRouterClient,
     project: ComposeProject,
     *,
     mode: str = "auto",
@@ -115,7 +115,7 @@ async def compose_up(
     return UpResult("containers", tuple(changes), tuple(unsupported_in_containers(project)))
 
 
-async def _check_service_ports(ros: AsyncRouterOS, project: ComposeProject) -> None:
+async def _check_service_ports(ros: AsyncRouterClient, project: ComposeProject) -> None:
     try:
         services = router_services(await ros.print("ip/service"))
     except NotFoundError:
@@ -128,7 +128,7 @@ async def _check_service_ports(ros: AsyncRouterOS, project: ComposeProject) -> N
             raise line_error(error, service, project.source) from None
 
 
-async def compose_down(ros: AsyncRouterOS, project: ComposeProject) -> list[Change]:
+async def compose_down(ros: AsyncRouterClient, project: ComposeProject) -> list[Change]:
     """Remove everything of the project (its /app, its containers, its network) and no more."""
     changes: list[Change] = []
     if Dialect.for_version(await _version(ros)).has_app:
@@ -138,7 +138,7 @@ async def compose_down(ros: AsyncRouterOS, project: ComposeProject) -> list[Chan
     return changes
 
 
-async def compose_ps(ros: AsyncRouterOS, project: ComposeProject) -> list[dict[str, Any]]:
+async def compose_ps(ros: AsyncRouterClient, project: ComposeProject) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     if Dialect.for_version(await _version(ros)).has_app:
         rows += await ps_app(ros, project)
@@ -152,7 +152,7 @@ async def compose_ps(ros: AsyncRouterOS, project: ComposeProject) -> list[dict[s
     return rows
 
 
-async def _log_targets(ros: AsyncRouterOS, project: ComposeProject) -> list[tuple[str, str]]:
+async def _log_targets(ros: AsyncRouterClient, project: ComposeProject) -> list[tuple[str, str]]:
     """(service, container name) of the project's containers on the router."""
     state = await read_state(ros)
     services = {container_name(project.name, s): s.name for s in project.services}
@@ -173,7 +173,7 @@ async def _log_targets(ros: AsyncRouterOS, project: ComposeProject) -> list[tupl
 
 
 async def compose_logs(
-    ros: AsyncRouterOS,
+    ros: AsyncRouterClient,
     project: ComposeProject,
     *,
     tail: int | None = None,
@@ -197,7 +197,7 @@ def _line_number(line: LogLine) -> int:
 
 
 async def follow_project_logs(
-    ros: AsyncRouterOS,
+    ros: AsyncRouterClient,
     project: ComposeProject,
     *,
     tail: int | None = None,

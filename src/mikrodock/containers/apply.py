@@ -27,7 +27,7 @@ from mikrodock.errors import MikrodockError, NotFoundError, PlanError, RouterErr
 from mikrodock.routeros.dialect import Dialect
 
 if TYPE_CHECKING:
-    from mikrodock.routeros.client import AsyncRouterOS
+    from mikrodock.routeros.client import AsyncRouterClient
 
 __all__ = ["Applied", "apply_plan", "remove_container", "rollback", "wait_for_state"]
 
@@ -58,7 +58,7 @@ def _body(step: Step, ids: Mapping[str, str]) -> dict[str, str]:
 
 
 async def wait_for_state(
-    ros: AsyncRouterOS,
+    ros: AsyncRouterClient,
     item: str,
     done: Callable[[str], bool],
     *,
@@ -97,7 +97,7 @@ async def wait_for_state(
 
 
 async def remove_container(
-    ros: AsyncRouterOS, item: str, dialect: Dialect, *, timeout: float = 60, poll: float = 0.5
+    ros: AsyncRouterClient, item: str, dialect: Dialect, *, timeout: float = 60, poll: float = 0.5
 ) -> None:
     """Stop (if needed), poll until stopped, then delete one container.
 
@@ -135,7 +135,12 @@ async def remove_container(
 
 
 async def _run(
-    ros: AsyncRouterOS, step: Step, applied: Applied, dialect: Dialect, timeout: float, poll: float
+    ros: AsyncRouterClient,
+    step: Step,
+    applied: Applied,
+    dialect: Dialect,
+    timeout: float,
+    poll: float,
 ) -> None:
     body = _body(step, applied.ids)
     if step.action == "add":
@@ -212,7 +217,7 @@ def _just_added(wait: Step, applied: Applied) -> bool:
 
 
 async def _undo(
-    ros: AsyncRouterOS,
+    ros: AsyncRouterClient,
     step: Step,
     item: str | None,
     ids: Mapping[str, str],
@@ -246,7 +251,7 @@ async def _undo(
         pass
 
 
-async def _adopt_in_flight(ros: AsyncRouterOS, applied: Applied) -> None:
+async def _adopt_in_flight(ros: AsyncRouterClient, applied: Applied) -> None:
     """Record an object an interrupted ``add`` made (found by its fields and tag) for undo."""
     step, applied.in_flight = applied.in_flight, None
     if step is None or not step.find:
@@ -262,7 +267,7 @@ async def _adopt_in_flight(ros: AsyncRouterOS, applied: Applied) -> None:
 
 
 async def rollback(
-    ros: AsyncRouterOS,
+    ros: AsyncRouterClient,
     applied: Applied,
     dialect: Dialect,
     poll: float = 0.5,
@@ -296,7 +301,7 @@ async def rollback(
 
 
 async def apply_plan(
-    ros: AsyncRouterOS,
+    ros: AsyncRouterClient,
     plan: Plan,
     dialect: Dialect,
     *,

@@ -33,7 +33,7 @@ from mikrodock.errors import MikrodockError, NotFoundError, UsageError
 
 if TYPE_CHECKING:
     from mikrodock.containers.apply import Applied
-    from mikrodock.routeros.client import AsyncRouterOS
+    from mikrodock.routeros.client import AsyncRouterClient
 
 __all__ = ["Conflict", "adopt", "check_claim", "id_order", "release"]
 
@@ -69,7 +69,7 @@ def _ip(record: Record) -> ipaddress.IPv4Interface | None:
         return None
 
 
-async def _withdraw(ros: AsyncRouterOS, step: Step, item: str, applied: Applied) -> None:
+async def _withdraw(ros: AsyncRouterClient, step: Step, item: str, applied: Applied) -> None:
     """Remove what ``step`` just added and forget it (nothing left for the rollback)."""
     with contextlib.suppress(NotFoundError):
         await ros.remove(step.menu, item)
@@ -78,7 +78,7 @@ async def _withdraw(ros: AsyncRouterOS, step: Step, item: str, applied: Applied)
         applied.ids.pop(step.key, None)
 
 
-async def adopt(ros: AsyncRouterOS, step: Step, applied: Applied) -> bool:
+async def adopt(ros: AsyncRouterClient, step: Step, applied: Applied) -> bool:
     """After RouterOS refused a shared object's add because its name exists (another mikrodock
     made the network's bridge a moment ago): use that object if it carries the same tag. It is
     not this deploy's to undo."""
@@ -93,7 +93,9 @@ async def adopt(ros: AsyncRouterOS, step: Step, applied: Applied) -> bool:
     return False
 
 
-async def check_claim(ros: AsyncRouterOS, step: Step, item: str | None, applied: Applied) -> None:
+async def check_claim(
+    ros: AsyncRouterClient, step: Step, item: str | None, applied: Applied
+) -> None:
     """Check the claim of an ``add`` just done (``item`` is what it made); see the module."""
     claim = step.claim
     if claim is None or item is None:
@@ -111,7 +113,7 @@ async def check_claim(ros: AsyncRouterOS, step: Step, item: str | None, applied:
 
 
 async def _address(
-    ros: AsyncRouterOS, step: Step, item: str, applied: Applied, ip: ipaddress.IPv4Address
+    ros: AsyncRouterClient, step: Step, item: str, applied: Applied, ip: ipaddress.IPv4Address
 ) -> None:
     veths, addresses = await asyncio.gather(ros.print("interface/veth"), ros.print("ip/address"))
     taken = any(_earlier(v, item) and (i := _ip(v)) and i.ip == ip for v in veths)
@@ -121,7 +123,7 @@ async def _address(
         raise Conflict(f"address {ip} was taken by another deploy a moment earlier")
 
 
-async def _subnet(ros: AsyncRouterOS, step: Step, item: str, applied: Applied) -> None:
+async def _subnet(ros: AsyncRouterClient, step: Step, item: str, applied: Applied) -> None:
     ours = ipaddress.IPv4Interface(str(step.body["address"]))
     tag = str(step.body.get("comment", ""))
     earlier = [
@@ -139,7 +141,7 @@ async def _subnet(ros: AsyncRouterOS, step: Step, item: str, applied: Applied) -
     raise Conflict(f"subnet {ours.network} was taken by another deploy a moment earlier")
 
 
-async def _port(ros: AsyncRouterOS, step: Step, item: str, mapping: str) -> None:
+async def _port(ros: AsyncRouterClient, step: Step, item: str, mapping: str) -> None:
     ours = forwards([{**{k: str(v) for k, v in step.body.items()}, ".id": item}])
     if not ours:
         return
@@ -156,7 +158,7 @@ async def _port(ros: AsyncRouterOS, step: Step, item: str, mapping: str) -> None
             )
 
 
-async def _shared(ros: AsyncRouterOS, step: Step, item: str, applied: Applied) -> None:
+async def _shared(ros: AsyncRouterClient, step: Step, item: str, applied: Applied) -> None:
     marks = dict(step.find)
     copies = [
         r
@@ -169,7 +171,7 @@ async def _shared(ros: AsyncRouterOS, step: Step, item: str, applied: Applied) -
             applied.ids[step.key] = min(copies, key=lambda r: id_order(r.get(".id")))[".id"]
 
 
-async def _container(ros: AsyncRouterOS, step: Step, item: str, network: str) -> None:
+async def _container(ros: AsyncRouterClient, step: Step, item: str, network: str) -> None:
     name, tag = step.body.get("name"), step.body.get("comment")
     containers, bridges, addresses, nat = await asyncio.gather(
         ros.print("container"),
@@ -192,7 +194,7 @@ async def _container(ros: AsyncRouterOS, step: Step, item: str, network: str) ->
             raise Conflict(f"the {what} of network {network} was removed by another deploy")
 
 
-async def release(ros: AsyncRouterOS, shared: Sequence[tuple[Step, str | None]]) -> list[str]:
+async def release(ros: AsyncRouterClient, shared: Sequence[tuple[Step, str | None]]) -> list[str]:
     """Remove the shared objects this deploy made (``shared``: steps with a ``release`` undo
     and their ids) that no container uses any more; returns the problems met."""
     problems: list[str] = []
@@ -223,7 +225,7 @@ async def release(ros: AsyncRouterOS, shared: Sequence[tuple[Step, str | None]])
     return problems
 
 
-async def _busy_networks(ros: AsyncRouterOS, tags: set[str]) -> set[str]:
+async def _busy_networks(ros: AsyncRouterClient, tags: set[str]) -> set[str]:
     """The network tags among ``tags`` whose bridge has a port or whose subnet has a VETH."""
     bridges, addresses, ports, veths = await asyncio.gather(
         ros.print("interface/bridge"),

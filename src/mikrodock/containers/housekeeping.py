@@ -23,7 +23,7 @@ from mikrodock.errors import UsageError
 from mikrodock.routeros.dialect import Dialect
 
 if TYPE_CHECKING:
-    from mikrodock.routeros.client import AsyncRouterOS
+    from mikrodock.routeros.client import AsyncRouterClient
     from mikrodock.routeros.version import RouterOSVersion
 
 __all__ = [
@@ -80,7 +80,9 @@ def _attached(
     return tuple(names)
 
 
-async def create_network(ros: AsyncRouterOS, name: str, subnet: str | None = None) -> NetworkInfo:
+async def create_network(
+    ros: AsyncRouterClient, name: str, subnet: str | None = None
+) -> NetworkInfo:
     check_name(name, "network name")
     state = await read_state(ros)
     if find_network(state, name) is not None:
@@ -91,7 +93,9 @@ async def create_network(ros: AsyncRouterOS, name: str, subnet: str | None = Non
     return NetworkInfo(name, str(network.subnet), str(network.gateway), ())
 
 
-async def list_networks(ros: AsyncRouterOS, state: RouterState | None = None) -> list[NetworkInfo]:
+async def list_networks(
+    ros: AsyncRouterClient, state: RouterState | None = None
+) -> list[NetworkInfo]:
     state = state or await read_state(ros)
     found = []
     for bridge in state.bridges:
@@ -122,7 +126,7 @@ def _network_objects(state: RouterState, name: str) -> list[tuple[str, Mapping[s
     return out
 
 
-async def remove_network(ros: AsyncRouterOS, name: str) -> list[str]:
+async def remove_network(ros: AsyncRouterClient, name: str) -> list[str]:
     state = await read_state(ros)
     network = find_network(state, name)
     objects = _network_objects(state, name)
@@ -138,7 +142,7 @@ async def remove_network(ros: AsyncRouterOS, name: str) -> list[str]:
     return removed
 
 
-async def apps_log_containers(ros: AsyncRouterOS, version: RouterOSVersion) -> bool:
+async def apps_log_containers(ros: AsyncRouterClient, version: RouterOSVersion) -> bool:
     """Whether an /app that mikrodock deployed (its YAML starts with ``# mikrodock:``) is on the
     router: its services log through the same rule, so that rule is not a leftover."""
     if not Dialect.for_version(version).has_menu("app"):
@@ -221,7 +225,7 @@ _ORDER = (
 )
 
 
-async def prune(ros: AsyncRouterOS, items: list[Leftover]) -> list[str]:
+async def prune(ros: AsyncRouterClient, items: list[Leftover]) -> list[str]:
     """Remove the given leftovers (as listed by :func:`leftovers`), dependents first."""
     removed = []
     for leftover in sorted(items, key=lambda x: _ORDER.index(x.menu) if x.menu in _ORDER else 99):

@@ -16,7 +16,7 @@ from mikrodock.errors import NotFoundError, PlanError, UsageError
 from mikrodock.routeros.dialect import Dialect
 
 if TYPE_CHECKING:
-    from mikrodock.routeros.client import AsyncRouterOS
+    from mikrodock.routeros.client import AsyncRouterClient
 
 __all__ = [
     "OWNED_MENUS",
@@ -44,7 +44,7 @@ OWNED_MENUS = (
 _STOPPED = ("stopped", "error", "unknown")
 
 
-async def find_record(ros: AsyncRouterOS, name: str) -> dict[str, str]:
+async def find_record(ros: AsyncRouterClient, name: str) -> dict[str, str]:
     """The container called ``name`` (by name, by mikrodock's tag, or by ``.id``)."""
     tag = f"{TAG_PREFIX}{name}"
     try:
@@ -62,7 +62,7 @@ def _item(dialect: Dialect, command: str) -> str:
 
 
 async def _settle(
-    ros: AsyncRouterOS, name: str, record: dict[str, str], poll: float
+    ros: AsyncRouterClient, name: str, record: dict[str, str], poll: float
 ) -> dict[str, str]:
     """Wait out a passing state (extracting, stopping) before acting on the container."""
     if container_state(record) not in ("extracting", "stopping"):
@@ -77,7 +77,7 @@ async def _settle(
     )
 
 
-async def start(ros: AsyncRouterOS, dialect: Dialect, name: str, *, poll: float = 0.5) -> None:
+async def start(ros: AsyncRouterClient, dialect: Dialect, name: str, *, poll: float = 0.5) -> None:
     """Start the container; one still extracting or stopping is waited for first."""
     record = await _settle(ros, name, await find_record(ros, name), poll)
     if container_state(record) in ("running", "starting"):
@@ -86,7 +86,7 @@ async def start(ros: AsyncRouterOS, dialect: Dialect, name: str, *, poll: float 
 
 
 async def stop(
-    ros: AsyncRouterOS, dialect: Dialect, name: str, *, timeout: float = 10, poll: float = 0.5
+    ros: AsyncRouterClient, dialect: Dialect, name: str, *, timeout: float = 10, poll: float = 0.5
 ) -> None:
     """Stop and wait until stopped; past ``timeout`` kill it where the version can."""
     record = await find_record(ros, name)
@@ -109,7 +109,9 @@ async def stop(
         )
 
 
-async def restart(ros: AsyncRouterOS, dialect: Dialect, name: str, *, timeout: float = 10) -> None:
+async def restart(
+    ros: AsyncRouterClient, dialect: Dialect, name: str, *, timeout: float = 10
+) -> None:
     if dialect.has_restart:
         record = await find_record(ros, name)
         await ros.command("container", "restart", {_item(dialect, "restart"): record[".id"]})
@@ -118,7 +120,7 @@ async def restart(ros: AsyncRouterOS, dialect: Dialect, name: str, *, timeout: f
     await start(ros, dialect, name)
 
 
-async def kill(ros: AsyncRouterOS, dialect: Dialect, name: str, signal: str = "KILL") -> None:
+async def kill(ros: AsyncRouterClient, dialect: Dialect, name: str, signal: str = "KILL") -> None:
     from mikrodock.containers.plan import signal_number
 
     require_command(dialect, "container", "kill", "kill")
@@ -130,7 +132,7 @@ async def kill(ros: AsyncRouterOS, dialect: Dialect, name: str, signal: str = "K
     )
 
 
-async def tagged_objects(ros: AsyncRouterOS, name: str) -> dict[str, list[dict[str, str]]]:
+async def tagged_objects(ros: AsyncRouterClient, name: str) -> dict[str, list[dict[str, str]]]:
     """Every object in :data:`OWNED_MENUS` whose comment is exactly ``mikrodock:<name>``."""
     found: dict[str, list[dict[str, str]]] = {}
     for menu in OWNED_MENUS:
@@ -145,7 +147,7 @@ async def tagged_objects(ros: AsyncRouterOS, name: str) -> dict[str, list[dict[s
 
 
 async def remove(
-    ros: AsyncRouterOS, dialect: Dialect, name: str, *, force: bool = False
+    ros: AsyncRouterClient, dialect: Dialect, name: str, *, force: bool = False
 ) -> list[str]:
     """Remove the container and every object tagged for it; returns what was removed."""
     removed: list[str] = []
@@ -176,7 +178,7 @@ async def remove(
     return removed
 
 
-async def pull(ros: AsyncRouterOS, dialect: Dialect, name: str, *, poll: float = 0.5) -> None:
+async def pull(ros: AsyncRouterClient, dialect: Dialect, name: str, *, poll: float = 0.5) -> None:
     """Download the image again (``repull`` 7.20+, else ``update``): a running container is
     stopped first, and started again once the new image is extracted."""
     command = "repull" if dialect.has_repull else "update"
@@ -216,7 +218,7 @@ _STATS = (
 )
 
 
-async def stats(ros: AsyncRouterOS, name: str) -> dict[str, str]:
+async def stats(ros: AsyncRouterClient, name: str) -> dict[str, str]:
     """The resource fields RouterOS reports for the container (whichever this version has)."""
     record = await find_record(ros, name)
     return {

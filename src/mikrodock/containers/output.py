@@ -26,7 +26,7 @@ from mikrodock.errors import UsageError
 from mikrodock.routeros.dialect import Dialect
 
 if TYPE_CHECKING:
-    from mikrodock.routeros.client import AsyncRouterOS
+    from mikrodock.routeros.client import AsyncRouterClient
 
 __all__ = ["LogLine", "exec_command", "follow_logs", "parse_tail", "read_logs"]
 
@@ -114,7 +114,7 @@ def _lines(records: Sequence[dict[str, str]], name: str, after: int = -1) -> lis
 
 
 async def read_logs(
-    ros: AsyncRouterOS, name: str, *, since: str | None = None, tail: int | None = None
+    ros: AsyncRouterClient, name: str, *, since: str | None = None, tail: int | None = None
 ) -> list[LogLine]:
     """This container's lines in the router's log (oldest first)."""
     record = await find_record(ros, name)
@@ -128,7 +128,7 @@ async def read_logs(
 
 
 async def follow_logs(
-    ros: AsyncRouterOS,
+    ros: AsyncRouterClient,
     name: str,
     *,
     since: str | None = None,
@@ -171,7 +171,7 @@ def _output(answer: Any) -> str | None:
 _PROBE = "mikrodock-exec-probe"
 
 
-async def _writable_mount(ros: AsyncRouterOS, record: dict[str, str]) -> tuple[str, str] | None:
+async def _writable_mount(ros: AsyncRouterClient, record: dict[str, str]) -> tuple[str, str] | None:
     """(router path, container path) of a writable mount of the container, if it has one."""
     inline = dict(part.split("=", 1) for part in record.get("mount", "").split(",") if "=" in part)
     if inline.get("src") and inline.get("dst"):
@@ -183,7 +183,9 @@ async def _writable_mount(ros: AsyncRouterOS, record: dict[str, str]) -> tuple[s
     return None
 
 
-async def exec_command(ros: AsyncRouterOS, dialect: Dialect, name: str, argv: Sequence[str]) -> str:
+async def exec_command(
+    ros: AsyncRouterClient, dialect: Dialect, name: str, argv: Sequence[str]
+) -> str:
     """Run ``argv`` once in the running container and return its output.
 
     Where this router's REST answer carries no output (found with a harmless probe first), the

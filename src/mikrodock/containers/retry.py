@@ -25,7 +25,7 @@ from mikrodock.routeros.dialect import Dialect
 
 if TYPE_CHECKING:
     from mikrodock.containers.spec import ContainerSpec
-    from mikrodock.routeros.client import AsyncRouterOS
+    from mikrodock.routeros.client import AsyncRouterClient
 
 __all__ = ["ATTEMPTS", "SPREAD", "backoff", "deploy"]
 
@@ -42,7 +42,7 @@ def backoff(attempt: int) -> float:
 
 
 async def deploy(
-    ros: AsyncRouterOS,
+    ros: AsyncRouterClient,
     spec: ContainerSpec,
     *,
     progress: Progress | None = None,
@@ -64,7 +64,7 @@ async def deploy(
 
 
 async def _attempts(
-    ros: AsyncRouterOS,
+    ros: AsyncRouterClient,
     spec: ContainerSpec,
     kept: list[tuple[Step, str | None]],
     *,

@@ -24,7 +24,7 @@ from mikrodock.containers.retry import deploy
 from mikrodock.containers.spec import ContainerSpec
 from mikrodock.containers.state import ALL, Reads, RouterState, read_state
 from mikrodock.containers.steps import Plan
-from mikrodock.routeros.client import AsyncRouterOS
+from mikrodock.routeros.client import AsyncRouterClient
 from mikrodock.routeros.dialect import Dialect
 from mikrodock.routeros.loop import run_sync as _sync
 from mikrodock.routeros.version import parse_version
@@ -52,15 +52,19 @@ class AsyncRouter:
 
     def __init__(
         self,
-        url: str | AsyncRouterOS,
+        url: str | AsyncRouterClient,
         user: str = "admin",
         password: str = "",
+        *,
+        owns: bool = False,
         **client_options: Any,
     ) -> None:
-        if isinstance(url, AsyncRouterOS):
-            self.ros, self._owns = url, False
+        """``url`` is a router URL, or an open client (closed by :meth:`aclose` only when
+        ``owns``, e.g. one made by :func:`mikrodock.routeros.connect.connect` for this router)."""
+        if isinstance(url, AsyncRouterClient):
+            self.ros, self._owns = url, owns
         else:
-            self.ros, self._owns = AsyncRouterOS(url, user, password, **client_options), True
+            self.ros, self._owns = AsyncRouterClient(url, user, password, **client_options), True
         self._dialect: Dialect | None = None
 
     async def __aenter__(self) -> AsyncRouter:

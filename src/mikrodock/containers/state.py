@@ -18,7 +18,7 @@ from mikrodock.routeros.values import parse_bool, parse_int
 from mikrodock.routeros.version import RouterOSVersion, parse_version
 
 if TYPE_CHECKING:
-    from mikrodock.routeros.client import AsyncRouterOS
+    from mikrodock.routeros.client import AsyncRouterClient
 
 __all__ = [
     "ALL",
@@ -91,7 +91,7 @@ class RouterState:
         return {record.get(key, "") for record in records}
 
 
-async def _print(ros: AsyncRouterOS, menu: str) -> list[dict[str, str]]:
+async def _print(ros: AsyncRouterClient, menu: str) -> list[dict[str, str]]:
     try:
         return await ros.print(menu)
     except NotFoundError:
@@ -125,7 +125,7 @@ class Reads:
 ALL = Reads()
 
 
-async def read_state(ros: AsyncRouterOS, reads: Reads = ALL) -> RouterState:
+async def read_state(ros: AsyncRouterClient, reads: Reads = ALL) -> RouterState:
     """Read version, architecture, disks and the menus a plan looks at, concurrently.
 
     Every read goes through :data:`READ_LANES` lanes (so as many connections at most), in
@@ -175,7 +175,7 @@ async def read_state(ros: AsyncRouterOS, reads: Reads = ALL) -> RouterState:
     )
 
 
-async def _device_mode(ros: AsyncRouterOS) -> bool | None:
+async def _device_mode(ros: AsyncRouterClient) -> bool | None:
     """Whether device-mode lets containers run (None where the router has no device-mode)."""
     try:
         mode = await ros.get("system/device-mode")

@@ -26,7 +26,7 @@ _CHUNK = 1 << 20
 
 
 class RouterFiles(Protocol):
-    """What an upload needs from a RouterOS client (``AsyncRouterOS`` has it)."""
+    """What an upload needs from a RouterOS client (``AsyncRouterClient`` has it)."""
 
     url: str
 

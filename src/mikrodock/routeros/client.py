@@ -2,18 +2,18 @@
 
 ::
 
-    async with AsyncRouterOS("https://192.168.88.1", "admin", password, tls="pin") as ros:
+    async with AsyncRouterClient("https://192.168.88.1", "admin", password, tls="pin") as ros:
         resource = await ros.get("system/resource")
         running = await ros.print("container", proplist=["name", "running"])
 
-    with RouterOS("http://127.0.0.1:8080", "admin", password) as ros:   # same calls, blocking
+    with RouterClient("http://127.0.0.1:8080", "admin", password) as ros:   # same calls, blocking
         ros.add("container/envs", {"list": "web", "key": "PORT", "value": 8080})
 
 Menus are written without a leading slash (``"container/envs"``). Every value goes on the wire
 as a RouterOS string (``True`` -> ``"yes"``, ``8080`` -> ``"8080"``, lists comma-joined) and
 comes back as one; :mod:`mikrodock.routeros.models` converts at the model boundary.
 
-Failures are translated in one place (:meth:`AsyncRouterOS._send`): a RouterOS error body
+Failures are translated in one place (:meth:`AsyncRouterClient._send`): a RouterOS error body
 becomes :class:`RouterError` (:class:`AuthError` for 401, :class:`NotFoundError` for 404) with
 the HTTP status, message and detail (:mod:`mikrodock.routeros.answers`); a connection that
 fails, drops or times out becomes :class:`ConnectionFailed`; a pinned certificate that
@@ -21,7 +21,7 @@ changed, :class:`CertificateChanged`.
 Reads are retried with backoff, writes only when they certainly never left this machine
 (:mod:`mikrodock.routeros.retry`). Timeouts stay below RouterOS's own 60 s cut-off.
 
-The synchronous :class:`RouterOS` runs the async core on one private event loop in a daemon
+The synchronous :class:`RouterClient` runs the async core on one private event loop in a daemon
 thread (shared by every sync client of the process, :mod:`mikrodock.routeros.loop`) and waits
 for each call. That works the same from plain scripts, from pytest, and from code that already
 runs inside an event loop (a notebook, an async test), keeps connections pooled between calls,
@@ -66,7 +66,7 @@ from mikrodock.routeros.tls import (
 )
 from mikrodock.routeros.wire import item_path, menu_path, split_url, wire_props, wire_value
 
-__all__ = ["AsyncRouterOS", "RouterOS", "Timeouts", "wire_value"]
+__all__ = ["TIMEOUT_ENV", "AsyncRouterClient", "RouterClient", "Timeouts", "wire_value"]
 
 log = logging.getLogger(__name__)
 
@@ -84,19 +84,53 @@ def _plain_context() -> ssl.SSLContext:
     return plain_http_context()
 
 
+TIMEOUT_ENV = "MIKRODOCK_TIMEOUT"
+"""Environment variable: seconds a request may wait for its answer (as ``--timeout``)."""
+
+
 @dataclass(frozen=True)
 class Timeouts:
-    """Seconds to open a connection and to wait for an answer (RouterOS cuts requests at 60 s)."""
+    """Seconds to open a connection and to wait for an answer (RouterOS cuts requests at 60 s).
+
+    A request that gets no answer within ``read`` fails at once (it is not sent again: a router
+    that does not answer is not helped by asking twice), so an unresponsive router fails within
+    ``connect + read`` seconds."""
 
     connect: float = 5.0
-    read: float = 50.0
+    read: float = 30.0
+
+    @classmethod
+    def of(cls, seconds: float | str) -> Timeouts:
+        """The timeouts for a per-request limit of ``seconds`` (``--timeout``, the env var):
+        the connect timeout is the default 5 s, or ``seconds`` when that is shorter."""
+        try:
+            value = float(seconds)
+        except ValueError:
+            value = -1.0
+        if not 0 < value <= 3600:
+            raise UsageError(
+                f"bad timeout {seconds!r}",
+                hint="give seconds as a number above 0, for example --timeout 10",
+            )
+        return cls(connect=min(cls.connect, value), read=value)
+
+    @classmethod
+    def from_env(cls) -> Timeouts:
+        """The defaults, or what ``MIKRODOCK_TIMEOUT`` says."""
+        text = os.environ.get(TIMEOUT_ENV, "").strip()
+        if not text:
+            return cls()
+        try:
+            return cls.of(text)
+        except UsageError as exc:
+            raise UsageError(f"{TIMEOUT_ENV}: {exc}", hint=exc.hint) from None
 
     def to_httpx(self) -> httpx.Timeout:
         # waiting for a free pooled connection may take as long as a slow answer
         return httpx.Timeout(self.read, connect=self.connect, pool=self.read)
 
 
-class AsyncRouterOS:
+class AsyncRouterClient:
     """An async RouterOS REST client for one router. Use ``async with`` or call :meth:`aclose`.
 
     ``tls``: ``"verify"`` (default; against ``ca_file`` when given), ``"pin"`` (trust the
@@ -169,7 +203,7 @@ class AsyncRouterOS:
     def __repr__(self) -> str:  # never the password
         return f"{type(self).__name__}(url={self.url!r}, user={self.user!r}, tls={self.tls!r})"
 
-    async def __aenter__(self) -> AsyncRouterOS:
+    async def __aenter__(self) -> AsyncRouterClient:
         return self
 
     async def __aexit__(
@@ -290,7 +324,11 @@ class AsyncRouterOS:
                 delay = next(delays, None) if may_retry(exc, read=read) else None
                 if delay is None:
                     raise self._connection_failed(exc, method, path, attempt, read=read) from exc
-                log.debug("%s /rest/%s failed (%s); again in %.2fs", method, path, exc, delay)
+                log.warning(
+                    "%s %s/rest/%s failed (%s); retrying in %.1f s (attempt %d of %d)",
+                    method, self.url, path, exc or type(exc).__name__, delay,
+                    attempt + 1, self.retry.attempts,
+                )  # fmt: skip
                 await anyio.sleep(delay)
                 continue
             status = response.status_code
@@ -302,9 +340,10 @@ class AsyncRouterOS:
             if read and status in RETRYABLE_STATUSES:
                 delay = next(delays, None)
                 if delay is not None:
-                    log.debug(
-                        "%s /rest/%s answered %d; again in %.2fs", method, path, status, delay
-                    )
+                    log.warning(
+                        "%s %s/rest/%s answered %d; retrying in %.1f s (attempt %d of %d)",
+                        method, self.url, path, status, delay, attempt + 1, self.retry.attempts,
+                    )  # fmt: skip
                     await anyio.sleep(delay)
                     continue
             raise router_error(response, method, path)
@@ -355,6 +394,20 @@ class AsyncRouterOS:
             what = "connect" if isinstance(exc, httpx.ConnectTimeout) else "answer"
             limit = self.timeouts.connect if what == "connect" else self.timeouts.read
             message = f"{where}: no {what} within {limit:g} s"
+            if what == "connect":
+                hint = f"check that the router at {self.url} is up and reachable"
+            elif read:
+                hint = (
+                    "the router accepted the connection but did not answer: check its load and "
+                    f"its REST service (www/www-ssl), or allow longer with --timeout or "
+                    f"{TIMEOUT_ENV}"
+                )
+            else:
+                hint = (
+                    "the change may or may not have been applied; look at the router before "
+                    f"trying again (allow longer with --timeout or {TIMEOUT_ENV})"
+                )
+            return ConnectionFailed(message, hint=hint)
         else:
             what = "cannot connect" if not_sent(exc) else "connection lost"
             message = f"{where}: {what} ({type(exc).__name__}: {exc or 'no detail'})"
@@ -384,8 +437,8 @@ _run = run_sync  # older name, kept for callers outside this package
 # -- the synchronous facade ------------------------------------------------------------------
 
 
-class RouterOS:
-    """The synchronous client: same calls as :class:`AsyncRouterOS`, blocking."""
+class RouterClient:
+    """The synchronous client: same calls as :class:`AsyncRouterClient`, blocking."""
 
     def __init__(
         self,
@@ -401,8 +454,8 @@ class RouterOS:
         retry: RetryPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        async def open_core() -> AsyncRouterOS:
-            return AsyncRouterOS(
+        async def open_core() -> AsyncRouterClient:
+            return AsyncRouterClient(
                 url,
                 user,
                 password,
@@ -426,9 +479,9 @@ class RouterOS:
         return self._core.user
 
     def __repr__(self) -> str:
-        return f"RouterOS(url={self.url!r}, user={self.user!r}, tls={self._core.tls!r})"
+        return f"RouterClient(url={self.url!r}, user={self.user!r}, tls={self._core.tls!r})"
 
-    def __enter__(self) -> RouterOS:
+    def __enter__(self) -> RouterClient:
         return self
 
     def __exit__(

@@ -16,7 +16,7 @@ from mikrodock.routeros.values import parse_bool, parse_duration, parse_int
 from mikrodock.routeros.version import RouterOSVersion, parse_version
 
 if TYPE_CHECKING:
-    from mikrodock.routeros.client import AsyncRouterOS
+    from mikrodock.routeros.client import AsyncRouterClient
 
 __all__ = ["ARCH_PLATFORMS", "Disk", "RouterFacts", "read_facts"]
 
@@ -83,7 +83,7 @@ async def _optional(coro: Any) -> Any:
         raise
 
 
-async def read_facts(ros: AsyncRouterOS) -> RouterFacts:
+async def read_facts(ros: AsyncRouterClient) -> RouterFacts:
     """Read the facts of one router (four to five concurrent GETs)."""
     resource, identity, packages, device_mode, disks = await asyncio.gather(
         ros.get("system/resource"),

@@ -1,6 +1,6 @@
 """A private event loop in a daemon thread, for synchronous callers of async code.
 
-The sync facades (:class:`mikrodock.routeros.client.RouterOS`, and the container API's) call
+The sync facades (:class:`mikrodock.routeros.client.RouterClient`, and the container API's) call
 :func:`run_sync`, which hands the coroutine to one asyncio loop running in a daemon thread and
 waits for its result. One loop serves every sync client of the process, so pooled connections
 survive between calls; it works from plain code and from code already inside an event loop

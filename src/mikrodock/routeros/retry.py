@@ -2,8 +2,9 @@
 
 The rule: a request is repeated only when repeating it cannot change the router twice.
 
-- Reads (``GET``, and ``POST .../print`` or ``.../get``) are repeated after any transport
-  failure (refused, reset, dropped, timed out) and after a 5xx answer.
+- Reads (``GET``, and ``POST .../print`` or ``.../get``) are repeated after a transport
+  failure (refused, reset, dropped) and after a 5xx answer, but not after a timeout: a router
+  that does not answer within the timeout fails the call then, instead of after several waits.
 - Writes (``PUT``, ``PATCH``, ``DELETE``, any other ``POST`` command, ``/execute``) are repeated
   only when the request certainly never left this machine: the connection could not be opened,
   or no pooled connection became free. Once a write may have been sent, its failure is reported,
@@ -62,6 +63,8 @@ def may_retry(exc: httpx.RequestError, *, read: bool) -> bool:
     """Whether a request that failed with ``exc`` may be sent again."""
     if _tls_failure(exc):
         return False  # a certificate problem does not go away by asking again
+    if isinstance(exc, httpx.ReadTimeout | httpx.WriteTimeout | httpx.ConnectTimeout):
+        return False  # unresponsive: the timeout is the user's limit, asking again multiplies it
     if not_sent(exc):
         return True
     if not read:
