@@ -29,10 +29,10 @@ def failure(
     ("kind", "read", "write"),
     [
         (httpx.ConnectError, True, True),  # never reached the router
-        (httpx.ConnectTimeout, True, True),
+        (httpx.ConnectTimeout, False, False),  # unresponsive: the timeout is the whole wait
         (httpx.PoolTimeout, True, True),
-        (httpx.ReadTimeout, True, False),  # sent: the router may be applying it
-        (httpx.WriteTimeout, True, False),
+        (httpx.ReadTimeout, False, False),  # sent, unanswered: fail within the timeout
+        (httpx.WriteTimeout, False, False),
         (httpx.ReadError, True, False),
         (httpx.RemoteProtocolError, True, False),  # dropped without an answer
         (httpx.LocalProtocolError, False, False),  # our bug: asking again will not help
