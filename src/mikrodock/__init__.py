@@ -78,7 +78,7 @@ _HOME = {
         "errors",
     ),
     "AsyncRouterClient": "routeros.client",
-    "RouterOS": "routeros.client",
+    "RouterClient": "routeros.client",
     "RouterOSVersion": "routeros.version",
     "parse_version": "routeros.version",
 }

@@ -90,10 +90,9 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
 def open_client() -> Any:
     """A REST client for the command's router (see :func:`router_target`), to use with
     ``async with``."""
-    from mikrodock.routeros.client import AsyncRouterClient
+    from mikrodock.routeros.connect import connect
 
-    target = router_target()
-    return AsyncRouterClient(target.url, target.user, target.password, tls=target.tls)
+    return connect(router_target())
 
 
 def with_router(action: Callable[[Any], Awaitable[T]]) -> T:
