@@ -194,6 +194,10 @@ def load_record(name: str) -> MachineRecord:
         record = MachineRecord.from_dict(json.loads(path.read_text()))
         if record.name != name:
             raise ValueError(f"name is {record.name!r}, not the folder's")
+    except FileNotFoundError:
+        raise UsageError(
+            f"no machine named {name!r}", hint="see `mikrodock chr ls` for the machines"
+        ) from None
     except (OSError, ValueError) as exc:
         raise ConfigError(
             f"machine {name} is damaged: cannot read {path}: {exc}",
