@@ -301,9 +301,6 @@ def _run_command(start: bool) -> Any:
 
 
 def register(root: typer.Typer) -> None:
-    """Add run, create, ps, logs, exec, rm, ... to the root command."""
+    """Add run and create to the root command (ps, logs, ...: cli/container_ops.py)."""
     root.command("run", cls=Command, context_settings=_RUN_SETTINGS)(_run_command(True))
     root.command("create", cls=Command, context_settings=_RUN_SETTINGS)(_run_command(False))
-    from mikrodock.cli import container_ops
-
-    container_ops.register(root)

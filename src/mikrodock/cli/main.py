@@ -32,6 +32,10 @@ def main(argv: list[str] | None = None) -> None:
 
         print(f"mikrodock {__version__}")
         return
+    # httpx's own command line (httpx._main, imported by httpx's __init__ when it can be) loads
+    # click, rich and pygments, more than the rest of the client; httpx falls back to a stub
+    # when it is missing, and mikrodock never calls it.
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
     from mikrodock.cli.signals import handling_sigterm
 
     try:

@@ -32,6 +32,7 @@ HELP = (
 )
 
 _CONTAINERS = ("container",)
+_OPS = ("container_ops",)
 _CHR = ("chr", "chr_docker")
 
 COMMANDS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -56,29 +57,29 @@ COMMANDS: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "ps": (
         "List containers: name, image, state, ports, whether mikrodock manages them.",
-        _CONTAINERS,
+        _OPS,
     ),
     "inspect": (
         "Show everything about a container and the objects tagged for it (JSON).",
-        _CONTAINERS,
+        _OPS,
     ),
-    "start": ("Start a container.", _CONTAINERS),
+    "start": ("Start a container.", _OPS),
     "stop": (
         "Stop a container, waiting until it has stopped (killing it after -t seconds).",
-        _CONTAINERS,
+        _OPS,
     ),
-    "restart": ("Restart a container.", _CONTAINERS),
-    "kill": ("Send a signal to a container's main process (RouterOS 7.21+).", _CONTAINERS),
-    "rm": ("Remove a container and every object tagged for it (nothing else).", _CONTAINERS),
-    "logs": ("Print a container's output from the router's log.", _CONTAINERS),
-    "pull": ("Download a container's image again (repull where the version has it).", _CONTAINERS),
-    "stats": ("Show a container's resource use as RouterOS reports it.", _CONTAINERS),
+    "restart": ("Restart a container.", _OPS),
+    "kill": ("Send a signal to a container's main process (RouterOS 7.21+).", _OPS),
+    "rm": ("Remove a container and every object tagged for it (nothing else).", _OPS),
+    "logs": ("Print a container's output from the router's log.", _OPS),
+    "pull": ("Download a container's image again (repull where the version has it).", _OPS),
+    "stats": ("Show a container's resource use as RouterOS reports it.", _OPS),
     "exec": (
         "Run a command in a running container and print its output (RouterOS 7.20+).",
-        _CONTAINERS,
+        _OPS,
     ),
-    "network": ("Container networks (a bridge, subnet and NAT on the router).", _CONTAINERS),
-    "system": ("Housekeeping of what mikrodock made on a router.", _CONTAINERS),
+    "network": ("Container networks (a bridge, subnet and NAT on the router).", _OPS),
+    "system": ("Housekeeping of what mikrodock made on a router.", _OPS),
     "load": (
         "Put an image on the router (converted for its architecture when needed).",
         ("image",),
@@ -97,8 +98,10 @@ COMMANDS: dict[str, tuple[str, tuple[str, ...]]] = {
 CLI modules whose ``register`` builds it (a test checks both against the real commands)."""
 
 
-def load_modules(modules: tuple[str, ...]) -> TyperGroup:
-    """The group the ``register`` functions of ``modules`` build, router options added."""
+def load_modules(modules: tuple[str, ...], only: str | None = None) -> TyperGroup:
+    """The group the ``register`` functions of ``modules`` build, router options added;
+    with ``only``, just that command is built (typer's building is most of a command's
+    start-up, and ``run`` has some fifty options)."""
     app = typer.Typer(rich_markup_mode=None, add_completion=False)
 
     @app.callback()
@@ -107,17 +110,25 @@ def load_modules(modules: tuple[str, ...]) -> TyperGroup:
 
     for name in modules:
         import_module(f"mikrodock.cli.{name}").register(app)
+    if only is not None:
+        app.registered_commands = [c for c in app.registered_commands if _name(c) == only]
+        app.registered_groups = [g for g in app.registered_groups if g.name == only]
     group = typer.main.get_command(app)
     assert isinstance(group, TyperGroup)
     add_router_options(group)
+    click.light_coercion(group)
     return group
+
+
+def _name(info: Any) -> str:
+    return str(info.name or info.callback.__name__.strip("_").replace("_", "-"))
 
 
 class LazyGroup(TyperGroup):
     """A group whose commands are imported on first use (see :data:`COMMANDS`)."""
 
     lazy = COMMANDS
-    _loaded: ClassVar[dict[tuple[str, ...], TyperGroup]] = {}
+    _loaded: ClassVar[dict[str, Any]] = {}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return [*self.lazy, *(name for name in self.commands if name not in self.lazy)]
@@ -128,10 +139,9 @@ class LazyGroup(TyperGroup):
         entry = self.lazy.get(cmd_name)
         if entry is None:
             return None
-        modules = entry[1]
-        if modules not in self._loaded:
-            self._loaded[modules] = load_modules(modules)
-        return self._loaded[modules].commands.get(cmd_name)
+        if cmd_name not in self._loaded:
+            self._loaded[cmd_name] = load_modules(entry[1], cmd_name).commands.get(cmd_name)
+        return self._loaded[cmd_name]
 
     def load_all(self) -> LazyGroup:
         """Every command loaded into :attr:`commands` (for tools and tests that walk the tree)."""
@@ -186,3 +196,4 @@ def _root(
 
 root: Any = typer.main.get_command(_app)
 root.params.extend(router_options(root=True))
+click.light_coercion(root)

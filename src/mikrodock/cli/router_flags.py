@@ -185,7 +185,9 @@ def router_options(*, root: bool) -> list[Any]:
     MIKRODOCK_HOST, MIKRODOCK_CONTEXT and MIKRODOCK_TIMEOUT variables."""
     app = typer.Typer(add_completion=False)
     app.command()(_declared)
-    params = list(typer.main.get_command(app).params)
+    command = typer.main.get_command(app)
+    click.light_coercion(command)
+    params = list(command.params)
     for param in params:
         param.expose_value = False
         param.callback = _store

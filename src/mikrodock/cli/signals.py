@@ -10,7 +10,6 @@ job (``mikrodock logs -f web & kill $!``) has SIGINT ignored by the shell, and t
 
 from __future__ import annotations
 
-import asyncio
 import signal
 import threading
 from collections.abc import Callable, Coroutine, Iterator
@@ -85,6 +84,8 @@ def _rolled_back(error: BaseException | None) -> str:
 def run(coro: Coroutine[Any, Any, T]) -> T:
     """Run ``coro`` to its end; SIGINT/SIGTERM cancel it (its cleanup runs) and then raise
     :class:`Stopped` carrying the cleanup's notes ("rolled back 7 change(s)")."""
+    import asyncio
+
     got: list[int] = []
     with asyncio.Runner() as runner:
         loop = runner.get_loop()

@@ -7,16 +7,20 @@ Python API; the CLI (``mikrodock run``, ``ps``, ...) is a thin layer over them.
 
 from __future__ import annotations
 
-from mikrodock.containers.router import AsyncRouter, Router, RunResult
-from mikrodock.containers.spec import (
-    ContainerSpec,
-    EnvVar,
-    HealthCheck,
-    HostEntry,
-    Mount,
-    PortMapping,
-    RestartPolicy,
-)
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mikrodock.containers.router import AsyncRouter, Router, RunResult
+    from mikrodock.containers.spec import (
+        ContainerSpec,
+        EnvVar,
+        HealthCheck,
+        HostEntry,
+        Mount,
+        PortMapping,
+        RestartPolicy,
+    )
 
 __all__ = [
     "AsyncRouter",
@@ -30,3 +34,13 @@ __all__ = [
     "Router",
     "RunResult",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """The public names, imported on first use (``run --help`` needs the spec, not the client)."""
+    if name not in __all__:
+        raise AttributeError(f"module 'mikrodock.containers' has no attribute {name!r}")
+    home = "router" if name in ("AsyncRouter", "Router", "RunResult") else "spec"
+    value = getattr(import_module(f"mikrodock.containers.{home}"), name)
+    globals()[name] = value
+    return value

@@ -1,0 +1,73 @@
+"""`mikrodock --version` and `--help` answer without loading what they do not use.
+
+Like click's own tests/test_imports.py: a fresh interpreter runs the command and lists
+sys.modules; the HTTP client, QEMU, YAML, rich and (for --version) typer must not be there.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+HEAVY = ("httpx", "httpcore", "anyio", "rich", "ruamel", "qemu", "jsonschema", "cryptography")
+HEAVY += ("starlette", "uvicorn", "asyncio", "pydantic")
+
+PROBE = """
+import contextlib, io, json, sys
+from mikrodock.cli.main import main
+with contextlib.redirect_stdout(io.StringIO()):
+    try:
+        main(sys.argv[1:])
+    except SystemExit:
+        pass
+print(json.dumps(sorted({n.split(".")[0] for n, m in sys.modules.items() if m is not None})))
+"""
+
+
+def _loaded(*args: str) -> set[str]:
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "MIKRODOCK_PASSWORD": ""},
+        check=True,
+    )
+    return set(json.loads(done.stdout.splitlines()[-1]))
+
+
+def test_version_loads_neither_typer_nor_the_commands() -> None:
+    loaded = _loaded("--version")
+    assert not loaded.intersection((*HEAVY, "typer", "click")), loaded
+
+
+@pytest.mark.parametrize(
+    "args", [("--help",), ("run", "--help"), ("create", "--help"), ("ps", "--help")]
+)
+def test_help_loads_no_http_qemu_yaml_or_rich(args: tuple[str, ...]) -> None:
+    loaded = _loaded(*args)
+    assert not loaded.intersection(HEAVY), loaded.intersection(HEAVY)
+
+
+def test_root_help_loads_no_command_module() -> None:
+    probe = PROBE.replace('n.split(".")[0] for', "n for")
+    done = subprocess.run(
+        [sys.executable, "-c", probe, "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    modules = set(json.loads(done.stdout.splitlines()[-1]))
+    commands = {m for m in modules if m.startswith("mikrodock.cli.")}
+    assert commands <= {
+        "mikrodock.cli.main",
+        "mikrodock.cli.root",
+        "mikrodock.cli.router_flags",
+        "mikrodock.cli.signals",
+        "mikrodock.cli._click",
+    }, commands
