@@ -8,6 +8,7 @@ umoci, and compares the two trees file by file.
 from __future__ import annotations
 
 import os
+import posixpath
 import shutil
 import tempfile
 from pathlib import Path
@@ -17,6 +18,7 @@ from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
 from mikrodock.images.convert import save_from_archive
+from mikrodock.images.entries import escapes_root
 from mikrodock.images.platforms import parse_platform
 
 from .imagekit import LayerTar, extract_layer, run, tree_of
@@ -24,6 +26,10 @@ from .imagekit import LayerTar, extract_layer, run, tree_of
 CANDIDATES = ["a", "b", "d0", "d0/a", "d0/b", "d0/d1", "d0/d1/a", "d0/d1/b", "d2", "d2/a"]
 KINDS = ["file", "file", "dir", "symlink", "hardlink"]
 MODES = [0o644, 0o600, 0o755, 0o4755, 0o640]
+
+
+def _folder(path: str) -> str:
+    return posixpath.dirname(path)
 
 
 def _ancestors(path: str) -> list[str]:
@@ -87,7 +93,13 @@ def _draw_layer(data: st.DataObject, state: dict[str, str], tar: LayerTar) -> No
                 )
             elif kind == "symlink":
                 targets = ["a", "../b", "/d0/a", "nowhere", "d0", "/d0/d1", "../d2", "."]
-                tar.symlink(path, data.draw(st.sampled_from(targets)))
+                # a relative target that climbs above the root is refused (test_hostile_archives)
+                inside = [
+                    t
+                    for t in targets
+                    if t.startswith("/") or not escapes_root(posixpath.join(_folder(path), t))
+                ]
+                tar.symlink(path, data.draw(st.sampled_from(inside)))
             else:
                 target = data.draw(st.sampled_from(targets))
                 tar.hardlink(path, target)

@@ -59,6 +59,9 @@ def save(
     insecure: bool = typer.Option(
         False, "--insecure-registry", help="Allow plain HTTP or an unchecked certificate."
     ),
+    allow_devices: bool = typer.Option(
+        False, "--allow-devices", help="Keep device nodes the image holds (refused by default)."
+    ),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress bars."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
@@ -76,10 +79,17 @@ def save(
                 insecure=insecure,
                 prompt=_prompt,
                 progress=progress,
+                allow_devices=allow_devices,
             )
     else:
         saved = save_image(
-            image, wanted, output, from_archive=from_archive, insecure=insecure, prompt=_prompt
+            image,
+            wanted,
+            output,
+            from_archive=from_archive,
+            insecure=insecure,
+            prompt=_prompt,
+            allow_devices=allow_devices,
         )
     if as_json:
         typer.echo(
@@ -120,6 +130,8 @@ def inspect(
             typer.echo(f"  tags {', '.join(report.repo_tags)}")
         if report.images:
             typer.echo(f"  {report.images} image(s), {report.layers} layer(s)")
+        if report.setuid:
+            typer.echo(f"  setuid/setgid: {', '.join(report.setuid)}")
         for problem in report.problems:
             typer.echo(f"  problem: {problem.why}")
             typer.echo(f"      fix: {problem.fix}")
@@ -149,6 +161,9 @@ def load(
     ),
     serve_address: str = typer.Option(
         None, "--serve-address", help="Address of this machine the router can fetch from."
+    ),
+    allow_devices: bool = typer.Option(
+        False, "--allow-devices", help="Keep device nodes the image holds (refused by default)."
     ),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress bars."),
     as_json: JsonOpt = False,
@@ -184,6 +199,7 @@ def load(
             address=serve_address,
             then=add_container if name else None,
             keep_file=keep_file,
+            allow_devices=allow_devices,
         )
 
     if progress is not None:

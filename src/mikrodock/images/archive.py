@@ -126,11 +126,12 @@ def _write(
     repo_tags: Sequence[str],
     source: str,
     progress: ByteProgress | None,
+    allow_devices: bool,
 ) -> tuple[int, str, str, FlattenStats]:
     now = dt.datetime.now(dt.UTC).timestamp()
     handle.write(b"\0" * _BLOCK)  # the layer.tar header, written once the size is known
     writer = _HashingWriter(handle, where)
-    stats = flatten_layers(layers, writer, progress)  # type: ignore[arg-type]
+    stats = flatten_layers(layers, writer, progress, allow_devices=allow_devices)  # type: ignore[arg-type]
     layer_size, diff_id = writer.size, writer.digest
     handle.write(b"\0" * (-layer_size % _BLOCK))
     config_bytes = json.dumps(
@@ -164,6 +165,7 @@ def write_archive(
     repo_tags: Sequence[str] = (),
     source: str = "the image",
     progress: ByteProgress | None = None,
+    allow_devices: bool = False,
 ) -> SavedArchive:
     """Flatten ``layers`` and write the RouterOS archive to ``path`` (all or nothing)."""
     path = path.expanduser()
@@ -178,7 +180,7 @@ def write_archive(
     try:
         with os.fdopen(fd, "w+b") as handle:
             layer_size, diff_id, config_name, stats = _write(
-                handle, path, config, layers, repo_tags, source, progress
+                handle, path, config, layers, repo_tags, source, progress, allow_devices
             )
             handle.flush()
             os.fsync(handle.fileno())

@@ -37,6 +37,7 @@ async def save_from_registry(
     progress: ByteProgress | None = None,
     cache: BlobCache | None = None,
     concurrency: int = 4,
+    allow_devices: bool = False,
 ) -> SavedArchive:
     """Pull ``ref`` for ``platform`` (blobs cached and verified), flatten, write ``output``."""
     async with RegistryClient(
@@ -66,6 +67,7 @@ async def save_from_registry(
         repo_tags=[repo_tag(ref)],
         source=ref.familiar,
         progress=progress,
+        allow_devices=allow_devices,
     )
 
 
@@ -80,6 +82,7 @@ def save_from_archive(
     *,
     name: str | None = None,
     progress: ByteProgress | None = None,
+    allow_devices: bool = False,
 ) -> SavedArchive:
     """Flatten the image for ``platform`` in a docker/podman/OCI archive or layout."""
     image = open_source(source, platform, name)
@@ -91,7 +94,13 @@ def save_from_archive(
         except UsageError:
             continue
     return write_archive(
-        output, image.config, image.layers, repo_tags=tags, source=image.origin, progress=progress
+        output,
+        image.config,
+        image.layers,
+        repo_tags=tags,
+        source=image.origin,
+        progress=progress,
+        allow_devices=allow_devices,
     )
 
 
@@ -104,17 +113,31 @@ def save_image(
     insecure: bool = False,
     prompt: CredentialPrompt | None = None,
     progress: ByteProgress | None = None,
+    allow_devices: bool = False,
 ) -> SavedArchive:
     """The CLI's entry: from an archive when given, else from the image's registry."""
     if output.exists() and output.is_dir():
         raise UsageError(f"{output} is a folder", hint="give a file name with -o, e.g. app.tar")
     if from_archive is not None:
-        return save_from_archive(from_archive, platform, output, name=image, progress=progress)
+        return save_from_archive(
+            from_archive,
+            platform,
+            output,
+            name=image,
+            progress=progress,
+            allow_devices=allow_devices,
+        )
     if not image:
         raise UsageError("no image given", hint="mikrodock image save IMAGE --arch ARCH -o FILE")
     ref = parse_reference(image)
     return asyncio.run(
         save_from_registry(
-            ref, platform, output, insecure=insecure, prompt=prompt, progress=progress
+            ref,
+            platform,
+            output,
+            insecure=insecure,
+            prompt=prompt,
+            progress=progress,
+            allow_devices=allow_devices,
         )
     )

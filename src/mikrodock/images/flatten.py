@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from mikrodock.errors import ImageError
+from mikrodock.images.entries import EntryReport, check_member
 from mikrodock.images.layers import LayerSource, open_layer
 from mikrodock.images.progress import ByteProgress, SilentProgress
 from mikrodock.images.tarscan import BLOCK, Member, TarScanner, tarinfo_of
@@ -54,6 +55,8 @@ class FlattenStats:
     hardlinks: int = 0
     content_bytes: int = 0
     dropped_links: list[str] = field(default_factory=list)
+    checked: EntryReport = field(default_factory=EntryReport)
+    """Setuid/setgid files and (when allowed) device nodes the layers hold."""
 
 
 class _Dir:
@@ -197,7 +200,7 @@ class _Tree:
                     stack.append((f"{path}/{name}" if path else name, node.children[name]))
 
 
-def _index(layers: Sequence[LayerSource], stats: FlattenStats) -> _Tree:
+def _index(layers: Sequence[LayerSource], stats: FlattenStats, allow_devices: bool) -> _Tree:
     tree = _Tree()
     for number, source in enumerate(layers):
         # A layer's whiteouts apply before its entries: keep the entries (compactly) until
@@ -205,6 +208,7 @@ def _index(layers: Sequence[LayerSource], stats: FlattenStats) -> _Tree:
         entries: list[tuple[str, bytes, str, bytes | None, int]] = []
         with open_layer(source) as stream:
             for ordinal, member in enumerate(TarScanner(stream, source.label)):
+                check_member(member, source.label, stats.checked, allow_devices=allow_devices)
                 base = member.name.rstrip("/").rsplit("/", 1)[-1]
                 if base.startswith(_WHITEOUT):
                     tree.whiteout(_clean_name(member.name, source.label))
@@ -267,12 +271,20 @@ def _same_name(written: str, path: str) -> bool:
 
 
 def flatten_layers(
-    layers: Sequence[LayerSource], out: BinaryIO, progress: ByteProgress | None = None
+    layers: Sequence[LayerSource],
+    out: BinaryIO,
+    progress: ByteProgress | None = None,
+    *,
+    allow_devices: bool = False,
 ) -> FlattenStats:
-    """Write the merged filesystem of ``layers`` (bottom first) to ``out`` as one tar."""
+    """Write the merged filesystem of ``layers`` (bottom first) to ``out`` as one tar.
+
+    Every member passes :func:`~mikrodock.images.entries.check_member` first (nothing is
+    written for an image that holds an escaping path, or a device node unless allowed).
+    """
     progress = progress or SilentProgress()
     stats = FlattenStats()
-    tree = _index(layers, stats)
+    tree = _index(layers, stats, allow_devices)
     progress.start(_PROGRESS_KEY, f"flatten {len(layers)} layer(s)", 0)
     writer = _Writer(out, progress)
     content: dict[int, str | list[str]] = {}  # content key -> its path(s); one is a str

@@ -12,9 +12,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mikrodock.errors import UsageError
+from mikrodock.errors import ImageError, UsageError
+from mikrodock.images.entries import EntryReport, check_member
+from mikrodock.images.layers import LayerSource, open_layer
 from mikrodock.images.platforms import ROUTEROS_ARCHES, Platform, parse_platform
 from mikrodock.images.sources import ArchiveFiles
+from mikrodock.images.tarscan import TarScanner
 
 __all__ = ["Inspection", "Problem", "inspect_archive"]
 
@@ -45,6 +48,9 @@ class Inspection:
     repo_tags: list[str] = field(default_factory=list)
     entrypoint: list[str] | None = None
     cmd: list[str] | None = None
+    setuid: list[str] = field(default_factory=list)
+    """Setuid/setgid files (kept, as in any image; listed so they can be reviewed)."""
+    devices: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -71,7 +77,27 @@ def _arches_for(platform: Platform) -> list[str]:
     ]
 
 
-def _check_docker(files: ArchiveFiles, path: Path, report: Inspection) -> None:
+def _check_entries(
+    files: ArchiveFiles, layers: list[str], report: Inspection, allow_devices: bool
+) -> None:
+    """Every member of every layer through the check ``save`` and ``load`` use."""
+    found = EntryReport()
+    for number, layer in enumerate(layers):
+        if not isinstance(layer, str) or not files.exists(layer):
+            continue
+        source = LayerSource(files.opener(layer), f"layer {number + 1}")
+        try:
+            with open_layer(source, verify=False) as stream:
+                for member in TarScanner(stream, source.label):
+                    check_member(member, source.label, found, allow_devices=allow_devices)
+        except ImageError as exc:
+            report.problems.append(Problem(str(exc), exc.hint or "rebuild the image"))
+    report.setuid, report.devices = found.setuid, found.devices
+
+
+def _check_docker(
+    files: ArchiveFiles, path: Path, report: Inspection, allow_devices: bool = False
+) -> None:
     try:
         manifest = json.loads(files.read("manifest.json"))
     except ValueError:
@@ -89,11 +115,27 @@ def _check_docker(files: ArchiveFiles, path: Path, report: Inspection) -> None:
             )
         )
     item = manifest[0]
-    report.repo_tags = list(item.get("RepoTags") or [])
+    if not isinstance(item, dict):
+        report.problems.append(Problem("manifest.json is not a docker save manifest", _MAKE_ONE))
+        return
+    report.repo_tags = [str(tag) for tag in item.get("RepoTags") or []]
     layers = item.get("Layers") or []
+    if not isinstance(layers, list):
+        layers = []
     report.layers = len(layers)
+    for name in layers:
+        try:
+            files.check_name(name)
+        except ImageError as exc:
+            report.problems.append(Problem(str(exc), exc.hint or "save the image again"))
+            return
     try:
         config = json.loads(files.read(item.get("Config", "")))
+        if not isinstance(config, dict):
+            raise ValueError("not an object")
+    except ImageError as exc:
+        report.problems.append(Problem(str(exc), exc.hint or "save the image again"))
+        return
     except Exception:
         report.problems.append(Problem("the image config is missing or broken", "save it again"))
         config = {}
@@ -118,6 +160,7 @@ def _check_docker(files: ArchiveFiles, path: Path, report: Inspection) -> None:
                 _convert_fix(path, report.platform),
             )
         )
+    _check_entries(files, layers, report, allow_devices)
     for layer in layers[:1]:
         if not files.exists(layer):
             report.problems.append(Problem(f"layer {layer} is missing", "save the image again"))
@@ -133,8 +176,12 @@ def _check_docker(files: ArchiveFiles, path: Path, report: Inspection) -> None:
             )
 
 
-def inspect_archive(path: Path) -> Inspection:
-    """Look at ``path`` (a file or an OCI layout folder) the way RouterOS's import would."""
+def inspect_archive(path: Path, *, allow_devices: bool = False) -> Inspection:
+    """Look at ``path`` (a file or an OCI layout folder) the way RouterOS's import would.
+
+    Layers are read member by member: a path or link leaving the image, or a device node
+    (unless ``allow_devices``), is a problem; setuid/setgid files are listed.
+    """
     if not path.exists():
         raise UsageError(f"{path} does not exist", hint="give the archive to inspect")
     report = Inspection(str(path), "not-an-image")
@@ -161,7 +208,7 @@ def inspect_archive(path: Path) -> Inspection:
         return report
     if files.exists("manifest.json"):
         report.format = "docker-archive"
-        _check_docker(files, path, report)
+        _check_docker(files, path, report, allow_devices)
         if files.exists("index.json"):
             report.format = "docker-archive+oci"
         return report

@@ -78,6 +78,7 @@ async def load_image(
     address: str | None = None,
     then: Callable[[Loaded], Awaitable[None]] | None = None,
     keep_file: bool = False,
+    allow_devices: bool = False,
 ) -> Loaded:
     """Convert ``source`` if needed and upload it; then run ``then`` (see the module text)."""
     _refuse_missing_file(source)
@@ -88,7 +89,7 @@ async def load_image(
         upload_path = Path(folder) / name.rsplit("/", 1)[-1]
         saved: SavedArchive | None = None
         if path.exists():
-            report = inspect_archive(path)
+            report = inspect_archive(path, allow_devices=allow_devices)
             wanted = str(platform)
             if (
                 path.is_file()
@@ -102,7 +103,12 @@ async def load_image(
                 upload_path = path
             else:
                 saved = save_from_archive(
-                    path, platform, upload_path, name=image_name, progress=progress
+                    path,
+                    platform,
+                    upload_path,
+                    name=image_name,
+                    progress=progress,
+                    allow_devices=allow_devices,
                 )
         else:
             saved = await save_from_registry(
@@ -112,6 +118,7 @@ async def load_image(
                 insecure=insecure,
                 prompt=prompt,
                 progress=progress,
+                allow_devices=allow_devices,
             )
         size = upload_path.stat().st_size
         router_file = await upload_file(ros, upload_path, name, address=address, progress=progress)

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from mikrodock.errors import ImageError, UsageError
+from mikrodock.images.entries import escapes_root
 from mikrodock.images.layers import LayerSource
 from mikrodock.images.manifest import (
     Descriptor,
@@ -120,13 +121,39 @@ class ArchiveFiles:
                 members[name] = members[target]
         return members
 
+    def check_name(self, name: object) -> str:
+        """``name`` if it stays inside the archive (or folder); an :class:`ImageError` if not.
+
+        A ``manifest.json`` or ``index.json`` names files inside the archive; a name that is
+        absolute, climbs out with ``..``, or (in a folder) resolves through a symlink to a
+        file outside is refused rather than read.
+        """
+        if not isinstance(name, str) or not name:
+            raise ImageError(f"{self.path}: a file name in the manifest is not text")
+        if name.startswith("/") or escapes_root(name):
+            raise ImageError(
+                f"{self.path}: the manifest names {name!r}, outside the archive",
+                hint="the archive is broken or made to read other files; save the image again",
+            )
+        if self._members is None:
+            root = self.path.resolve()
+            if not (self.path / name).resolve().is_relative_to(root):
+                raise ImageError(
+                    f"{self.path}: {name!r} leads outside the folder (a symlink?)",
+                    hint="copy the files into the folder instead of linking them",
+                )
+        return name
+
     def exists(self, name: str) -> bool:
+        self.check_name(name)
         if self._members is None:
             return (self.path / name).is_file()
-        return name in self._members
+        return posixpath.normpath(name) in self._members
 
     @contextlib.contextmanager
     def open(self, name: str) -> Iterator[BinaryIO]:
+        self.check_name(name)
+        name = posixpath.normpath(name) if self._members is not None else name
         if self._members is None:
             try:
                 handle: BinaryIO = open(self.path / name, "rb")  # noqa: SIM115
@@ -223,6 +250,20 @@ def _docker_image(files: ArchiveFiles, platform: Platform, name: str | None) -> 
     manifest = _json(files.read("manifest.json"), f"{where} manifest.json")
     if not isinstance(manifest, list) or not manifest:
         raise ImageError(f"{where}: manifest.json lists no image", hint="the archive is broken")
+    for item in manifest:
+        well_formed = (
+            isinstance(item, dict)
+            and isinstance(item.get("Config"), str)
+            and isinstance(item.get("Layers") or [], list)
+            and isinstance(item.get("RepoTags") or [], list)
+        )
+        if not well_formed:
+            raise ImageError(
+                f"{where}: manifest.json is not a docker save manifest",
+                hint="save the image again",
+            )
+        for member in [item["Config"], *(item.get("Layers") or [])]:
+            files.check_name(member)
     if name is not None:
         manifest = [item for item in manifest if name in (item.get("RepoTags") or [])]
         if not manifest:
