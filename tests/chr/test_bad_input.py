@@ -92,3 +92,15 @@ def test_corrupt_images(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     broken.write_bytes(b"PK\x03\x04" + b"\0" * 100)
     assert "not a valid zip" in _fails(capsys, "run", "--image", str(broken))
     assert "no such image file" in _fails(capsys, "run", "--image", str(tmp_path / "none.img"))
+
+
+def test_console_of_an_unknown_machine_prints_only_the_error(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as done:
+        main(["chr", "console", "nosuch"])
+    captured = capsys.readouterr()
+    assert done.value.code == 2 and captured.out == ""
+    assert captured.err.strip().splitlines() == [
+        "mikrodock: error: no machine named 'nosuch' (see `mikrodock chr ls` for the machines)"
+    ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from mikrodock.cli.main import main
@@ -31,3 +33,17 @@ def test_flag_errors_say_how_to_fix_them(
     assert code == 2
     assert len(err.strip().splitlines()) == 1
     assert fix in err
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"), [("--nmae", "--name"), ("--detatch", "--detach"), ("--publsh", "--publish")]
+)
+def test_a_typo_on_run_suggests_the_real_flag(typed: str, meant: str, run_cli: Any) -> None:
+    code, out, err = run_cli("run", typed, "web", "alpine")
+    assert code == 2 and out == ""
+    assert err.strip() == f"mikrodock: error: no such option: {typed} (did you mean {meant}?)"
+
+
+def test_a_docker_flag_routeros_cannot_honour_keeps_its_own_message(run_cli: Any) -> None:
+    code, _out, err = run_cli("run", "--cap-add", "NET_ADMIN", "alpine")
+    assert code == 2 and "--cap-add has no RouterOS counterpart" in err

@@ -51,8 +51,10 @@ def attach(
     stdin: int | None = None,
     stdout: BinaryIO | None = None,
     detach_key: bytes = DETACH_KEY,
+    on_attached: Callable[[], None] | None = None,
 ) -> None:
-    """Relay the terminal to the console of running machine ``name`` until the detach key."""
+    """Relay the terminal to the console of running machine ``name`` until the detach key;
+    ``on_attached`` is called once the console is reached (a bad name prints nothing else)."""
     record = load_record(name)
     if not running_pid(record):
         raise UsageError(f"{name} is not running", hint=f"start it: mikrodock chr start {name}")
@@ -66,6 +68,8 @@ def attach(
             f"cannot attach to the console of {name}: {exc}",
             hint="another console may be attached; detach it first",
         ) from exc
+    if on_attached is not None:
+        on_attached()
     with conn, _raw(in_fd):
         conn.sendall(b"\r")
         while True:

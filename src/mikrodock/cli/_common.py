@@ -10,7 +10,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from typer.core import TyperCommand
 
-from mikrodock.cli.router_flags import read_secret, router_command, router_target
+from mikrodock.cli.router_flags import read_secret, router_choice, router_command, router_target
 
 __all__ = [
     "Command",
@@ -90,9 +90,12 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
 def open_client() -> Any:
     """A REST client for the command's router (see :func:`router_target`), to use with
     ``async with``."""
+    from mikrodock.routeros.client import Timeouts
     from mikrodock.routeros.connect import connect
 
-    return connect(router_target())
+    target = router_target()  # first: it may read the password from stdin
+    seconds = router_choice().timeout  # --timeout (MIKRODOCK_TIMEOUT: read by the root option)
+    return connect(target, timeouts=Timeouts.of(seconds) if seconds is not None else None)
 
 
 def with_router(action: Callable[[Any], Awaitable[T]]) -> T:

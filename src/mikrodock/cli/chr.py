@@ -308,8 +308,7 @@ def console(name: NameArg) -> None:
     """Attach to the serial console; detach with Ctrl-]."""
     from mikrodock.chr.console import attach
 
-    _err(f"attached to {name}'s console; detach with Ctrl-]")
-    attach(name)
+    attach(name, on_attached=lambda: _err(f"attached to {name}'s console; detach with Ctrl-]"))
     _err("\r\ndetached")
 
 

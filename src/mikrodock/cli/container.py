@@ -6,11 +6,13 @@ Each command parses its flags into library objects and makes one call into
 
 from __future__ import annotations
 
+import difflib
 import os
 from typing import Annotated, Any
 
 import typer
 
+from mikrodock.cli import _click as click
 from mikrodock.cli._common import Command, JsonOpt, print_json, router_command, with_containers
 from mikrodock.containers.options import RunOptions, build_spec
 from mikrodock.containers.unsupported import NO_COUNTERPART, refuse_flag
@@ -24,14 +26,29 @@ _RUN_SETTINGS = {"allow_interspersed_args": False, "ignore_unknown_options": Tru
 
 
 def _refuse_unknown(image: str) -> None:
-    if image.startswith("-"):
-        flag = image.split("=", 1)[0]
-        if flag in NO_COUNTERPART or flag.startswith("--"):
-            raise refuse_flag(flag)
+    """An option before the image that ``run`` does not know: a Docker flag RouterOS cannot
+    honour gets its own message, a typo the nearest real flag."""
+    if not image.startswith("-"):
+        return
+    flag = image.split("=", 1)[0]
+    if flag in NO_COUNTERPART:
+        raise refuse_flag(flag)
+    if not flag.startswith("--"):
         for letter in flag[1:]:  # combined short flags such as -it
             if f"-{letter}" in NO_COUNTERPART:
                 raise refuse_flag(f"-{letter}")
-        raise refuse_flag(flag)
+    known = [
+        opt
+        for param in click.get_current_context().command.params
+        if not getattr(param, "hidden", False)
+        for opt in param.opts
+        if opt.startswith("--")
+    ]
+    near = difflib.get_close_matches(flag, known, n=1, cutoff=0.75)
+    raise UsageError(
+        f"no such option: {flag}",
+        hint=f"did you mean {near[0]}?" if near else "see mikrodock run --help",
+    )
 
 
 def _run_or_create(start: bool, image: str, command: list[str] | None, **flags: Any) -> None:
