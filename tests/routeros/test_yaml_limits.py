@@ -97,3 +97,8 @@ def test_merge_keys_explicit_wins_and_merged_come_first() -> None:
 def test_check_never_raises(text: str) -> None:
     limit = check_yaml(text)
     assert limit is None or limit.message
+
+
+def test_an_alias_inside_its_own_node_is_refused() -> None:
+    with pytest.raises(YamlError, match="contains it"):
+        compose("a: &a [1, *a]\n")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import partial
 from typing import Literal, cast
@@ -184,7 +185,8 @@ class ServiceReader(ReaderBase):
             )
         self._parse(parse_reference, cast(Node, get("image")), "image")
         restart = self._text(get("restart"), "restart") or "no"
-        if restart.split(":", 1)[0] not in _RESTART:
+        policy, _, count = restart.partition(":")
+        if policy not in _RESTART or (count and not re.fullmatch(r"[0-9]{1,9}", count)):
             raise self._error(
                 f"service {name!r}: unknown restart policy {restart!r}",
                 get("restart"),

@@ -312,7 +312,7 @@ def parse_restart(text: str) -> RestartPolicy:
     if name == "on-failure":
         if not count:
             return RestartPolicy("on-failure")
-        if count.isdigit() and int(count) > 0:
+        if re.fullmatch(r"[0-9]{1,9}", count) and int(count) > 0:
             return RestartPolicy("on-failure", int(count))
         raise UsageError(f"invalid retry count in --restart {text}", hint="write on-failure:5")
     raise UsageError(

@@ -9,6 +9,7 @@ Python's recursion in the composer. :func:`check_yaml` reads the document's even
 - nesting deeper than :data:`MAX_DEPTH`;
 - aliases that would add more than :data:`MAX_ALIAS_NODES` nodes when expanded (each alias
   counts the size of the node it names, aliases inside it included);
+- an alias inside the node it names (a loop no reader can walk);
 - a key written twice in one mapping (the YAML spec forbids it; readers disagree on which one
   wins, so neither does here).
 """
@@ -131,6 +132,12 @@ def check_yaml(text: str) -> YamlLimit | None:
                 continue
             size = 1
             if isinstance(event, AliasEvent):
+                if any(frame.anchor == event.anchor for frame in stack):
+                    return YamlLimit(
+                        f"the alias *{event.anchor} refers to a node that contains it",
+                        _line(event),
+                        "YAML data cannot contain itself; write the value out",
+                    )
                 size = anchors.get(str(event.anchor), 1)
                 added += size
                 if added > MAX_ALIAS_NODES:
