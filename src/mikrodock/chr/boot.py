@@ -167,6 +167,12 @@ def boot(
     binary = find_qemu(record.arch)
     folder = record.dir
     log = folder / "qemu.log"
+    if len(accels) > 1 and (before := accel_mod.known_broken(accels[0], binary)) is not None:
+        note(
+            f"{accels[0].upper()} failed on this host before ({before}); starting {record.name}"
+            f" under {accels[1].upper()} (--accel {accels[0]} tries it again)"
+        )
+        accels = accels[1:]
     for index, accel in enumerate(accels):
         clean_runtime(folder)
         argv = build_argv(spec_for(record, accel, incoming=incoming_state is not None))
@@ -196,6 +202,8 @@ def boot(
         except NotReady as problem:
             end_process(proc.pid)
             clean_runtime(folder)
+            if problem.accel_broke:
+                accel_mod.remember_broken(accel, binary, str(problem))
             if problem.accel_broke and index + 1 < len(accels):
                 note(f"{problem}; starting {record.name} again under {accels[index + 1].upper()}")
                 record.notes.append(f"{accel} failed, fell back to {accels[index + 1]}")
