@@ -2,8 +2,8 @@
 
 Plain menus (interfaces, addresses, firewall) are storage with RouterOS's default fields and
 a few checks (a bridge port needs an existing bridge, names are unique). Whether a menu exists
-on the simulated version, and which arguments its commands take, is the dialect's answer
-(:meth:`mikrodock.sim.router.SimRouter.available`); menus the dialect does not model carry
+on the simulated version, and which arguments its commands take, is the version's command
+tree's answer (:meth:`mikrodock.sim.router.SimRouter.available`); menus the tree lacks carry
 their own ``builtin_args``.
 """
 

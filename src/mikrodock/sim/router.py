@@ -1,7 +1,7 @@
 """The simulated router: its options, its state, and the events that change it as a whole.
 
 :class:`SimRouter` ties the menu specs (:mod:`mikrodock.sim.menus`) to one :class:`SimState`
-and the :class:`~mikrodock.routeros.dialect.Dialect` of the simulated version. Time-driven
+and the command tree of the simulated version (:mod:`mikrodock.sim.tree`). Time-driven
 changes (a container that finishes extracting) are applied lazily: :meth:`SimRouter.advance`
 runs every transition whose time has come, and every request and every control call runs it
 first, so what a client sees follows real time.
@@ -19,8 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mikrodock.errors import UsageError
-from mikrodock.routeros.dialect import Dialect
+from mikrodock.errors import UnsupportedError, UsageError
 from mikrodock.routeros.version import RouterOSVersion, parse_version
 from mikrodock.sim import containers, factory, logs, packages, users
 from mikrodock.sim.base import MenuSpec, RestError
@@ -29,7 +28,7 @@ from mikrodock.sim.engine import Engine
 from mikrodock.sim.menus import build_specs
 from mikrodock.sim.records import generic_spec
 from mikrodock.sim.state import SimState
-from mikrodock.sim.tree import Tree, tree_for
+from mikrodock.sim.tree import Tree, facts_versions, tree_for
 
 if TYPE_CHECKING:
     from mikrodock.sim.tree import Node
@@ -85,9 +84,15 @@ class SimRouter:
         if options.arch not in ARCHES:
             raise ValueError(f"unknown architecture {options.arch!r}; use one of {ARCHES}")
         check_candidates(options.candidates)
+        oldest = facts_versions()[0]
+        if options.version < parse_version(oldest):
+            raise UnsupportedError(
+                f"RouterOS {options.version} is older than {oldest}, the oldest version the "
+                "simulator has a command tree of",
+                hint=f"give --version {oldest} or newer",
+            )
         self.options = options
         self.version = options.version
-        self.dialect = Dialect.for_version(options.version)
         self.tree: Tree = tree_for(str(options.version))
         self.specs: dict[str, MenuSpec] = build_specs()
         self._generic: dict[str, MenuSpec | None] = {}
