@@ -156,3 +156,20 @@ def test_build_spec_refuses_lenient_values(field: str, value: object, flag: str)
 def test_build_spec_refuses_a_bad_image_reference() -> None:
     with pytest.raises(UsageError, match="1-65535"):
         build_spec(RunOptions(image="localhost:99999/nginx"), {})
+
+
+@pytest.mark.parametrize("text", ["999.0.0.0/8", "10.0.0.0/99", "::1/64", "10.0.0.0/31", "x", ""])
+def test_subnet_refused(text: str) -> None:
+    with pytest.raises(UsageError, match="--subnet"):
+        flags.parse_subnet(text)
+
+
+@given(ipv4=st.tuples(*[st.integers(0, 255)] * 4), prefix=st.integers(0, 40))
+def test_subnet_valid_or_refused(ipv4: tuple[int, ...], prefix: int) -> None:
+    text = ".".join(map(str, ipv4)) + f"/{prefix}"
+    try:
+        network = flags.parse_subnet(text)
+    except UsageError:
+        assert not 8 <= prefix <= 30
+    else:
+        assert network.prefixlen == prefix

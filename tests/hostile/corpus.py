@@ -369,3 +369,10 @@ def _zip_cases() -> list[Case]:
 
 
 CASES: list[Case] = [*_yaml_cases(), *_run_cases(), *_archive_cases(), *_zip_cases()]
+
+SIM_CASES: list[tuple[str, ...]] = [
+    ("network", "create", "--subnet", "999.0.0.0/8", "n1"),
+    ("network", "create", "--subnet", "10.0.0.0/99", "n1"),
+    ("network", "create", "--subnet", "::1/64", "n1"),
+]
+"""Command lines that need a router (the simulator): each must be refused with exit 2."""

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from .corpus import CASES, Case, materialize
+from .corpus import CASES, SIM_CASES, Case, materialize
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
@@ -24,3 +24,10 @@ def test_case(case: Case, run_cli: Any, tmp_path: Path, monkeypatch: pytest.Monk
         if ran.code == 2:
             assert len(lines) == 1, ran.err
         assert {p.name for p in tmp_path.iterdir()} == before  # nothing written beside
+
+
+@pytest.mark.parametrize("argv", SIM_CASES, ids=[" ".join(argv) for argv in SIM_CASES])
+def test_router_case(argv: tuple[str, ...], routeros_sim: Any, sim_cli: Any) -> None:
+    ran = sim_cli(routeros_sim, *argv)
+    assert ran.code == 2 and "Traceback" not in ran.err
+    assert len(ran.err.strip().splitlines()) == 1, ran.err

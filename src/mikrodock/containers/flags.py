@@ -43,6 +43,7 @@ __all__ = [
     "parse_pull",
     "parse_restart",
     "parse_root_dir",
+    "parse_subnet",
     "parse_volume",
     "parse_workdir",
 ]
@@ -357,6 +358,22 @@ def parse_add_host(text: str) -> HostEntry:
     if any(ch in name for ch in ",: ="):
         raise UsageError(f"invalid host name {name!r} in --add-host {text}")
     return HostEntry(name, address)
+
+
+def parse_subnet(text: str) -> ipaddress.IPv4Network:
+    """``--subnet A.B.C.0/24``: an IPv4 network with room for a gateway and containers."""
+    try:
+        network = ipaddress.IPv4Network(text, strict=False)
+    except ValueError:
+        raise UsageError(
+            f"invalid --subnet {text!r}", hint="give an IPv4 network such as 172.30.0.0/24"
+        ) from None
+    if network.prefixlen > 30 or network.prefixlen < 8:
+        raise UsageError(
+            f"--subnet {text} is too {'small' if network.prefixlen > 30 else 'large'}",
+            hint="give a prefix from /8 to /30, e.g. 172.30.0.0/24",
+        )
+    return network
 
 
 def parse_dns(text: str) -> str:

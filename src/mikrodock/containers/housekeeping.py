@@ -6,13 +6,12 @@ Only objects whose comment mikrodock wrote are ever listed or removed: ``mikrodo
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from mikrodock.containers.apply import apply_plan
-from mikrodock.containers.flags import check_name
+from mikrodock.containers.flags import check_name, parse_subnet
 from mikrodock.containers.network import find_network, network_steps, network_tag
 from mikrodock.containers.plan import is_logging_rule_ours
 from mikrodock.containers.query import owner_of, valid_name
@@ -87,7 +86,7 @@ async def create_network(
     state = await read_state(ros)
     if find_network(state, name) is not None:
         raise UsageError(f"network {name} already exists")
-    net = ipaddress.IPv4Network(subnet, strict=False) if subnet else None
+    net = parse_subnet(subnet) if subnet else None
     network, steps = network_steps(name, state, net)
     await apply_plan(ros, Plan(name, tuple(steps)), Dialect.for_version(state.version))
     return NetworkInfo(name, str(network.subnet), str(network.gateway), ())
