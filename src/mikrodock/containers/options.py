@@ -9,60 +9,154 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
+from typing import Any
 
 from mikrodock.containers import flags
 from mikrodock.containers.spec import DEFAULT_NETWORK, ContainerSpec, EnvVar, HealthCheck
 from mikrodock.errors import UsageError
 from mikrodock.images.reference import parse_reference
 
-__all__ = ["RunOptions", "build_spec", "default_name"]
+__all__ = ["RunOptions", "build_spec", "default_name", "flag"]
+
+
+def flag(*decls: str, default: Any, help: str, metavar: str | None = None) -> Any:
+    """A field that is also a command-line flag: its spellings (``"--logging/--no-logging"``
+    for an on/off pair), help line and metavar. The CLI builds ``run``/``create``'s options
+    from these fields, so each flag is declared here only."""
+    return field(default=default, metadata={"flags": decls, "help": help, "metavar": metavar})
 
 
 @dataclass
 class RunOptions:
-    """Every ``run``/``create`` flag, unparsed."""
+    """Every ``run``/``create`` flag, unparsed (the fields with a :func:`flag` are the flags)."""
 
     image: str
     command: tuple[str, ...] = ()
-    name: str | None = None
-    publish: tuple[str, ...] = ()
-    env: tuple[str, ...] = ()
-    env_file: tuple[str, ...] = ()
-    volume: tuple[str, ...] = ()
-    entrypoint: str | None = None
-    workdir: str | None = None
-    user: str | None = None
-    hostname: str | None = None
-    dns: tuple[str, ...] = ()
-    add_host: tuple[str, ...] = ()
-    restart: str = "no"
-    memory: str | None = None
-    memory_swap: str | None = None
-    cpuset_cpus: str | None = None
-    health_cmd: str | None = None
-    health_interval: str | None = None
-    health_timeout: str | None = None
-    health_retries: int | None = None
-    health_start_period: str | None = None
-    stop_signal: str | None = None
-    stop_timeout: int | None = None
-    shm_size: str | None = None
-    tmpfs: tuple[str, ...] = ()
-    device: tuple[str, ...] = ()
-    privileged: bool = False
-    network: str = DEFAULT_NETWORK
-    ip: str | None = None
-    root_dir: str | None = None
-    logging: bool = True
-    pull: str = "missing"
-    rm: bool = False
-    detach: bool = False
-    image_file: str | None = None
+    detach: bool = flag("-d", "--detach", default=False, help="Run in the background")
+    name: str | None = flag("--name", default=None, help="Container name")
+    publish: tuple[str, ...] = flag(
+        "-p",
+        "--publish",
+        default=(),
+        help="[IP:]HOST:CTR[/tcp|/udp], ranges allowed (repeatable)",
+        metavar="<port>",
+    )
+    env: tuple[str, ...] = flag(
+        "-e", "--env", default=(), help="K=V or K (repeatable)", metavar="<env>"
+    )
+    env_file: tuple[str, ...] = flag(
+        "--env-file", default=(), help="File of KEY=value lines (repeatable)", metavar="<file>"
+    )
+    volume: tuple[str, ...] = flag(
+        "-v",
+        "--volume",
+        default=(),
+        help="ROUTER_PATH:CONTAINER_PATH[:ro] (repeatable)",
+        metavar="<volume>",
+    )
+    entrypoint: str | None = flag(
+        "--entrypoint", default=None, help="Program to run instead of the image's entrypoint"
+    )
+    workdir: str | None = flag(
+        "-w", "--workdir", default=None, help="Working directory in the container"
+    )
+    user: str | None = flag("-u", "--user", default=None, help="User in the container")
+    hostname: str | None = flag("--hostname", default=None, help="Container host name")
+    dns: tuple[str, ...] = flag(
+        "--dns", default=(), help="DNS server address (repeatable)", metavar="<ip>"
+    )
+    add_host: tuple[str, ...] = flag(
+        "--add-host", default=(), help="NAME:IP (repeatable)", metavar="<host:ip>"
+    )
+    restart: str = flag("--restart", default="no", help="no|always|on-failure[:N]|unless-stopped")
+    memory: str | None = flag("-m", "--memory", default=None, help="Memory limit, e.g. 256M")
+    memory_swap: str | None = flag(
+        "--memory-swap", default=None, help="Memory plus swap limit, e.g. 512M"
+    )
+    cpuset_cpus: str | None = flag(
+        "--cpuset-cpus", default=None, help="CPUs to use, e.g. 0-1 or 0,2"
+    )
+    health_cmd: str | None = flag("--health-cmd", default=None, help="Command that checks health")
+    health_interval: str | None = flag(
+        "--health-interval", default=None, help="Time between checks, e.g. 30s"
+    )
+    health_timeout: str | None = flag(
+        "--health-timeout", default=None, help="Time one check may take, e.g. 5s"
+    )
+    health_retries: int | None = flag(
+        "--health-retries", default=None, help="Failures before unhealthy"
+    )
+    health_start_period: str | None = flag(
+        "--health-start-period", default=None, help="Grace time after start, e.g. 10s"
+    )
+    stop_signal: str | None = flag(
+        "--stop-signal", default=None, help="Signal that stops it, e.g. SIGTERM"
+    )
+    stop_timeout: int | None = flag(
+        "--stop-timeout", default=None, help="Seconds to wait after the stop signal before killing"
+    )
+    shm_size: str | None = flag("--shm-size", default=None, help="Size of /dev/shm, e.g. 64M")
+    tmpfs: tuple[str, ...] = flag(
+        "--tmpfs",
+        default=(),
+        help="Mount a tmpfs at this container path (repeatable)",
+        metavar="<path>",
+    )
+    device: tuple[str, ...] = flag(
+        "--device",
+        default=(),
+        help="Router device to pass in, e.g. /dev/net/tun (repeatable)",
+        metavar="<path>",
+    )
+    privileged: bool = flag(
+        "--privileged", default=False, help="Give the container full access to the router's devices"
+    )
+    network: str = flag(
+        "--network",
+        "--net",
+        default=DEFAULT_NETWORK,
+        help="mikrodock network to join (see mikrodock network ls)",
+    )
+    ip: str | None = flag(
+        "--ip", default=None, help="Address in the network's subnet (default: the next free one)"
+    )
+    root_dir: str | None = flag(
+        "--root-dir",
+        default=None,
+        help="Router folder for the container's files (default: on the largest disk)",
+    )
+    logging: bool = flag(
+        "--logging/--no-logging",
+        default=True,
+        help="Keep the container's output in the router's log",
+    )
+    pull: str = flag("--pull", default="missing", help="always|missing|never")
+    rm: bool = flag("--rm", default=False, help="Remove the container when it exits")
+    image_file: str | None = flag(
+        "--image-file",
+        default=None,
+        help="Router file of a converted image to load instead of pulling",
+    )
+    force_service_port: bool = flag(
+        "--force-service-port",
+        default=False,
+        help="Publish a -p on every address even where the router serves WebFig, SSH, WinBox"
+        " or its API on that port itself (they become unreachable)",
+    )
+    registry_auth: bool = flag(
+        "--registry-auth",
+        default=False,
+        help="Send this image's registry login from ~/.docker/config.json to the router",
+    )
     start: bool = True
-    force_service_port: bool = False
-    registry_auth: bool = False
-    """Consent to read the registry's credentials from ~/.docker/config.json."""
+    """``run`` (True) or ``create`` (False); not a flag."""
+
+    def __post_init__(self) -> None:
+        self.command = tuple(self.command)
+        for item in fields(self):
+            if item.metadata.get("flags") and isinstance(item.default, tuple):
+                setattr(self, item.name, tuple(getattr(self, item.name) or ()))
 
 
 def default_name(image: str) -> str:
