@@ -6,13 +6,16 @@ import json
 import os
 import shutil
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import regex
+from jsonschema import Draft7Validator, ValidationError, validators
 from ruamel.yaml import YAML
 
+from mikrodock.lab.clabernetes import render_clabernetes
 from mikrodock.lab.export import render_compose, render_containerlab, write_compose
 from mikrodock.lab.labfile import load_lab, parse_endpoint
 
@@ -50,10 +53,56 @@ def load(text: str) -> Any:
     return YAML(typ="safe").load(text)
 
 
-def test_containerlab_nodes_and_interface_names(lab_file: Path) -> None:
+DATA = Path(__file__).parent / "data"
+
+
+def _pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[Any]:
+    # containerlab's patterns use \p{L}/\p{N}, which only the regex package knows
+    if isinstance(instance, str) and not regex.search(pattern, instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+SchemaValidator = validators.extend(Draft7Validator, {"pattern": _pattern})
+
+
+def clab_validator() -> Any:
+    return SchemaValidator(json.loads((DATA / "containerlab.clab.schema.json").read_text()))
+
+
+def _drop_k8s_keys(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: _drop_k8s_keys(v) for k, v in node.items() if not k.startswith("x-kubernetes")}
+    if isinstance(node, list):
+        return [_drop_k8s_keys(item) for item in node]
+    return node
+
+
+def topology_validator() -> Draft7Validator:
+    crd = load((DATA / "clabernetes.topologies.crd.yaml").read_text())
+    return Draft7Validator(_drop_k8s_keys(crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]))
+
+
+def test_containerlab_uses_mikrodock_images_and_validates(lab_file: Path) -> None:
     lab = load_lab(lab_file)
     export = render_containerlab(lab, resolve, out_dir=lab_file.parent)
     topo = load(export.text)
+    clab_validator().validate(topo)
+    nodes = topo["topology"]["nodes"]
+    assert all(node["kind"] == "mikrotik_ros" for node in nodes.values())
+    assert nodes["r1"]["image"] == "mikrodock-chr:7.22.3"
+    assert nodes["r3"]["image"] == "mikrodock-chr:7.21.3"  # channel resolved
+    assert nodes["r1"]["env"] == {"CHR_MEMORY": "512M", "CHR_CPUS": "1"}
+    assert "env" not in nodes["r2"]
+    assert nodes["r1"]["startup-config"] == "./r1.rsc"
+    # how to build each image is said once per router
+    assert any("mikrodock chr dockerfile 7.21.3" in note for note in export.notes)
+
+
+def test_containerlab_vrnetlab_nodes_and_interface_names(lab_file: Path) -> None:
+    lab = load_lab(lab_file)
+    export = render_containerlab(lab, resolve, out_dir=lab_file.parent, vrnetlab=True)
+    topo = load(export.text)
+    clab_validator().validate(topo)
     assert topo["name"] == "triangle"
     nodes = topo["topology"]["nodes"]
     assert set(nodes) == {"r1", "r2", "r3"}
@@ -99,7 +148,62 @@ def test_compose_export_has_a_service_volume_and_context_per_router(lab_file: Pa
     assert all(p.startswith("127.0.0.1:") for p in published)
     assert "127.0.0.1:10080:80" in services["r1"]["ports"]
     assert "127.0.0.1:10180:80" in services["r2"]["ports"]
-    assert sum("not wired" in note for note in export.notes) == 3
+    assert export.notes == ()
+    # each link is its own internal network; a router names the subnet of each of its etherN
+    networks = doc["networks"]
+    assert set(networks) == {"link1", "link2", "link3"}
+    assert all(net["internal"] for net in networks.values())
+    subnets = [net["ipam"]["config"][0]["subnet"] for net in networks.values()]
+    assert len(set(subnets)) == 3
+    r1 = services["r1"]
+    assert r1["networks"] == ["default", "link1", "link3"]  # ether2, ether3
+    assert r1["environment"]["MIKRODOCK_DATA_LINKS"] == (f"ether2={subnets[0]},ether3={subnets[2]}")
+    assert services["r3"]["environment"]["MIKRODOCK_DATA_LINKS"] == (
+        f"ether2={subnets[1]},ether5={subnets[2]}"
+    )
+    assert r1["cap_add"] == ["NET_ADMIN"] and r1["devices"] == ["/dev/net/tun"]
+
+
+def test_clabernetes_topology_validates_against_the_crd(lab_file: Path) -> None:
+    lab = load_lab(lab_file)
+    export = render_clabernetes(lab, resolve, image_prefix="registry.example:5000/labs")
+    resource = load(export.text)
+    topology_validator().validate(resource)
+    assert resource["apiVersion"] == "clabernetes.containerlab.dev/v1alpha1"
+    assert resource["kind"] == "Topology"
+    assert resource["metadata"]["name"] == "triangle"
+    inner = load(resource["spec"]["definition"]["containerlab"])
+    clab_validator().validate(inner)
+    nodes = inner["topology"]["nodes"]
+    assert nodes["r1"]["image"] == "registry.example:5000/labs/mikrodock-chr:7.22.3"
+    assert "8291:8291" in nodes["r1"]["ports"]  # WinBox exposed; clabernetes adds SSH/HTTP
+    # the startup script travels inside the topology: the launcher pods lack the lab's files
+    assert nodes["r1"]["startup-config"] == "/system identity set name=r1\n"
+    resources = resource["spec"]["deployment"]["resources"]
+    assert resources["r1"]["requests"]["memory"] == "704Mi"  # 512M + QEMU and mikrodock
+    assert resources["r2"]["requests"]["cpu"] == "1"
+    assert not any("registry" in note for note in export.notes)
+
+
+def test_clabernetes_without_a_registry_says_to_push(lab_file: Path) -> None:
+    export = render_clabernetes(load_lab(lab_file), resolve)
+    assert any("--image-prefix" in note for note in export.notes)
+
+
+def test_cli_exports_vrnetlab_and_clabernetes(
+    lab_file: Path, cli: Callable[..., Any], upgrade_host: str
+) -> None:
+    result = cli("lab", "export", str(lab_file), "--containerlab", "--vrnetlab", "--json")
+    assert result.exit_code == 0, result.err
+    topo = load(Path(json.loads(result.output)["file"]).read_text())
+    assert topo["topology"]["nodes"]["r3"]["image"] == "vrnetlab/mikrotik_routeros:7.21.3"
+    result = cli("lab", "export", str(lab_file), "--clabernetes", "--namespace", "labs")
+    assert result.exit_code == 0, result.err
+    resource = load((lab_file.parent / "triangle.clabernetes.yaml").read_text())
+    topology_validator().validate(resource)
+    assert resource["metadata"]["namespace"] == "labs"
+    result = cli("lab", "export", str(lab_file), "--compose", "--vrnetlab")
+    assert result.exit_code == 2 and "--vrnetlab" in result.err
 
 
 @pytest.mark.skipif(shutil.which("docker-compose") is None, reason="docker-compose not installed")
@@ -134,7 +238,7 @@ def test_cli_lab_export(lab_file: Path, cli: Callable[..., Any], upgrade_host: s
 def test_cli_lab_export_needs_exactly_one_format(lab_file: Path, cli: Callable[..., Any]) -> None:
     result = cli("lab", "export", str(lab_file))
     assert result.exit_code == 2
-    assert "--containerlab or --compose" in result.err
+    assert "--containerlab, --compose or --clabernetes" in result.err
 
 
 def test_cli_lab_export_bad_file_exit_2(tmp_path: Path, cli: Callable[..., Any]) -> None:
@@ -151,8 +255,10 @@ def test_a_router_from_a_local_image(tmp_path: Path) -> None:
     image.write_bytes(b"disk")
     (tmp_path / "lab.yaml").write_text("routers:\n  edge:\n    image: chr-7.22.3.img\n")
     lab = load_lab(tmp_path / "lab.yaml")
-    topo = load(render_containerlab(lab, resolve).text)
+    topo = load(render_containerlab(lab, resolve, vrnetlab=True).text)
     assert topo["topology"]["nodes"]["edge"]["image"] == "vrnetlab/mikrotik_routeros:edge"
+    topo = load(render_containerlab(lab, resolve).text)
+    assert topo["topology"]["nodes"]["edge"]["image"] == "mikrodock-chr:edge-local"
     export = write_compose(lab, resolve, tmp_path / "out" / "docker-compose.yml")
     service = load(export.text)["services"]["edge"]
     assert service["build"] == "./chr-edge-local"

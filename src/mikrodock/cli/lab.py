@@ -79,24 +79,53 @@ def lab_export(
         bool,
         typer.Option("--compose", help="Write a compose file of mikrodock CHR images."),
     ] = False,
+    clabernetes: Annotated[
+        bool, typer.Option("--clabernetes", help="Write a clabernetes Topology (Kubernetes).")
+    ] = False,
+    vrnetlab: Annotated[
+        bool,
+        typer.Option(
+            "--vrnetlab", help="containerlab/clabernetes: vrnetlab images, not mikrodock's."
+        ),
+    ] = False,
+    image_prefix: Annotated[
+        str,
+        typer.Option("--image-prefix", help="clabernetes: the registry path of the images."),
+    ] = "",
+    namespace: Annotated[
+        str | None, typer.Option("--namespace", help="clabernetes: the Kubernetes namespace.")
+    ] = None,
     out: Annotated[
         Path | None,
         typer.Option("-o", "--output", help="File to write (default: beside the lab file)."),
     ] = None,
     json_: JsonOpt = False,
 ) -> None:
-    """Export a lab for containerlab (kind mikrotik_ros) or for docker compose."""
+    """Export a lab for containerlab (kind mikrotik_ros), docker compose or clabernetes."""
     from mikrodock.errors import UsageError
+    from mikrodock.lab.clabernetes import write_clabernetes
     from mikrodock.lab.export import write_compose, write_containerlab
     from mikrodock.lab.labfile import load_lab
 
-    if containerlab == compose:
-        raise UsageError("say what to export", hint="give one of --containerlab or --compose")
+    if containerlab + compose + clabernetes != 1:
+        raise UsageError(
+            "say what to export", hint="give one of --containerlab, --compose or --clabernetes"
+        )
+    if vrnetlab and compose:
+        raise UsageError("--vrnetlab is for containerlab", hint="drop it with --compose")
+    if (image_prefix or namespace) and not clabernetes:
+        raise UsageError("--image-prefix and --namespace are for --clabernetes", hint="drop them")
     lab = load_lab(file)
     resolve = _memo_resolve()
     if containerlab:
         target = out or file.with_name(f"{lab.name}.clab.yml")
-        export = write_containerlab(lab, resolve, target)
+        export = write_containerlab(lab, resolve, target, vrnetlab=vrnetlab)
+    elif clabernetes:
+        target = out or file.with_name(f"{lab.name}.clabernetes.yaml")
+        export = write_clabernetes(
+            lab, resolve, target, vrnetlab=vrnetlab, image_prefix=image_prefix,
+            namespace=namespace,
+        )  # fmt: skip
     else:
         target = out or file.with_name("docker-compose.yml")
         export = write_compose(lab, resolve, target)

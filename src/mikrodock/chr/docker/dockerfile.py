@@ -26,6 +26,7 @@ from mikrodock.errors import UsageError
 
 __all__ = [
     "CONTAINER_PORTS",
+    "DATA_LINKS_ENV",
     "HOME",
     "MANAGEMENT_PORTS",
     "STARTUP_PATH",
@@ -57,6 +58,9 @@ CONTAINER_PORTS: tuple[tuple[int, str], ...] = (
 )
 """Every (port, protocol) the image forwards from the container's interface into the router."""
 
+DATA_LINKS_ENV = "MIKRODOCK_DATA_LINKS"
+"""``ether2=10.253.0.0/29,...``: the container interface in that subnet is the router's etherN
+(compose labs); without it, containerlab's rule holds: ethN is ether(N+1)"""
 HOME = "/var/lib/mikrodock"
 STATE_VOLUME = f"{HOME}/state"
 SECRET_NAME = "routeros_admin_password"
