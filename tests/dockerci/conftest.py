@@ -6,6 +6,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -56,3 +57,51 @@ def upgrade_host(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture(scope="session")
+def podman_ready(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Podman with the settings that work on these machines (a containers.conf this session
+    writes, named in CONTAINERS_CONF); skips the test, saying why, where podman cannot run."""
+    import os
+
+    from . import podman_kit
+
+    conf = tmp_path_factory.mktemp("podman") / "containers.conf"
+    conf.write_text(podman_kit.CONTAINERS_CONF)
+    before = os.environ.get("CONTAINERS_CONF")
+    os.environ["CONTAINERS_CONF"] = str(conf)
+    try:
+        reason = podman_kit.why_no_podman()
+        if reason:
+            pytest.skip(reason)
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("CONTAINERS_CONF", None)
+        else:
+            os.environ["CONTAINERS_CONF"] = before
+
+
+@pytest.fixture(scope="session")
+def chr_image_tag(
+    podman_ready: None, persistent_cache: Path, tmp_path_factory: pytest.TempPathFactory
+) -> str:
+    """An image of `mikrodock chr dockerfile` around the test guest, built by podman from the
+    local Debian base and a wheelhouse (no registry, no package index during the build)."""
+    from mikrodock.chr.docker.dockerfile import DockerImageSpec, write_context
+    from mikrodock.testing.guest import guest_image
+
+    from . import podman_kit
+
+    work = tmp_path_factory.mktemp("chr-image")
+    base = podman_kit.ensure_base(work)
+    wheels = podman_kit.wheelhouse(persistent_cache, work / "wheels")
+    guest = guest_image(cache=persistent_cache / "test-guest")
+    spec = DockerImageSpec(
+        "guest", image_file=guest, base_image=base, wheelhouse=wheels, stop_timeout=20
+    )
+    write_context(spec, work / "context")
+    tag = "localhost/mikrodock-chr-test:guest"
+    podman_kit.build(work / "context", tag)
+    return tag

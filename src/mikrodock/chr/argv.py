@@ -57,6 +57,8 @@ class LinkNic:
     local_port: int
     remote_port: int
     mac: str
+    tap: str = ""
+    """a TAP device of this name instead of the UDP sockets (a container's data interface)"""
 
 
 @dataclass(frozen=True)
@@ -146,12 +148,17 @@ def _user_net(spec: MachineSpec) -> list[str]:
 def _links(spec: MachineSpec) -> list[str]:
     argv: list[str] = []
     for index, link in enumerate(spec.links, start=1):
-        netdev = _opt(
-            "socket",
-            f"id=net{index}",
-            f"udp=127.0.0.1:{link.remote_port}",
-            f"localaddr=127.0.0.1:{link.local_port}",
-        )
+        if link.tap:
+            netdev = _opt(
+                "tap", f"id=net{index}", f"ifname={link.tap}", "script=no", "downscript=no"
+            )
+        else:
+            netdev = _opt(
+                "socket",
+                f"id=net{index}",
+                f"udp=127.0.0.1:{link.remote_port}",
+                f"localaddr=127.0.0.1:{link.local_port}",
+            )
         device = _opt("virtio-net-pci", f"netdev=net{index}", f"mac={link.mac}")
         argv += ["-netdev", netdev, "-device", device]
     return argv

@@ -70,7 +70,8 @@ def spec_for(record: MachineRecord, accel: str, *, incoming: bool = False) -> Ma
         ),
         mac=record.mac,
         links=tuple(
-            LinkNic(int(nic["local"]), int(nic["remote"]), str(nic["mac"])) for nic in record.links
+            LinkNic(int(nic["local"]), int(nic["remote"]), str(nic["mac"]), str(nic.get("tap", "")))
+            for nic in record.links
         ),
         publish_all=record.publish_all,
         firmware_code=Path(record.firmware_code) if record.firmware_code else None,

@@ -46,6 +46,17 @@ def dockerfile(
     ] = None,
     memory: Annotated[str, typer.Option("--memory", help="The router's memory.")] = "256M",
     cpus: Annotated[int, typer.Option("--cpus", help="Virtual CPUs.")] = 1,
+    base_image: Annotated[
+        str,
+        typer.Option("--base-image", help="The Debian-based image to build on (with python3)."),
+    ] = "python:3.11-slim-bookworm",
+    wheelhouse: Annotated[
+        Path | None,
+        typer.Option(
+            "--wheelhouse",
+            help="A folder of wheels (mikrodock and its dependencies): install with no index.",
+        ),
+    ] = None,
     json_: JsonOpt = False,
 ) -> None:
     """Write a Docker build context for an image that runs one CHR (mikrodock as entrypoint)."""
@@ -58,8 +69,9 @@ def dockerfile(
         raise UsageError(f"bad --memory {memory!r}", hint="write it like 256M or 1G")
     label = (version or "local") if image is not None else resolve_version(version or "stable")
     spec = DockerImageSpec(
-        label, arch=arch, image_file=image, wheel=wheel, memory=memory, cpus=cpus
-    )
+        label, arch=arch, image_file=image, wheel=wheel, memory=memory, cpus=cpus,
+        base_image=base_image, wheelhouse=wheelhouse,
+    )  # fmt: skip
     written = write_context(spec, out, compose=compose)
     if json_:
         print_json({"tag": spec.tag, "version": spec.version, "files": [str(p) for p in written]})
@@ -128,18 +140,58 @@ def serve(
     console: Annotated[
         bool, typer.Option("--console", help="Copy the router's serial console to stdout.")
     ] = False,
+    username: Annotated[
+        str,
+        typer.Option(
+            "--username", envvar="USERNAME", help="containerlab: the router's user (full rights)."
+        ),
+    ] = "admin",
+    clab_password: Annotated[
+        str | None,
+        typer.Option(
+            "--password",
+            envvar="PASSWORD",
+            show_envvar=False,
+            help="containerlab's way to give the password (prefer MIKRODOCK_ADMIN_PASSWORD_FILE).",
+        ),
+    ] = None,
+    hostname: Annotated[
+        str, typer.Option("--hostname", help="containerlab: the router's /system identity.")
+    ] = "",
+    connection_mode: Annotated[
+        str,
+        typer.Option(
+            "--connection-mode",
+            envvar="CONNECTION_MODE",
+            help="containerlab: how data interfaces reach the router (tc).",
+        ),
+    ] = "tc",
+    trace: Annotated[
+        bool, typer.Option("--trace", help="containerlab: also copy the serial console.")
+    ] = False,
 ) -> None:
-    """Run one router in the foreground until SIGTERM (a container's entrypoint)."""
+    """Run one router in the foreground until SIGTERM (a container's entrypoint; also the
+    containerlab mikrotik_ros node contract)."""
     import os
 
+    from mikrodock.chr.docker.datalinks import plan
+    from mikrodock.chr.docker.node import NodeIdentity, check_connection_mode, default_startup
     from mikrodock.chr.docker.serve import ServeRequest, admin_password
     from mikrodock.chr.docker.serve import serve as run_serve
 
+    check_connection_mode(connection_mode)
+    wiring, wiring_note = plan(os.environ)
     password = "" if empty_password else admin_password(os.environ, password_file)
+    if password is None and clab_password:
+        password = clab_password
+    startup_script = default_startup(startup_script)
+    console = console or trace
     request = ServeRequest(
         image=version, image_path=image, name=name, arch=arch, memory=memory, cpus=cpus,
         accel=accel, ports=ports, port_offset=port_offset, password=password,
         startup_script=startup_script, stop_timeout=stop_timeout, boot_timeout=timeout,
+        identity=NodeIdentity(username=username, hostname=hostname), wiring=wiring,
+        wiring_note=wiring_note,
     )  # fmt: skip
 
     def note(text: str) -> None:

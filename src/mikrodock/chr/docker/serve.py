@@ -23,7 +23,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 from typing import BinaryIO
@@ -34,7 +34,9 @@ from mikrodock.chr import accel as accel_mod
 from mikrodock.chr import images, machine, process
 from mikrodock.chr.argv import ARCHES
 from mikrodock.chr.boot import boot, password_of
+from mikrodock.chr.docker.datalinks import DataLinks, Wiring
 from mikrodock.chr.docker.dockerfile import CONTAINER_PORTS
+from mikrodock.chr.docker.node import NodeIdentity, apply_identity
 from mikrodock.chr.ports import check_free, pick_free
 from mikrodock.chr.provision import generate_password, router_for, set_password
 from mikrodock.chr.qmp import qmp_call
@@ -55,6 +57,7 @@ __all__ = ["PORT_MODES", "ServeRequest", "admin_password", "health", "serve"]
 Note = Callable[[str], None]
 PORT_MODES = ("auto", "container")
 STARTUP_MARKER = "startup.done"
+IDENTITY_MARKER = "identity.done"
 BOOTED_MARKER = "booted"
 """written after the first boot that reached ready: until then the disk is remade each start"""
 DISK = "disk.qcow2"
@@ -80,6 +83,12 @@ class ServeRequest:
     startup_script: Path | None = None
     stop_timeout: float = 30.0
     boot_timeout: float = 300.0
+    identity: NodeIdentity = field(default_factory=NodeIdentity)
+    """containerlab's --username/--hostname: applied over REST at every start"""
+    wiring: Wiring = field(default_factory=lambda: Wiring(0))
+    """the data NICs (TAPs joined to the container's interfaces); see :mod:`.datalinks`"""
+    wiring_note: str = ""
+    """why there are no data NICs although some were asked for"""
 
 
 def admin_password(env: Mapping[str, str], file: Path | None) -> str | None:
@@ -185,6 +194,16 @@ def _create(request: ServeRequest, note: Note) -> MachineRecord:
     return record
 
 
+def _data_nics(record: MachineRecord, wiring: Wiring) -> None:
+    """The record's extra NICs: one TAP per data interface, MACs kept from the last start."""
+    macs = [str(nic.get("mac")) for nic in record.links]
+    record.links = [
+        {"local": 0, "remote": 0, "peer": "", "tap": wiring.tap(ether),
+         "mac": macs[ether - 2] if ether - 2 < len(macs) else machine.random_mac()}
+        for ether in range(2, wiring.count + 2)
+    ]  # fmt: skip
+
+
 def _existing(request: ServeRequest) -> MachineRecord | None:
     if not (machine_dir(request.name) / "machine.json").exists():
         return None
@@ -214,6 +233,11 @@ def _provision(record: MachineRecord, request: ServeRequest, note: Note) -> None
     elif request.password != "":
         set_password(record, request.password or generate_password())
         note(f"admin password set (kept in {record.dir / record.password_file}, mode 0600)")
+    identity_marker = record.dir / IDENTITY_MARKER
+    if not identity_marker.exists():  # the first start's; the router's own config after that
+        for done in apply_identity(record, request.identity, password_of(record)):
+            note(f"set {done}")
+        identity_marker.touch()
     marker = record.dir / STARTUP_MARKER
     if request.startup_script is None or marker.exists():
         return
@@ -310,6 +334,13 @@ def _serve(
     with _Signals() as signals:
         record = _existing(request) or _create(request, note)
         _check_ports(record)
+        _data_nics(record, request.wiring)
+        save_record(record)
+        if request.wiring_note:
+            note(request.wiring_note)
+        data = DataLinks(request.wiring, note)
+        if request.wiring.count:
+            data.make_taps()
         base = Path(record.base_image)
         fresh = not (record.dir / BOOTED_MARKER).exists()
 
@@ -354,13 +385,17 @@ def _serve(
         took = timings["ready"] - timings["started"]
         line = f"{record.name} ready in {took:.1f} s under {record.accel.upper()}: {record.url}"
         (ready or note)(line)
-        while not signals.stopping:
-            if process.wait_exit(record.pid, 0.25):
-                code = child.returncode if child is not None else 0
-                note(f"QEMU ended (exit {code}): the router shut down")
-                machine.stop(record.name, force=True)
-                return 0 if code == 0 else 1
-        return _shutdown(record, request, note)
+        data.start()
+        try:
+            while not signals.stopping:
+                if process.wait_exit(record.pid, 0.25):
+                    code = child.returncode if child is not None else 0
+                    note(f"QEMU ended (exit {code}): the router shut down")
+                    machine.stop(record.name, force=True)
+                    return 0 if code == 0 else 1
+            return _shutdown(record, request, note)
+        finally:
+            data.stop()
 
 
 def _shutdown(record: MachineRecord, request: ServeRequest, note: Note) -> int:

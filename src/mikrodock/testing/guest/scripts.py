@@ -9,7 +9,10 @@ prints the RouterOS login banner on the serial console.
 on: readiness (``/rest/system/resource``), Basic auth, password changes, ``/rest/execute``,
 device-mode updates confirmed by a power cycle, reboot and shutdown, ``/rest/interface`` (the
 kernel's NICs; ``/rest/interface/ethernet/set`` changes a MAC address), ``/rest/system/clock``
-(read and set), ``/rest/tool/fetch`` into the FAT partition (busybox wget) and extra packages:
+(read and set), ``/rest/system/identity`` (read and set), ``PUT /rest/ip/address`` on ether2..
+(the kernel's eth1..), ``/rest/ping``, the script commands ``/system identity set`` and ``/ip
+address add`` in ``/rest/execute`` (each script is appended to ``executed`` on the disk),
+``/rest/tool/fetch`` into the FAT partition (busybox wget) and extra packages:
 ``.npk`` files there are "installed" at the next boot (after ``apply-changes`` or a reboot) and
 listed by ``/rest/system/package``.
 """
@@ -197,6 +200,34 @@ resource() {  # builtins but for df, so the answer comes quickly
     printf '"version":"%s","write-sect-since-reboot":"0","write-sect-total":"0"}' "$version"
 }
 later() { (sleep 1; "$@") >/dev/null 2>&1 & }
+identity() {
+    name=MikroTik
+    [ -f "$state/identity" ] && read -r name < "$state/identity"
+    printf '%s' "$name"
+}
+set_identity() { printf '%s\n' "$1" > "$state/identity"; sync; }
+add_address() {  # add_address ADDRESS/PREFIX etherN: 0 when done
+    case "$2" in ether[2-9]) dev=eth$((${2#ether} - 1)) ;; *) return 1 ;; esac
+    [ -e "/sys/class/net/$dev" ] || return 1
+    ip link set "$dev" up && ip addr add "$1" dev "$dev"
+}
+run_script() {  # the few script commands the guest knows; the rest is ignored
+    printf '%s\n' "$1" >> "$state/executed"
+    printf '%s' "$1" | sed 's/\\n/\n/g; s/;/\n/g' > /tmp/script.rsc
+    while read -r line; do
+        set -- $line
+        case "$1 $2 $3" in
+            "/system identity set") set_identity "${4#name=}" ;;
+            "/ip address add")
+                a= i=
+                for word in "$@"; do
+                    case "$word" in address=*) a=${word#*=} ;; interface=*) i=${word#*=} ;; esac
+                done
+                add_address "$a" "$i" ;;
+        esac
+    done < /tmp/script.rsc
+    sync
+}
 devmode_keys="allowed-versions attempt-count bandwidth-test container email fetch flagged
 flagging-enabled hotspot install-any-version ipsec l2tp mode partitions pptp proxy romon
 routerboard scheduler smb sniffer socks traffic-gen zerotier"
@@ -298,7 +329,22 @@ case "$method $path" in
     "GET /rest/system/resource")
         reply "200 OK" "$(resource)" ;;
     "GET /rest/system/identity")
-        reply "200 OK" '{"name":"MikroTik"}' ;;
+        reply "200 OK" "{\"name\":\"$(identity)\"}" ;;
+    "POST /rest/system/identity/set")
+        set_identity "$(field name)"
+        reply "200 OK" "[]" ;;
+    "PUT /rest/ip/address")
+        if add_address "$(field address)" "$(field interface)"; then
+            reply "200 OK" "{\".id\":\"*1\",\"address\":\"$(field address)\"}"
+        else
+            error 400 "Bad Request" "input does not match any value of interface"
+        fi ;;
+    "POST /rest/ping")
+        count=$(field count)
+        case "$count" in ''|*[!0-9]*) count=3 ;; esac
+        got=$(ping -c "$count" -W 1 "$(field address)" 2>/dev/null | grep -c 'bytes from')
+        reply "200 OK" "[{\"sent\":\"$count\",\"received\":\"$got\",\
+\"packet-loss\":\"$(((count - got) * 100 / count))\"}]" ;;
     "GET /rest/system/device-mode")
         reply "200 OK" "$(device_mode)" ;;
     "POST /rest/system/device-mode/update")
@@ -371,6 +417,7 @@ case "$method $path" in
         reply "200 OK" '[{".id":"*1","disabled":"false","group":"full","name":"admin"}]' ;;
     "POST /rest/execute")
         script=$(field script)
+        run_script "$script"
         case "$script" in
             ":put "*) ret=${script#:put }; ret=${ret#\\\"}; ret=${ret%\\\"} ;;
             *) ret= ;;

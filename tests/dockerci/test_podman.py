@@ -1,0 +1,279 @@
+"""The image of `mikrodock chr dockerfile` under a real container engine (podman).
+
+The image wraps the test guest and is built once per session (see ``chr_image_tag``); each test
+runs containers from it the way docker, compose and containerlab do, and removes them.
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from .podman_kit import podman
+
+pytestmark = [pytest.mark.slow, pytest.mark.podman]
+
+PASSWORD = "s3cret-pw"
+AUTH = ("admin", PASSWORD)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Containers:
+    """Runs containers and removes them (and their volumes and networks) afterwards."""
+
+    def __init__(self, image: str) -> None:
+        self.image = image
+        self.made: list[str] = []
+        self.volumes: list[str] = []
+        self.networks: list[str] = []
+
+    def name(self, stem: str) -> str:
+        return f"mdtest-{stem}-{uuid.uuid4().hex[:6]}"
+
+    def run(self, stem: str, *flags: str, args: tuple[str, ...] = ()) -> tuple[str, int]:
+        """Start a container with REST published on a free port; returns (name, port)."""
+        name = self.name(stem)
+        port = _free_port()
+        podman(
+            "run", "-d", "--name", name, "-p", f"127.0.0.1:{port}:80",
+            "-e", f"MIKRODOCK_ADMIN_PASSWORD={PASSWORD}", "-e", "MIKRODOCK_ACCEL=tcg",
+            *flags, self.image, *args,
+        )  # fmt: skip
+        self.made.append(name)
+        return name, port
+
+    def volume(self) -> str:
+        name = self.name("vol")
+        podman("volume", "create", name)
+        self.volumes.append(name)
+        return name
+
+    def network(self) -> str:
+        name = self.name("net")
+        podman("network", "create", name)
+        self.networks.append(name)
+        return name
+
+    def cleanup(self) -> None:
+        for name in self.made:
+            podman("rm", "-f", "-t", "0", name, check=False)
+        for name in self.volumes:
+            podman("volume", "rm", "-f", name, check=False)
+        for name in self.networks:
+            podman("network", "rm", "-f", name, check=False)
+
+
+@pytest.fixture
+def containers(chr_image_tag: str) -> Iterator[Containers]:
+    made = Containers(chr_image_tag)
+    try:
+        yield made
+    finally:
+        made.cleanup()
+
+
+def wait_healthy(name: str, timeout: float = 240) -> None:
+    """Until the image's HEALTHCHECK passes (podman runs it on request: no systemd here)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        state = podman("inspect", "-f", "{{.State.Status}}", name).stdout.strip()
+        if state != "running":
+            logs = podman("logs", name, check=False)
+            raise AssertionError(f"{name} is {state}:\n{logs.stdout[-3000:]}{logs.stderr[-3000:]}")
+        if podman("healthcheck", "run", name, check=False).returncode == 0:
+            return
+        time.sleep(1)
+    logs = podman("logs", name, check=False)
+    raise AssertionError(f"{name} not healthy:\n{logs.stdout[-3000:]}{logs.stderr[-3000:]}")
+
+
+def rest(port: int | str, path: str, *, method: str = "GET", body: Any = None) -> Any:
+    """A REST call on a published port (int) or on a container address (str, port 80)."""
+    where = f"127.0.0.1:{port}" if isinstance(port, int) else port
+    url = f"http://{where}/rest/{path}"
+    with httpx.Client(auth=AUTH, timeout=30, trust_env=False) as client:  # no proxy for 127.0.0.1
+        answer = client.request(method, url, json=body)
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def logs_of(name: str) -> str:
+    done = podman("logs", name, check=False)
+    return done.stdout + done.stderr
+
+
+def test_healthy_answers_on_a_published_port_and_powers_down_on_stop(
+    containers: Containers,
+) -> None:
+    name, port = containers.run("basic")
+    wait_healthy(name)
+    resource = rest(port, "system/resource")
+    assert resource["board-name"].startswith("CHR")
+    podman("stop", "-t", "40", name)
+    assert podman("inspect", "-f", "{{.State.ExitCode}}", name).stdout.strip() == "0"
+    log = logs_of(name)
+    # SIGTERM became an ACPI power-down that finished, not a kill
+    assert "powering router down (ACPI" in log and "router stopped" in log
+
+
+def test_the_volume_keeps_the_router_across_containers(containers: Containers) -> None:
+    volume = containers.volume()
+    mount = f"{volume}:/var/lib/mikrodock/state"
+    first, port = containers.run("vol1", "-v", mount)
+    wait_healthy(first)
+    rest(port, "system/identity/set", method="POST", body={"name": "kept-router"})
+    podman("stop", "-t", "40", first)
+    podman("rm", first)
+    second, port = containers.run("vol2", "-v", mount)
+    wait_healthy(second)
+    assert rest(port, "system/identity")["name"] == "kept-router"
+    assert "reusing router's disk" in logs_of(second)
+
+
+def test_containerlab_contract_argv_env_and_startup_config(
+    containers: Containers, tmp_path: Path
+) -> None:
+    ftpboot = tmp_path / "ftpboot"
+    ftpboot.mkdir()
+    (ftpboot / "config.auto.rsc").write_text(
+        "# applied once on the first boot\n/ip address add address=10.77.0.1/24 interface=ether2\n"
+    )
+    name, port = containers.run(
+        "clab", "-v", f"{ftpboot}:/ftpboot:ro", "-e", "CLAB_INTFS=1",
+        "--cap-add", "NET_ADMIN", "--device", "/dev/net/tun",
+        args=("--username", "admin", "--password", "ignored-when-env-given",
+              "--hostname", "edge1", "--connection-mode", "tc"),
+    )  # fmt: skip
+    wait_healthy(name)
+    assert rest(port, "system/identity")["name"] == "edge1"
+    interfaces = [item["name"] for item in rest(port, "interface")]
+    assert interfaces == ["ether1", "ether2"]  # one data NIC, as CLAB_INTFS says
+    log = logs_of(name)
+    assert "startup script /ftpboot/config.auto.rsc ran" in log
+    assert PASSWORD not in log
+
+
+def test_an_unknown_connection_mode_is_refused(containers: Containers) -> None:
+    name, _ = containers.run("badmode", args=("--connection-mode", "ovs-bridge"))
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if podman("inspect", "-f", "{{.State.Status}}", name).stdout.strip() == "exited":
+            break
+        time.sleep(0.5)
+    assert podman("inspect", "-f", "{{.State.ExitCode}}", name).stdout.strip() == "2"
+    assert "connection mode 'ovs-bridge' is not supported" in logs_of(name)
+
+
+def test_two_routers_on_a_shared_network_pass_traffic_between_their_ether2(
+    containers: Containers,
+) -> None:
+    network = containers.network()
+    flags = ("--network", "podman", "--network", network, "-e", "CLAB_INTFS=1",
+             "--cap-add", "NET_ADMIN", "--device", "/dev/net/tun")  # fmt: skip
+    a, _ = containers.run("ra", *flags)
+    b, _ = containers.run("rb", *flags)
+    wait_healthy(a)
+    wait_healthy(b)
+    # management on eth0 (the podman network): the router answers on the container's address
+    # there; with a second network podman's port publishing may aim at the link's address
+    port_a, port_b = (
+        podman("inspect", "-f", "{{.NetworkSettings.Networks.podman.IPAddress}}", c).stdout.strip()
+        for c in (a, b)
+    )
+    for port, address in ((port_a, "10.9.0.1/24"), (port_b, "10.9.0.2/24")):
+        rest(port, "ip/address", method="PUT", body={"address": address, "interface": "ether2"})
+    assert "eth1 joined to ether2" in logs_of(a)
+    answer: Callable[[], Any] = lambda: rest(  # noqa: E731
+        port_a, "ping", method="POST", body={"address": "10.9.0.2", "count": "3"}
+    )
+    result = answer()[-1]
+    assert int(result["received"]) > 0, result
+
+
+LINKED_LAB = """\
+name: pair
+defaults:
+  version: 7.22.3
+routers:
+  r1:
+  r2:
+links:
+  - r1:ether2=r2:ether2
+"""
+
+
+@pytest.fixture
+def compose_project(chr_image_tag: str, tmp_path: Path) -> Iterator[Path]:
+    """`lab export --compose` of a two-router lab with a link, its image the session's build
+    (tagged as the export names it) and its REST ports moved to free ones."""
+    import shutil
+
+    from ruamel.yaml import YAML
+
+    from mikrodock.lab.export import write_compose
+    from mikrodock.lab.labfile import load_lab
+
+    if shutil.which("podman-compose") is None:
+        pytest.skip("podman-compose is not installed (pip install podman-compose)")
+    (tmp_path / "pair.yaml").write_text(LINKED_LAB)
+    out = tmp_path / "lab" / "docker-compose.yml"
+    write_compose(load_lab(tmp_path / "pair.yaml"), lambda ref: ref, out)
+    yaml = YAML(typ="safe")
+    doc = yaml.load(out.read_text())
+    for service in doc["services"].values():
+        service["ports"] = [f"127.0.0.1:{_free_port()}:80"]
+        service["environment"]["MIKRODOCK_ADMIN_PASSWORD"] = PASSWORD
+        service.pop("build")
+    with out.open("w") as handle:
+        yaml.dump(doc, handle)
+    podman("tag", chr_image_tag, "localhost/mikrodock-chr:7.22.3")
+    try:
+        yield out
+    finally:
+        subprocess.run(
+            ["podman-compose", "-f", str(out), "down", "-v", "-t", "0"],
+            capture_output=True, check=False, timeout=300,
+        )  # fmt: skip
+        podman("rmi", "localhost/mikrodock-chr:7.22.3", check=False)
+
+
+def test_compose_export_runs_a_lab_with_its_link_under_podman_compose(
+    compose_project: Path,
+) -> None:
+    from ruamel.yaml import YAML
+
+    up = subprocess.run(
+        ["podman-compose", "-f", str(compose_project), "up", "-d"],
+        capture_output=True, text=True, check=False, timeout=600,
+    )  # fmt: skip
+    assert up.returncode == 0, up.stderr[-3000:]
+    doc = YAML(typ="safe").load(compose_project.read_text())
+    names = {}
+    for router in ("r1", "r2"):
+        found = podman(
+            "ps", "-a", "--filter", f"label=com.docker.compose.service={router}",
+            "--format", "{{.Names}}",
+        ).stdout.split()  # fmt: skip
+        assert len(found) == 1, found
+        names[router] = found[0]
+        wait_healthy(found[0])
+    ports = {r: int(doc["services"][r]["ports"][0].split(":")[1]) for r in ("r1", "r2")}
+    for router, address in (("r1", "10.9.0.1/24"), ("r2", "10.9.0.2/24")):
+        body = {"address": address, "interface": "ether2"}
+        rest(ports[router], "ip/address", method="PUT", body=body)
+    assert "joined to ether2" in logs_of(names["r1"])
+    answer = rest(ports["r1"], "ping", method="POST", body={"address": "10.9.0.2", "count": "3"})
+    assert int(answer[-1]["received"]) > 0, answer
