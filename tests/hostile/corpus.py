@@ -90,6 +90,7 @@ COMPOSE_BAD: dict[str, bytes] = {
     "complex-key": b"services:\n  ? [a]\n  : {image: x}\n",
     "restart-huge": _svc(f"    restart: on-failure:{NINES}\n"),
     "env-list-of-maps": _svc("    environment: [1, {a: b}]\n"),
+    "container-name-dotdot": _svc("    container_name: ../../x\n"),
     "interpolation-unset": _svc("    command: ${X_UNSET_FOR_TEST:?${Y}}\n"),
 }
 COMPOSE_GOOD: dict[str, bytes] = {

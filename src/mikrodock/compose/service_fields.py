@@ -20,7 +20,7 @@ from mikrodock.compose.parts import (
     parse_volume,
 )
 from mikrodock.compose.service_extras import ReaderBase
-from mikrodock.containers.flags import parse_hostname, parse_workdir
+from mikrodock.containers.flags import check_name, parse_hostname, parse_workdir
 from mikrodock.images.reference import parse_reference
 from mikrodock.routeros.yaml_nodes import (
     MappingNode,
@@ -206,7 +206,7 @@ class ServiceReader(ReaderBase):
             depends_on=self._depends_on(get("depends_on")),
             healthcheck=self._healthcheck(get("healthcheck")),
             hostname=self._checked(get("hostname"), "hostname", parse_hostname),
-            container_name=self._text(get("container_name"), "container_name"),
+            container_name=self._checked(get("container_name"), "container_name", check_name),
             user=self._text(get("user"), "user"),
             working_dir=self._checked(get("working_dir"), "working_dir", parse_workdir),
             devices=self._texts(get("devices"), "devices"),

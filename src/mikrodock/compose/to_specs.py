@@ -85,6 +85,15 @@ def _mounts(
             src = source.strip("/")
         else:
             src = f"{root}/{source.removeprefix('./').strip('/')}"
+        if ".." in src.split("/") or not src:
+            raise YamlError(
+                f"service {service.name!r}: volume {source!r} leaves its folder"
+                if src
+                else f"service {service.name!r}: volume {source!r} is the router's whole disk",
+                line=volume.line,
+                source=project.source,
+                hint="name a folder inside the project (./data) or on a disk (/disk1/data)",
+            )
         mounts.append(Mount(src=src, dst=volume.target, read_only=volume.read_only))
     return tuple(mounts), tuple(tmpfs)
 
