@@ -119,6 +119,12 @@ def test_volume_with_dotdot_refused(text: str) -> None:
         flags.parse_volume(text)
 
 
+@pytest.mark.parametrize("text", ["/:/x", "//:/x"])
+def test_volume_of_the_whole_router_is_refused(text: str) -> None:
+    with pytest.raises(UsageError, match="whole file system"):
+        flags.parse_volume(text)
+
+
 @pytest.mark.parametrize("ref", ["localhost:99999/nginx", "reg.example:0/app", "r.io:65536/a"])
 def test_reference_port_out_of_range(ref: str) -> None:
     with pytest.raises(UsageError, match="1-65535"):

@@ -175,6 +175,7 @@ RUN_BAD: dict[str, tuple[str, ...]] = {
     "workdir-relative": ("-w", "rel"),
     "root-dir-dotdot": ("--root-dir", "../../.."),
     "volume-dotdot": ("-v", "../../rw:/x"),
+    "volume-root": ("-v", "/:/x"),
     "add-host-garbage": ("--add-host", "x:999.1.1.1"),
     "dns-garbage": ("--dns", "not-an-ip"),
     "ip-garbage": ("--ip", "1.2.3"),

@@ -208,6 +208,11 @@ def parse_volume(text: str) -> Mount:
         raise UsageError(
             f"container path {dst!r} in -v {text} is not absolute", hint="start it with /"
         )
+    if not src.strip("/"):
+        raise UsageError(
+            f"-v {text} would give the container the router's whole file system",
+            hint="name a folder on the router's disk, e.g. -v disk1/data:/data",
+        )
     if ".." in src.split("/") or ".." in dst.split("/"):
         raise UsageError(
             f"-v {text}: a path holds '..'",
