@@ -48,6 +48,17 @@ class Conflict(MikrodockError):
 
     kept: list[tuple[Step, str | None]] = []  # noqa: RUF012 (replaced per instance)
 
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        fresh: Mapping[str, Sequence[Record]] | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.fresh = dict(fresh or {})
+        """Menus read again for the claim (RouterState field -> records), newer than the plan's."""
+
 
 def id_order(item_id: str | None) -> int:
     """The number behind a RouterOS id (``*1A`` -> 26); unknown spellings sort last."""
@@ -120,7 +131,10 @@ async def _address(
     taken = taken or any((i := _ip(a)) and i.ip == ip for a in addresses)
     if taken:
         await _withdraw(ros, step, item, applied)
-        raise Conflict(f"address {ip} was taken by another deploy a moment earlier")
+        raise Conflict(
+            f"address {ip} was taken by another deploy a moment earlier",
+            fresh={"veths": [v for v in veths if v.get(".id") != item], "addresses": addresses},
+        )
 
 
 async def _subnet(ros: AsyncRouterClient, step: Step, item: str, applied: Applied) -> None:
@@ -173,11 +187,13 @@ async def _shared(ros: AsyncRouterClient, step: Step, item: str, applied: Applie
 
 async def _container(ros: AsyncRouterClient, step: Step, item: str, network: str) -> None:
     name, tag = step.body.get("name"), step.body.get("comment")
-    containers, bridges, addresses, nat = await asyncio.gather(
+    logs = step.body.get("logging") == "yes"
+    containers, bridges, addresses, nat, logging = await asyncio.gather(
         ros.print("container"),
         ros.print("interface/bridge"),
         ros.print("ip/address"),
         ros.print("ip/firewall/nat"),
+        ros.print("system/logging") if logs else _nothing(),
     )
     for other in containers:
         if _earlier(other, item) and (
@@ -192,6 +208,15 @@ async def _container(ros: AsyncRouterClient, step: Step, item: str, network: str
     for records, what in ((bridges, "bridge"), (addresses, "address"), (nat, "masquerade rule")):
         if not any(r.get("comment") == mark for r in records):
             raise Conflict(f"the {what} of network {network} was removed by another deploy")
+    if logs and not any(
+        "container" in r.get("topics", "").split(",") and r.get("disabled") != "true"
+        for r in logging
+    ):
+        raise Conflict("the logging rule for containers was removed by another deploy")
+
+
+async def _nothing() -> list[dict[str, str]]:
+    return []
 
 
 async def release(ros: AsyncRouterClient, shared: Sequence[tuple[Step, str | None]]) -> list[str]:

@@ -3,8 +3,11 @@
 A lost claim (:class:`~mikrodock.containers.claims.Conflict`) has already been rolled back when
 it reaches here. The deploy waits a random moment (growing with each attempt, so deploys that
 clashed do not clash again in step) and plans from a fresh read of the router. From the second
-attempt on, the address is picked at random among the first free ones (``SPREAD``), so that
-many deploys retrying at once spread over the subnet instead of all taking the next one.
+attempt on, the address is picked at random among the free ones (``SPREAD``), so that many
+deploys retrying at once spread over the subnet instead of all taking the next one. A retry
+after a lost address plans from the menus the claim has just read (VETHs and addresses) and
+the rest of the last read, without reading the whole router again: every claim is checked
+again after its add anyway.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import anyio
 from mikrodock.containers.apply import Applied, Progress, apply_plan
 from mikrodock.containers.claims import Conflict, release
 from mikrodock.containers.plan import plan_run, reads_for
-from mikrodock.containers.state import read_state
+from mikrodock.containers.state import RouterState, read_state
 from mikrodock.containers.steps import Plan, Step
 from mikrodock.errors import MikrodockError, PlanError
 from mikrodock.routeros.dialect import Dialect
@@ -31,8 +34,9 @@ __all__ = ["ATTEMPTS", "SPREAD", "backoff", "deploy"]
 
 ATTEMPTS = 12
 """Plans tried before giving up (each lost claim costs one)."""
-SPREAD = 64
-"""After a lost claim, the address is one of this many first free ones, at random."""
+SPREAD = 256
+"""After a lost claim, the address is one of this many first free ones (a whole /24), at
+random."""
 
 
 def backoff(attempt: int) -> float:
@@ -73,10 +77,14 @@ async def _attempts(
     poll: float,
 ) -> tuple[Plan, Applied]:
     last: Conflict | None = None
+    state: RouterState | None = None
     for attempt in range(ATTEMPTS):
         if last is not None:
             await anyio.sleep(backoff(attempt))
-        state = await read_state(ros, reads_for(spec))
+        if state is not None and last is not None and last.fresh and not last.kept:
+            state = state.with_objects(**last.fresh)
+        else:
+            state = await read_state(ros, reads_for(spec))
         plan = plan_run(spec, state, spread=SPREAD if attempt else 0)
         dialect = Dialect.for_version(state.version)
         try:
