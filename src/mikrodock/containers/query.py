@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from mikrodock.containers.spec import TAG_PREFIX
 from mikrodock.errors import UsageError
 from mikrodock.images.reference import parse_reference
-from mikrodock.routeros.values import parse_bool
+from mikrodock.routeros.models import Container
 
 __all__ = [
     "ContainerInfo",
@@ -28,60 +28,24 @@ __all__ = [
 ]
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")  # container names (flags.check_name)
-_FLAG_ORDER = (  # flags overlap (an extracting record also reads stopped): first match wins
-    ("deleting", "deleting"),
-    ("downloading/extracting", "extracting"),  # the documented name
-    ("extracting", "extracting"),
-    ("downloading", "extracting"),
-    ("stopping", "stopping"),
-    ("starting-with-healthcheck", "starting"),
-    ("starting", "starting"),
-    ("running", "running"),
-    ("healthy", "running"),  # a container with a health check may show healthy, not running
-    ("unhealthy", "running"),
-    ("stopped", "stopped"),
-)
-_ERROR_FIELDS = ("error", "download/extract failed", "failed", "download-failed", "extract-failed")
-
-
-def _true(value: str | None) -> bool:
-    try:
-        return parse_bool(value)
-    except ValueError:
-        return False
 
 
 def container_state(record: Mapping[str, str]) -> str:
     """``extracting``, ``stopped``, ``starting``, ``running``, ``stopping``, ``error``, ...
 
-    Reads the ``status`` string (before 7.20) or the flag fields (7.20+)."""
-    status = record.get("status")
-    if status:
-        return status
-    if _true(record.get("download/extract failed")) or _true(record.get("failed")):
-        return "error"
-    for field, word in _FLAG_ORDER:
-        if _true(record.get(field)):
-            return word
-    if container_error(record):
-        return "error"
-    return "unknown"
+    Reads the ``status`` string (before 7.20) or the flag fields (7.20+): see
+    :class:`mikrodock.routeros.models.Container`, the one model of a container record."""
+    return Container(record).state
 
 
 def container_error(record: Mapping[str, str]) -> str:
     """The error text RouterOS attached to a failed download or extraction, if any."""
-    for field in _ERROR_FIELDS:
-        value = record.get(field, "")
-        if value and value not in ("false", "no"):
-            return value if value not in ("true", "yes") else field
-    if record.get("status") == "error":
-        return "error"
-    return ""
+    return Container(record).error
 
 
 def container_image(record: Mapping[str, str]) -> str:
     """The image (``repo`` on 7.18-7.19 captures, ``tag`` later; both accepted)."""
-    return record.get("tag") or record.get("repo") or record.get("remote-image") or ""
+    return Container(record).image
 
 
 def familiar_image(text: str) -> str:

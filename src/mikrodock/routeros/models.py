@@ -197,6 +197,9 @@ _STATE_FLAGS = (  # flags overlap (an extracting record also reads stopped): fir
 )
 
 
+_ERROR_FIELDS = ("error", "download/extract failed", "failed", "download-failed", "extract-failed")
+
+
 class Container(Record):
     """One row of ``/container``, in either state dialect."""
 
@@ -219,16 +222,30 @@ class Container(Record):
 
     @property
     def state(self) -> str:
-        """One of :data:`CONTAINER_STATES`, from ``status`` (<7.20) or the flags (7.20+)."""
+        """One of :data:`CONTAINER_STATES` (or the ``status`` text as sent), from ``status``
+        (<7.20) or the flags (7.20+)."""
         status = self.text("status").strip().lower()
         if status:
-            return status if status in CONTAINER_STATES else "unknown"
-        if self.flag("download/extract failed") or self.flag("failed") or self.flag("error"):
+            return status
+        if self.flag("download/extract failed") or self.flag("failed"):
             return "error"
         for field, state in _STATE_FLAGS:
             if self.flag(field):
                 return state
+        if self.error:
+            return "error"
         return "unknown"
+
+    @property
+    def error(self) -> str:
+        """The error text RouterOS attached to a failed download or extraction, if any."""
+        for field in _ERROR_FIELDS:
+            value = self.text(field)
+            if value and value not in ("false", "no"):
+                return value if value not in ("true", "yes") else field
+        if self.text("status") == "error":
+            return "error"
+        return ""
 
     @property
     def running(self) -> bool:
