@@ -83,8 +83,8 @@ def check_member(
             raise ImageError(
                 f"{label}: {name!r} is a device node, which would give the container the "
                 "router's hardware",
-                hint="rebuild the image without device nodes, or pass --allow-devices if you "
-                "trust it",
+                hint="rebuild the image without device nodes; if you trust it, give "
+                "--allow-devices to image save or load (then run --image-file)",
             )
         report.devices.append(name)
     if member.type == tarfile.REGTYPE and _mode(member) & _SPECIAL_BITS:
