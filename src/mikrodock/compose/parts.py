@@ -163,4 +163,7 @@ def parse_size(text: str) -> int:
     match = re.fullmatch(r"([0-9]{1,15}(?:\.[0-9]{1,9})?)\s*([a-zA-Z]*)", text.strip())
     if not match or match.group(2).lower() not in _SIZE_UNITS:
         raise SpecError(f"bad size {text!r}", hint="write sizes like 64m, 1gb or 1048576")
-    return int(float(match.group(1)) * _SIZE_UNITS[match.group(2).lower()])
+    size = int(float(match.group(1)) * _SIZE_UNITS[match.group(2).lower()])
+    if size >= 1 << 64:
+        raise SpecError(f"bad size {text!r}: larger than a router can hold", hint="write e.g. 1gb")
+    return size
