@@ -1,7 +1,7 @@
 """Many deploys to ONE router at once (as many mikrodock processes would), against the same
 deploys one after the other.
 
-    .venv/bin/python bench/bench_concurrent.py [--deploys 50] [--rounds 3] [--latency 0.02]
+    .venv/bin/python bench/bench_concurrent.py [--deploys 50] [--rounds 1] [--latency 0.02]
                                                [--extract-delay 0.2] [--version 7.22.3]
 
 Each round starts two fresh simulated routers (in a child process, one event loop, so they do
@@ -132,7 +132,7 @@ def _timed(mode: Any, url: str, password: str, count: int) -> dict[str, Any]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--deploys", type=int, default=50)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--version", default="7.22.3")
     parser.add_argument("--extract-delay", type=float, default=0.2)
     parser.add_argument(
