@@ -64,20 +64,25 @@ def spec_for(record: MachineRecord, accel: str, *, incoming: bool = False) -> Ma
         memory_mib=record.memory_mib,
         cpus=record.cpus,
         accel=accel,
-        forwards=tuple(
-            Forward(host, int(guest))
-            for guest, host in sorted(record.ports.items(), key=lambda item: int(item[0]))
-        ),
+        forwards=_forwards(record),
         mac=record.mac,
         links=tuple(
             LinkNic(int(nic["local"]), int(nic["remote"]), str(nic["mac"]), str(nic.get("tap", "")))
             for nic in record.links
         ),
-        publish_all=record.publish_all,
+        publish_all=record.publish_all and not record.provision_port,
         firmware_code=Path(record.firmware_code) if record.firmware_code else None,
         firmware_vars=folder / "vars.fd" if record.firmware_code else None,
         incoming=incoming,
     )
+
+
+def _forwards(record: MachineRecord) -> tuple[Forward, ...]:
+    """The public forwards; only the private one to REST while provisioning (see chr/guard.py)."""
+    if record.provision_port:
+        return (Forward(record.provision_port, 80),)
+    ports = sorted(record.ports.items(), key=lambda item: int(item[0]))
+    return tuple(Forward(host, int(guest)) for guest, host in ports)
 
 
 def clean_runtime(folder: Path) -> None:
@@ -181,7 +186,9 @@ def boot(
         offset = log.stat().st_size if log.exists() else 0
         started = time.time()
         proc = launch(argv, folder)
-        record.pid, record.accel, record.status = proc.pid, accel, "running"
+        record.pid, record.accel = proc.pid, accel
+        if record.status != "provisioning":
+            record.status = "running"
         record.started_at = started
         save_record(record)
         check = _watch(proc.pid, proc.poll, accel, log, offset, folder / "serial.log")

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mikrodock.chr import accel as accel_mod
-from mikrodock.chr import images
+from mikrodock.chr import guard, images
 from mikrodock.chr import links as links_mod
 from mikrodock.chr import packages as packages_mod
 from mikrodock.chr.argv import ARCHES, DEFAULT_GUEST_PORTS
@@ -159,9 +159,10 @@ def _taken_ports(records: list[MachineRecord]) -> set[int]:
     taken: set[int] = set()
     for record in records:
         taken.update(record.ports.values())
+        taken.add(record.provision_port)
         for link in record.links:
             taken.update((int(link["local"]), int(link["remote"])))
-    return taken
+    return taken - {0}
 
 
 def _next_name(taken: set[str]) -> str:
@@ -176,10 +177,19 @@ def allocate(
     publish: list[tuple[int, int]],
     publish_all: bool,
     make: Callable[[str, dict[str, int]], MachineRecord],
+    *,
+    hold: list[guard.Unfinished] | None = None,
 ) -> MachineRecord:
-    """Choose the name and host ports and write the record, all under the allocation lock."""
+    """Choose the name and host ports and write the record, all under the allocation lock.
+
+    A record made ``provisioning`` gets a private REST port, and its unfinished lock taken
+    (appended to ``hold``) before it is written. Machines whose ``chr run`` died before
+    provisioning them are removed first (see :mod:`mikrodock.chr.guard`)."""
     with allocation_lock():
         records, broken = list_records()
+        for record in [r for r in records if guard.abandoned(r)]:
+            destroy(record)
+            records.remove(record)
         taken_names = {r.name for r in records} | set(broken)
         taken_names |= {p.name for p in machines_root().iterdir()}
         if name is not None and name in taken_names:
@@ -205,7 +215,11 @@ def allocate(
         ):
             ports[str(guest)] = host
         record = make(chosen, ports)
+        if record.status == "provisioning":
+            record.provision_port = pick_free(1, taken | set(ports.values()))[0]
         machine_dir(chosen).mkdir(mode=0o700)
+        if hold is not None:
+            hold.append(guard.Unfinished(record.dir))
         save_record(record)
         return record
 
@@ -262,16 +276,18 @@ def run(request: RunRequest, *, note: Note = _quiet, progress: Progress | None =
         return MachineRecord(
             name=name, arch=request.arch, version=base.version, base_image=base.path,
             memory_mib=mib, cpus=request.cpus, accel_requested=request.accel, ports=ports,
-            mac=random_mac(), publish_all=request.publish_all, status="creating",
+            mac=random_mac(), publish_all=request.publish_all, status="provisioning",
             firmware_code=str(firmware[0]) if firmware else "",
             links=plan.nics, lab=request.lab,
         )  # fmt: skip
 
+    unfinished: list[guard.Unfinished] = []
     try:
-        record = allocate(request.name, publish, request.publish_all, make)
+        record = allocate(request.name, publish, request.publish_all, make, hold=unfinished)
     except BaseException:
         links_mod.release(plan)
         raise
+    watchdog: guard.Watchdog | None = None
     notes: list[str] = []
 
     def say(text: str) -> None:
@@ -283,6 +299,7 @@ def run(request: RunRequest, *, note: Note = _quiet, progress: Progress | None =
         create_overlay(record.dir / "disk.qcow2", base.disk, "raw")
 
     try:
+        watchdog = guard.Watchdog(record.dir / "qemu.pid")
         fresh_disk()
         if firmware:
             make_vars(firmware[0], firmware[1], record.dir / "vars.fd")
@@ -300,12 +317,21 @@ def run(request: RunRequest, *, note: Note = _quiet, progress: Progress | None =
                 )
             )
             timings.update(boot_wait(record, request.timeout))
+        guard.open_forwards(record)  # only now, with the password set
+        record.provision_port, record.status = 0, "running"
+        save_record(record)
+        watchdog.disarm()
         links_mod.hotplug(plan)
         return RunResult(record, timings, notes)
     except BaseException:
         links_mod.release(plan)
         destroy(record)
+        if watchdog is not None:
+            watchdog.disarm()
         raise
+    finally:
+        for lock in unfinished:
+            lock.release()
 
 
 def boot_wait(record: MachineRecord, timeout: float) -> dict[str, float]:
@@ -320,6 +346,12 @@ def boot_wait(record: MachineRecord, timeout: float) -> dict[str, float]:
 def start(name: str, *, timeout: float = 300.0, note: Note = _quiet) -> RunResult:
     """Boot a stopped machine again (its disk keeps what the router wrote)."""
     record = load_record(name)
+    if record.status == "provisioning":
+        raise UsageError(
+            f"{name} was never provisioned (its chr run was stopped before the router had a"
+            " password)",
+            hint=f"remove it with `mikrodock chr rm {name}` and run a new one",
+        )
     if running_pid(record):
         raise UsageError(f"{name} is already running", hint="see `mikrodock chr ls`")
     with allocation_lock():
@@ -385,7 +417,7 @@ def remove(name: str, *, force: bool = False) -> None:
         end_process(qemu_pid_for(folder))
         shutil.rmtree(folder, ignore_errors=True)
         return
-    if running_pid(record) and not force:
+    if running_pid(record) and not force and not guard.abandoned(record):
         raise UsageError(f"{name} is running", hint=f"stop it first or use `chr rm -f {name}`")
     links_mod.unlink_peers(record)
     destroy(record)

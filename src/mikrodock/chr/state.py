@@ -54,7 +54,7 @@ class MachineRecord:
     publish_all: bool = False
     accel: str = ""
     status: str = "created"
-    """created | running | stopped"""
+    """creating | provisioning (a new router not given its password yet) | running | stopped"""
     pid: int = 0
     started_at: float = 0.0
     created_at: float = 0.0
@@ -68,6 +68,8 @@ class MachineRecord:
     lab: str = ""
     """the lab this machine belongs to ('' for a lone machine)"""
     notes: list[str] = field(default_factory=list)
+    provision_port: int = 0
+    """while provisioning: the private 127.0.0.1 forward to REST (the public ones are not open)"""
 
     @property
     def dir(self) -> Path:
@@ -79,7 +81,7 @@ class MachineRecord:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.http_port}"
+        return f"http://127.0.0.1:{self.provision_port or self.http_port}"
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), indent=2, sort_keys=True) + "\n"
@@ -146,6 +148,7 @@ _FIELD_CHECKS: dict[str, Any] = {
         lambda v: isinstance(v, str),
     ),
     **dict.fromkeys(("memory_mib", "cpus", "pid"), _is_int),
+    "provision_port": _is_port,
     **dict.fromkeys(("started_at", "created_at"), lambda v: isinstance(v, int | float)),
     "publish_all": lambda v: isinstance(v, bool),
     "password_file": lambda v: v in ("", "password"),  # a name in the folder, never a path

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from mikrodock.chr import guard
 from mikrodock.chr.process import _cmdline, alive, end_process, find_strays
 from mikrodock.chr.state import MachineRecord, list_records
 
@@ -34,8 +35,9 @@ class MachineStatus:
 
     name: str
     state: str
-    """running | stopped | dead (QEMU gone) | creating | damaged (unreadable machine.json) |
-    stray (QEMU without folder)"""
+    """running | stopped | dead (QEMU gone) | creating | not provisioned (its ``chr run`` died
+    before the router had a password; QEMU ended, ports closed) | damaged (unreadable
+    machine.json) | stray (QEMU without folder)"""
     version: str = ""
     arch: str = ""
     accel: str = ""
@@ -56,6 +58,13 @@ class MachineStatus:
 
 
 def _state(record: MachineRecord, pid: int) -> str:
+    if record.status == "provisioning":
+        if guard.abandoned(record):
+            # its chr run died: the router may still have its empty password, so end it
+            for qemu in {pid, *guard.pids_with_pidfile(record.dir / "qemu.pid")} - {0}:
+                end_process(qemu)
+            return "not provisioned"
+        return "creating"
     if pid:
         return "running" if record.status != "creating" else "creating"
     if record.status in ("running", "creating"):
@@ -76,10 +85,12 @@ def list_machines() -> list[MachineStatus]:
     found: list[MachineStatus] = []
     for record in records:
         pid = running_pid(record)
+        state = _state(record, pid)
+        pid = 0 if state == "not provisioned" else pid
         found.append(
             MachineStatus(
                 name=record.name,
-                state=_state(record, pid),
+                state=state,
                 version=record.version,
                 arch=record.arch,
                 accel=record.accel,
