@@ -319,6 +319,7 @@ def run(request: RunRequest, *, note: Note = _quiet, progress: Progress | None =
             timings.update(boot_wait(record, request.timeout))
         guard.open_forwards(record)  # only now, with the password set
         record.provision_port, record.status = 0, "running"
+        boot_wait(record, request.timeout)  # ready on its own ports too (the first answer)
         save_record(record)
         watchdog.disarm()
         links_mod.hotplug(plan)
