@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import socket
 import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -203,6 +204,7 @@ def test_two_routers_on_a_shared_network_pass_traffic_between_their_ether2(
     assert int(result["received"]) > 0, result
 
 
+COMPOSE = (sys.executable, "-m", "podman_compose")
 LINKED_LAB = """\
 name: pair
 defaults:
@@ -219,14 +221,14 @@ links:
 def compose_project(chr_image_tag: str, tmp_path: Path) -> Iterator[Path]:
     """`lab export --compose` of a two-router lab with a link, its image the session's build
     (tagged as the export names it) and its REST ports moved to free ones."""
-    import shutil
+    import importlib.util
 
     from ruamel.yaml import YAML
 
     from mikrodock.lab.export import write_compose
     from mikrodock.lab.labfile import load_lab
 
-    if shutil.which("podman-compose") is None:
+    if importlib.util.find_spec("podman_compose") is None:
         pytest.skip("podman-compose is not installed (pip install podman-compose)")
     (tmp_path / "pair.yaml").write_text(LINKED_LAB)
     out = tmp_path / "lab" / "docker-compose.yml"
@@ -244,7 +246,7 @@ def compose_project(chr_image_tag: str, tmp_path: Path) -> Iterator[Path]:
         yield out
     finally:
         subprocess.run(
-            ["podman-compose", "-f", str(out), "down", "-v", "-t", "0"],
+            [*COMPOSE, "-f", str(out), "down", "-v", "-t", "0"],
             capture_output=True, check=False, timeout=300,
         )  # fmt: skip
         podman("rmi", "localhost/mikrodock-chr:7.22.3", check=False)
@@ -256,7 +258,7 @@ def test_compose_export_runs_a_lab_with_its_link_under_podman_compose(
     from ruamel.yaml import YAML
 
     up = subprocess.run(
-        ["podman-compose", "-f", str(compose_project), "up", "-d"],
+        [*COMPOSE, "-f", str(compose_project), "up", "-d"],
         capture_output=True, text=True, check=False, timeout=600,
     )  # fmt: skip
     assert up.returncode == 0, up.stderr[-3000:]

@@ -9,7 +9,7 @@ RouterOS ``ether(N+1)``, so a lab link ``r1:ether2=r2:ether2`` becomes the endpo
 
 **compose** gives each router a service built from the context of ``mikrodock chr dockerfile``
 (one context per RouterOS version, written beside the compose file), its own volume, its
-startup script mounted, and its management ports on 127.0.0.1. Each link is its own internal
+startup script mounted, and its management ports on 127.0.0.1. Each link is its own
 network; the image joins the container interface on that network to the router's etherN.
 
 Both renderers are pure; a channel version is resolved to a number through the ``resolve``
@@ -188,7 +188,7 @@ def _context_dir(spec: DockerImageSpec) -> str:
 
 def render_compose(lab: Lab, resolve: Resolve, *, out_dir: Path | None = None) -> Export:
     """A docker-compose.yml with one service per router (build contexts in ``chr-<version>/``)
-    and one internal network per link; each router's ``MIKRODOCK_DATA_LINKS`` names the subnet
+    and one network per link; each router's ``MIKRODOCK_DATA_LINKS`` names the subnet
     of the network that is its ``etherN``, so the order in which the engine adds a container's
     interfaces does not matter."""
     services: dict[str, object] = {}
@@ -223,10 +223,12 @@ def render_compose(lab: Lab, resolve: Resolve, *, out_dir: Path | None = None) -
             service["networks"] = ["default", *(name for name, _ in wired.values())]
         services[router.name] = service
         volumes[f"{router.name}-data"] = {}
-    networks = {
-        _link_network(index): {"internal": True, "ipam": {"config": [{"subnet": _subnet(index)}]}}
+    networks: dict[str, object] = {
+        _link_network(index): {"ipam": {"config": [{"subnet": _subnet(index)}]}}
         for index in range(len(lab.links))
     }
+    if networks:  # management; named, since the services list their networks
+        networks = {"default": {}, **networks}
     notes: list[str] = []
     rest = ", ".join(
         f"{r.name} http://127.0.0.1:{COMPOSE_HOST_BASE + COMPOSE_ROUTER_STEP * i + 80}"

@@ -5,9 +5,11 @@ The router gets one extra NIC per data interface, each on a TAP device (``tap1``
 they appear: containerlab adds ``eth1..ethN`` after the container started, and ``ethN`` is
 ``ether(N+1)``; a compose lab instead names, in ``MIKRODOCK_DATA_LINKS``, the subnet of the
 network that is each etherN (``ether2=10.253.0.0/29,...``), because compose does not promise
-the order of a container's interfaces. Joining means: both ends up, the container's address
-flushed, and a ``tc`` ingress filter on each end that redirects every frame to the other
-(``mirred egress redirect``), the way containerlab's ``tc`` connection mode works.
+the order of a container's interfaces. Joining means: both ends up and a ``tc`` ingress filter
+on each end that redirects every frame to the other (``mirred egress redirect``), the way
+containerlab's ``tc`` connection mode works. A containerlab interface's address (none, usually)
+is flushed; a compose network's is kept, with frames to it and copies of ARP left to the
+container, because the engine may aim published ports at that address.
 
 Everything here shells out to ``ip`` and ``tc`` (iproute2), so it runs as root in a container
 with ``NET_ADMIN`` and ``/dev/net/tun``; :func:`plan` says why not when they are missing.
@@ -145,14 +147,30 @@ class DataLinks:
     def _join(self, ether: int, interface: str) -> None:
         tap = self.wiring.tap(ether)
         mtu = (self.sys_net / interface / "mtu").read_text().strip()
-        _run("ip", "addr", "flush", "dev", interface)
+        own = [] if not self.wiring.subnets else _addresses().get(interface, [])
+        if not own:
+            _run("ip", "addr", "flush", "dev", interface)
         _run("ip", "link", "set", tap, "mtu", mtu)
-        for src, dst in ((interface, tap), (tap, interface)):
-            _run("ip", "link", "set", src, "up")
-            _run("tc", "qdisc", "replace", "dev", src, "ingress")
-            _run("tc", "filter", "add", "dev", src, "parent", "ffff:", "protocol", "all",
-                 "u32", "match", "u8", "0", "0",
-                 "action", "mirred", "egress", "redirect", "dev", dst)  # fmt: skip
+        for dev in (interface, tap):
+            _run("ip", "link", "set", dev, "up")
+            _run("tc", "qdisc", "replace", "dev", dev, "ingress")
+        filters: list[list[str]] = []
+        for address in own:
+            # a compose network keeps the container's address: the engine may aim published
+            # ports at it, so traffic to it (and ARP, copied) stays with the container
+            filters.append(["protocol", "ip", "u32", "match", "ip", "dst", f"{address.ip}/32",
+                            "flowid", "ffff:1"])  # fmt: skip
+        if own:
+            filters.append(["protocol", "arp", "u32", "match", "u32", "0", "0",
+                            "action", "mirred", "egress", "mirror", "dev", tap])  # fmt: skip
+        filters.append(["protocol", "all", "u32", "match", "u8", "0", "0",
+                        "action", "mirred", "egress", "redirect", "dev", tap])  # fmt: skip
+        for prio, rule in enumerate(filters, start=1):
+            _run("tc", "filter", "add", "dev", interface, "parent", "ffff:", "prio", str(prio),
+                 *rule)  # fmt: skip
+        _run("tc", "filter", "add", "dev", tap, "parent", "ffff:", "protocol", "all",
+             "u32", "match", "u8", "0", "0", "action", "mirred", "egress", "redirect",
+             "dev", interface)  # fmt: skip
         self.joined[ether] = interface
         self.note(f"{interface} joined to ether{ether} ({tap})")
 
