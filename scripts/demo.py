@@ -43,7 +43,7 @@ def main() -> int:
                 print(f"the simulator did not start: {line!r}", file=sys.stderr)
                 return 1
             url = line.split()[0]
-            print(f"$ mikrodock sim --version 7.22.3 --port 0   -> {line}")
+            print(f"$ mikrodock sim --router-version 7.22.3 --port 0   -> {line}")
             print(f"$ mikrodock info -H {url}")
             env = {**os.environ, "MIKRODOCK_PASSWORD": password_file.read_text().strip()}
             done = subprocess.run([*MIKRODOCK, "info", "-H", url], env=env, check=False)

@@ -153,7 +153,7 @@ class ContextStore:
         known = ", ".join(c.name for c in self.list()) or "none"
         raise UsageError(
             f"no context named {name!r} (known: {known})",
-            hint="add it with: mikrodock context add NAME --url URL --user USER",
+            hint="add it with: mikrodock context add NAME -H URL --user USER",
         )
 
     def check(self, context: Context, *, replace: bool = False) -> dict[str, object]:

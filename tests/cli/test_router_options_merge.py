@@ -28,3 +28,18 @@ def test_tls_choice_is_taken_whole() -> None:
 def test_user_timeout_and_password_stdin() -> None:
     merged = RouterChoice(router_user="admin", password_stdin=True, timeout=9.0).over(GROUP)
     assert (merged.router_user, merged.password_stdin, merged.timeout) == ("admin", True, 9.0)
+
+
+def test_tables_have_headers_computed_widths_and_say_when_empty(
+    capsys: object,
+) -> None:
+    from mikrodock.cli.tables import print_table, render_table
+
+    text = render_table(("NAME", "STATE"), [("web", "running"), ("a-long-name", "stopped")])
+    assert text.splitlines() == [
+        "NAME         STATE",
+        "web          running",
+        "a-long-name  stopped",
+    ]
+    print_table(("NAME",), [], empty="no containers")
+    assert capsys.readouterr().out == "no containers\n"  # type: ignore[attr-defined]

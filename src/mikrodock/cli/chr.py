@@ -15,6 +15,7 @@ import typer
 from rich.progress import Progress
 
 from mikrodock.cli._common import Command, JsonOpt, print_json, read_secret
+from mikrodock.cli.tables import print_table
 from mikrodock.errors import RouterError, UsageError
 
 __all__ = ["register"]
@@ -241,15 +242,22 @@ def ls(as_json: JsonOpt = False) -> None:
     if as_json:
         print_json([item.to_dict() for item in found])
         return
-    typer.echo(f"{'NAME':<16}{'VERSION':<20}{'STATE':<10}{'ACCEL':<6}{'UPTIME':<9}PORTS")
-    for item in found:
-        ports = ",".join(
-            f"{h}->{g}" for g, h in sorted(item.ports.items(), key=lambda i: int(i[0]))
+    rows = [
+        (
+            item.name,
+            item.version,
+            item.state,
+            item.accel or "-",
+            _uptime(item.uptime),
+            ",".join(f"{h}->{g}" for g, h in sorted(item.ports.items(), key=lambda i: int(i[0]))),
         )
-        typer.echo(
-            f"{item.name:<16}{item.version:<20}{item.state:<10}{item.accel or '-':<6}"
-            f"{_uptime(item.uptime):<9}{ports}"
-        )
+        for item in found
+    ]
+    print_table(
+        ("NAME", "VERSION", "STATE", "ACCEL", "UPTIME", "PORTS"),
+        rows,
+        empty="no machines (start one with: mikrodock chr run)",
+    )
 
 
 @chr_app.command("stop", cls=Command)
@@ -334,10 +342,24 @@ def ssh_config(name: NameArg) -> None:
     typer.echo(machine.ssh_config(name), nl=False)
 
 
+SnapRef = Annotated[str, typer.Argument(help="The snapshot as NAME:TAG (machine and tag).")]
+OldTag = Annotated[str | None, typer.Argument(hidden=True, show_default=False)]
+
+
+def _snapshot_ref(ref: str, old_tag: str | None) -> tuple[str, str]:
+    """``NAME:TAG`` (as ``chr run --from`` takes it), or the older ``NAME TAG``."""
+    if old_tag is not None and ":" not in ref:
+        return ref, old_tag
+    name, colon, tag = ref.partition(":")
+    if not (colon and name and tag) or old_tag is not None:
+        raise UsageError(f"bad snapshot {ref!r}", hint="give it as NAME:TAG, e.g. r1:base")
+    return name, tag
+
+
 @snapshot_app.command("save")
-def snapshot_save(name: NameArg, tag: Annotated[str, typer.Argument(help="Snapshot tag.")],
-                  ) -> None:  # fmt: skip
+def snapshot_save(ref: SnapRef, old_tag: OldTag = None) -> None:
     """Save a running machine (memory and disk)."""
+    name, tag = _snapshot_ref(ref, old_tag)
     from mikrodock.chr import snapshots
 
     info = snapshots.save(name, tag)
@@ -345,9 +367,9 @@ def snapshot_save(name: NameArg, tag: Annotated[str, typer.Argument(help="Snapsh
 
 
 @snapshot_app.command("restore")
-def snapshot_restore(name: NameArg, tag: Annotated[str, typer.Argument(help="Snapshot tag.")],
-                     ) -> None:  # fmt: skip
+def snapshot_restore(ref: SnapRef, old_tag: OldTag = None) -> None:
     """Bring a machine back to a snapshot, running."""
+    name, tag = _snapshot_ref(ref, old_tag)
     from mikrodock.chr import snapshots
 
     began = time.monotonic()
@@ -364,15 +386,22 @@ def snapshot_ls(as_json: JsonOpt = False) -> None:
     if as_json:
         print_json([info.__dict__ for info in found])
         return
-    for info in found:
-        size = (info.disk_bytes + info.state_bytes) >> 20
-        typer.echo(f"{info.machine}:{info.tag}  {info.version}  {info.memory_mib}M  {size} MiB")
+    rows = [
+        (
+            f"{info.machine}:{info.tag}",
+            info.version,
+            f"{info.memory_mib} MiB",
+            f"{(info.disk_bytes + info.state_bytes) >> 20} MiB",
+        )
+        for info in found
+    ]
+    print_table(("SNAPSHOT", "VERSION", "MEMORY", "SIZE"), rows, empty="no snapshots")
 
 
 @snapshot_app.command("rm")
-def snapshot_rm(name: NameArg, tag: Annotated[str, typer.Argument(help="Snapshot tag.")],
-                ) -> None:  # fmt: skip
+def snapshot_rm(ref: SnapRef, old_tag: OldTag = None) -> None:
     """Remove a snapshot no machine was cloned from."""
+    name, tag = _snapshot_ref(ref, old_tag)
     from mikrodock.chr import snapshots
 
     snapshots.remove_snapshot(name, tag)

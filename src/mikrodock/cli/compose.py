@@ -25,6 +25,7 @@ from mikrodock.cli._common import (
     run,
     with_router,
 )
+from mikrodock.cli.tables import print_table
 
 __all__ = ["register"]
 
@@ -176,12 +177,11 @@ def ps_command(ctx: typer.Context, json_output: JsonOpt = False) -> None:
     if json_output:
         print_json(rows)
         return
-    typer.echo(f"{'NAME':<24} {'SERVICE':<14} {'STATE':<10} {'MODE':<10} IMAGE")
-    for row in rows:
-        typer.echo(
-            f"{row['name']:<24} {row.get('service', ''):<14} {row['state']:<10} "
-            f"{row['mode']:<10} {row['image']}"
-        )
+    print_table(
+        ("NAME", "SERVICE", "STATE", "MODE", "IMAGE"),
+        [(r["name"], r.get("service", ""), r["state"], r["mode"], r["image"]) for r in rows],
+        empty="no services of this project on the router",
+    )
 
 
 def _follow(

@@ -22,6 +22,7 @@ from mikrodock.cli._common import (
     router_command,
     with_containers,
 )
+from mikrodock.cli.tables import print_table
 
 if TYPE_CHECKING:
     from mikrodock.containers.router import AsyncRouter
@@ -49,13 +50,14 @@ def ps(
     if as_json:
         print_json([row.to_json() for row in rows])
         return
-    table = [("NAME", "IMAGE", "STATE", "MANAGED", "PORTS")] + [
-        (r.name, r.image, r.state, "yes" if r.managed else "no", ", ".join(r.ports)) for r in rows
-    ]
-    widths = [max(len(line[i]) for line in table) for i in range(4)]
-    for line in table:
-        cells = [f"{cell:<{width}}" for cell, width in zip(line, widths, strict=False)]
-        typer.echo("  ".join([*cells, line[4]]).rstrip())
+    print_table(
+        ("NAME", "IMAGE", "STATE", "MANAGED", "PORTS"),
+        [
+            (r.name, r.image, r.state, "yes" if r.managed else "no", ", ".join(r.ports))
+            for r in rows
+        ],
+        empty="no containers" if all_ else "no running containers (mikrodock ps -a shows all)",
+    )
 
 
 def inspect_(name: Name) -> None:
@@ -170,9 +172,11 @@ def network_ls(as_json: JsonOpt = False) -> None:
     if as_json:
         print_json([n.to_json() for n in nets])
         return
-    typer.echo(f"{'NAME':<20} {'SUBNET':<18} CONTAINERS")
-    for net in nets:
-        typer.echo(f"{net.name:<20} {net.subnet:<18} {', '.join(net.containers)}")
+    print_table(
+        ("NAME", "SUBNET", "CONTAINERS"),
+        [(net.name, net.subnet, ", ".join(net.containers)) for net in nets],
+        empty="no mikrodock networks",
+    )
 
 
 def network_rm(name: Name) -> None:

@@ -19,7 +19,13 @@ context_app = typer.Typer(
 @context_app.command("add")
 def add(
     name: Annotated[str, typer.Argument(help="Name for the router.")],
-    url: Annotated[str, typer.Option("--url", help="Router URL, e.g. https://192.168.88.1")],
+    host: Annotated[
+        str | None,
+        typer.Option(
+            "-H", "--host", help="Router URL, e.g. https://192.168.88.1", show_default=False
+        ),
+    ] = None,
+    url_alias: Annotated[str | None, typer.Option("--url", hidden=True)] = None,
     router_user: Annotated[
         str | None,
         typer.Option("--router-user", help="RouterOS user (default admin).", show_default=False),
@@ -44,6 +50,11 @@ def add(
     --no-verify."""
     if insecure and tls_pin:
         raise UsageError("--insecure and --tls-pin both given", hint="choose one")
+    if host and url_alias and host != url_alias:
+        raise UsageError("-H and --url both given", hint="give the router's URL once, with -H")
+    url = host or url_alias
+    if not url:
+        raise UsageError("no router URL given", hint=f"e.g. mikrodock context add {name} -H URL")
     if router_user and user_alias and router_user != user_alias:
         raise UsageError("--router-user and --user both given", hint="give --router-user once")
     user = router_user or user_alias or "admin"

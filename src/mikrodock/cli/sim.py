@@ -23,9 +23,13 @@ def _read_password(path: Path) -> str:
 
 
 def sim_command(
-    version: str = typer.Option("7.22.3", "--version", help="RouterOS version to behave like."),
+    version: str = typer.Option(
+        "7.22.3", "--router-version", help="RouterOS version to behave like."
+    ),
+    old_version: str | None = typer.Option(None, "--version", hidden=True),
     port: int = typer.Option(0, "--port", help="Port on 127.0.0.1 (0 picks a free one)."),
-    user: str = typer.Option("admin", "--user", help="User name clients must send."),
+    user: str = typer.Option("admin", "--router-user", help="User name clients must send."),
+    old_user: str | None = typer.Option(None, "--user", hidden=True),
     password_file: Path | None = typer.Option(
         None, "--password-file", help="File with the password (without it, one is generated)."
     ),
@@ -72,6 +76,7 @@ def sim_command(
         parse_fault,
     )
 
+    version, user = old_version or version, old_user or user  # the older spellings, kept hidden
     password = _read_password(password_file) if password_file else None
     sim = Simulator(
         version,
