@@ -179,3 +179,31 @@ def test_subnet_valid_or_refused(ipv4: tuple[int, ...], prefix: int) -> None:
         assert not 8 <= prefix <= 30
     else:
         assert network.prefixlen == prefix
+
+
+def _planned(**fields: object) -> None:
+    from mikrodock.containers.plan import plan_run
+    from mikrodock.containers.state import Disk, RouterState
+
+    state = RouterState.empty("7.22", "x86_64").with_objects(
+        disks=(Disk("disk1", 8 << 30, 6 << 30, "nvme"),)
+    )
+    plan_run(build_spec(RunOptions(image="nginx", **fields), {}), state)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [{"volume": ("usb1/data:/data",)}, {"root_dir": "disk2/containers/web"}],
+)
+def test_a_disk_the_router_lacks_is_refused(fields: dict[str, object]) -> None:
+    with pytest.raises(UsageError, match="the router has no disk") as caught:
+        _planned(**fields)
+    assert "disk1" in str(caught.value.hint)
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [{"volume": ("disk1/data:/data",)}, {"volume": ("containers/data:/data",)}],
+)
+def test_a_folder_on_the_routers_disks_is_planned(fields: dict[str, object]) -> None:
+    _planned(**fields)

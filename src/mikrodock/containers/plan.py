@@ -6,6 +6,7 @@ Nothing here does I/O. Every argument that only some versions have is checked th
 
 from __future__ import annotations
 
+import re
 import signal
 from collections.abc import Callable, Mapping
 
@@ -199,7 +200,28 @@ def _env_steps(spec: ContainerSpec, state: RouterState, body: _Body) -> list[Ste
     ]
 
 
+_DISK_NAME = re.compile(r"(disk|usb|nvme|sata|sd|mmc)[0-9]+(-part[0-9]+)?")
+
+
+def _check_mount_disks(spec: ContainerSpec, state: RouterState) -> None:
+    """A ``-v``/``--root-dir`` on a disk (``usb1/x``) must name a disk the router has."""
+    names = {disk.name for disk in state.disks if disk.name}
+    if not names:
+        return  # the router lists no disks (or was not asked): nothing to compare with
+    paths = [("-v", m.src) for m in spec.mounts]
+    if spec.root_dir:
+        paths.append(("--root-dir", spec.root_dir))
+    for flag, path in paths:
+        first = path.strip("/").split("/", 1)[0]
+        if _DISK_NAME.fullmatch(first) and first not in names:
+            raise UsageError(
+                f"{flag} {path}: the router has no disk {first}",
+                hint=f"its disks: {', '.join(sorted(names))}",
+            )
+
+
 def _mount_steps(spec: ContainerSpec, state: RouterState, body: _Body) -> list[Step]:
+    _check_mount_disks(spec, state)
     if not spec.mounts:
         return []
     dialect = body.dialect
