@@ -138,7 +138,8 @@ class ArgType:
         low = _time_or_none(self.low)
         high = _time_or_none(self.high)
         if (low is not None and seconds < low) or (high is not None and seconds > high):
-            raise ArgError(f"value of {name} is out of range ({self.low} .. {self.high})")
+            bounds = f"{_clock(low or 0.0)} .. {_clock(high) if high is not None else ''}"
+            raise ArgError(f"value of {name} is out of range ({bounds})")
         return format_time(seconds)
 
     def _check_ip(self, name: str, value: str) -> str:
@@ -181,6 +182,14 @@ class ArgType:
         if not re.fullmatch(r"[0-9A-Fa-f]*", value.strip()):
             raise ArgError(f"invalid value for argument {name}")
         return value.strip()
+
+
+def _clock(seconds: float) -> str:
+    """Seconds as RouterOS prints a range bound: ``00:00:10``, ``1d00:00:00``."""
+    days, rest = divmod(round(seconds), 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{f'{days}d' if days else ''}{hours:02}:{minutes:02}:{secs:02}"
 
 
 def _time_or_none(text: str) -> float | None:

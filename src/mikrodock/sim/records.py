@@ -61,6 +61,8 @@ _INTERFACE_MENUS = (
     "interface/vxlan",
     "interface/macvlan",
     "interface/list",
+    "interface/vrrp",
+    "interface/wifi",
 )
 
 
@@ -103,7 +105,7 @@ def check_required(router: SimRouter, spec: MenuSpec, item: Item) -> None:
 
 
 def interface_names(router: SimRouter) -> set[str]:
-    names = {"ether1", "lo", "all", "none"}
+    names = {"ether1", "lo", "all", "none", "dynamic", "static"}
     for menu in _INTERFACE_MENUS:
         names.update(i.get("name", "") for i in router.state.menus.get(menu, _EMPTY).items)
     return names
@@ -126,6 +128,11 @@ def check_references(router: SimRouter, props: Item) -> None:
         known = known if known is not None else interface_names(router)
         if value not in known:
             raise bad_request(f"input does not match any value of {key}")
+    certificate = props.get("certificate")
+    if certificate and certificate != "none":
+        names = {c.get("name") for c in router.state.menus.get("certificate", _EMPTY).items}
+        if certificate not in names:
+            raise bad_request("input does not match any value of certificate")
 
 
 def reset(router: SimRouter, spec: MenuSpec, item: Item, args: dict[str, Any], how: str) -> None:

@@ -304,7 +304,7 @@ class Simulator:
 
     def items(self, menu: str) -> list[Item]:
         """What ``GET /rest/<menu>`` would answer (list menus), as the model holds it now."""
-        spec = self.router.specs[menu]
+        spec = self.router.engine.spec(menu)
         with self.router.state.lock:
             self.router.advance()
             return self.router.engine.items(spec)

@@ -141,12 +141,12 @@ async def _run_command(rest: Rest, words: list[str]) -> str | None:
     """Run one CLI command; the value it returns (``get``'s value, an add's id), if any."""
     menu, command, positional, args = _split_path(rest, words)
     if command == "find":  # [find where key=value ...]: the matching ids, comma separated
-        spec = rest.router.specs[menu]
+        spec = rest.spec(menu)
         if spec.kind != "list" or [w for w in positional if w != "where"]:
             raise RestError(400, "syntax error: use find where key=value")
         found = rest.items(spec)
         return ",".join(i[".id"] for i in found if all(i.get(k) == v for k, v in args.items()))
-    singleton = rest.router.specs[menu].kind == "singleton"
+    singleton = rest.spec(menu).kind == "singleton"
     names = (
         ["value-name"]
         if command == "get" and singleton
