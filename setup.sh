@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # mikrodock's two entry points on a fresh Debian/Ubuntu machine. Safe to run again.
-#   ./setup.sh demo   install everything, then start a simulated router and show `mikrodock info`
+#   ./setup.sh demo   install everything, then show both halves: a simulated router taking
+#                     run/ps/logs/exec/rm, and the test guest with chr run, a snapshot and a clone
 #   ./setup.sh test   install everything, then lint, type-check and run the whole test suite
 #   ./setup.sh bench  install everything, then run the benchmarks in bench/
 set -euo pipefail
