@@ -43,8 +43,8 @@ def containers_half(home: Path) -> None:
     password_file.chmod(0o600)
     env = {**os.environ, "MIKRODOCK_HOME": str(home), "MIKRODOCK_PASSWORD": "demo-password"}
     sim = subprocess.Popen(
-        [*MIKRODOCK, "sim", "--router-version", "7.22.3", "--port", "0"]
-        + ["--password-file", str(password_file)],
+        [*MIKRODOCK, "sim", "--router-version", "7.22.3", "--port", "0",
+         "--password-file", str(password_file)],  # fmt: skip
         stdout=subprocess.PIPE,
         text=True,
         env=env,
