@@ -42,9 +42,9 @@ def containers_half(home: Path) -> None:
     password_file.write_text("demo-password\n")
     password_file.chmod(0o600)
     env = {**os.environ, "MIKRODOCK_HOME": str(home), "MIKRODOCK_PASSWORD": "demo-password"}
+    argv = [*MIKRODOCK, "sim", "--router-version", "7.22.3", "--port", "0"]
     sim = subprocess.Popen(
-        [*MIKRODOCK, "sim", "--router-version", "7.22.3", "--port", "0",
-         "--password-file", str(password_file)],  # fmt: skip
+        [*argv, "--password-file", str(password_file)],
         stdout=subprocess.PIPE,
         text=True,
         env=env,
