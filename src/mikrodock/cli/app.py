@@ -22,7 +22,7 @@ FileArg = Annotated[str, typer.Argument(help="The YAML file ('-' for stdin).", s
 def inspect_command(
     file: FileArg,
     output_format: Annotated[
-        str, typer.Option("--format", help="text or json.", show_default=True)
+        str, typer.Option("--format", hidden=True)  # the older spelling of --json
     ] = "text",
     json_output: JsonOpt = False,
 ) -> None:
