@@ -373,6 +373,8 @@ def _zip_cases() -> list[Case]:
 CASES: list[Case] = [*_yaml_cases(), *_run_cases(), *_archive_cases(), *_zip_cases()]
 
 SIM_CASES: list[tuple[str, ...]] = [
+    ("run", "-d", "--timeout", "nan", "nginx"),
+    ("run", "-d", "-v", "/:/x", "nginx"),
     ("network", "create", "--subnet", "999.0.0.0/8", "n1"),
     ("network", "create", "--subnet", "10.0.0.0/99", "n1"),
     ("network", "create", "--subnet", "::1/64", "n1"),
