@@ -6,10 +6,11 @@
 By default the simulator runs as ``mikrodock sim --port 0`` in a child process, so it does not
 share the measuring process's CPU (and GIL) with the clients; ``--in-process`` starts it with
 ``mikrodock.sim.running`` instead. Each client is its own ``httpx.AsyncClient`` (one keep-alive
-connection) sending requests back to back for ``--seconds``. Three workloads:
+connection) sending requests back to back for ``--seconds``. Four workloads:
 
 - ``read``: ``GET /rest/system/resource`` (a computed singleton);
 - ``list``: ``GET /rest/interface/veth`` with 50 items;
+- ``list1000``: ``GET /rest/ip/firewall/filter`` with 1,000 rules;
 - ``write``: ``PUT /rest/interface/bridge`` then ``DELETE`` it (two requests per cycle).
 
 Printed per workload: requests, requests per second, median and p99 latency in milliseconds,
@@ -50,6 +51,11 @@ async def _read(client: httpx.AsyncClient, worker: int, step: int) -> int:
 
 async def _list(client: httpx.AsyncClient, worker: int, step: int) -> int:
     (await client.get("/interface/veth")).raise_for_status()
+    return 1
+
+
+async def _list1000(client: httpx.AsyncClient, worker: int, step: int) -> int:
+    (await client.get("/ip/firewall/filter")).raise_for_status()
     return 1
 
 
@@ -233,6 +239,9 @@ def main() -> None:
         seed = httpx.Client(base_url=f"{url}/rest", auth=auth, verify=verify)  # type: ignore[arg-type]
         for n in range(50):
             seed.put("/interface/veth", json={"name": f"veth{n}"}).raise_for_status()
+        for n in range(1000):
+            rule = {"chain": "forward", "action": "accept", "comment": f"rule {n}"}
+            seed.put("/ip/firewall/filter", json=rule).raise_for_status()
         seed.close()
         print(
             f"{'workload':<8} {'requests':>9} {'req/s':>8} {'median ms':>10} {'p99 ms':>8} "
@@ -240,7 +249,12 @@ def main() -> None:
         )
         runs: list[tuple[str, Callable[[], Awaitable[tuple[int, float, list[float]]]]]] = [
             (name, lambda work=work: _measure(url, auth, verify, work, args.clients, args.seconds))
-            for name, work in (("read", _read), ("list", _list), ("write", _write))
+            for name, work in (
+                ("read", _read),
+                ("list", _list),
+                ("list1000", _list1000),
+                ("write", _write),
+            )
         ]
         if not args.tls:
             runs.append(("read-raw", lambda: _measure_raw(url, auth, args.clients, args.seconds)))
