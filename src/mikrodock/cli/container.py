@@ -109,7 +109,12 @@ def _run_or_create(opts: RunOptions, how: PlanFlags) -> None:
         return
 
     async def go(router: Any) -> dict[str, Any]:
-        result = await deploy.deploy(router, spec, timeout=how.pull_timeout, local=how.local)
+        from mikrodock.cli.progress import step_status
+
+        with step_status(f"deploying {spec.name}", quiet=how.as_json) as on_step:
+            result = await deploy.deploy(
+                router, spec, timeout=how.pull_timeout, local=how.local, progress=on_step
+            )
         data: dict[str, Any] = result.to_json()
         if not opts.detach and spec.start:
             from mikrodock.cli.attach import Attached

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from mikrodock.containers.apply import Progress
 from mikrodock.containers.flags import check_seconds
 from mikrodock.containers.plan import plan_run
 from mikrodock.containers.render import to_json, to_script
@@ -40,23 +41,31 @@ async def render_online(router: AsyncRouter, spec: ContainerSpec, fmt: str) -> s
 
 
 async def deploy(
-    router: AsyncRouter, spec: ContainerSpec, *, timeout: float, local: bool = False
+    router: AsyncRouter,
+    spec: ContainerSpec,
+    *,
+    timeout: float,
+    local: bool = False,
+    progress: Progress | None = None,
 ) -> RunResult:
     """Apply the plan (rolled back when it fails or is cancelled).
 
     With ``local``, the image is fetched and converted on this machine (or read from a local
     archive), uploaded, and the container made from that file; the upload is removed once
-    RouterOS has extracted it (and when the deploy fails)."""
-    check_seconds(timeout, "--timeout")
+    RouterOS has extracted it (and when the deploy fails). ``progress`` is told each step as
+    it starts (the image's download and extraction is one)."""
+    check_seconds(timeout, "--pull-timeout")
     if not local:
-        return await router.run(spec, timeout=timeout)
+        return await router.run(spec, timeout=timeout, progress=progress)
     from mikrodock.images.load import Loaded, load_image
 
     results: list[RunResult] = []
 
     async def run_from(loaded: Loaded) -> None:
         results.append(
-            await router.run(replace(spec, image_file=loaded.router_file), timeout=timeout)
+            await router.run(
+                replace(spec, image_file=loaded.router_file), timeout=timeout, progress=progress
+            )
         )
 
     await load_image(router.ros, spec.image, then=run_from)

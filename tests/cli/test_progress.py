@@ -1,0 +1,58 @@
+"""A long `run -d` shows which step is under way on a terminal (stderr), and nothing on a pipe:
+stdout carries only the answer. A real process, its stderr on a pseudo-terminal."""
+
+from __future__ import annotations
+
+import os
+import pty
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from mikrodock.sim import Simulator, running
+
+MIKRODOCK = Path(sys.executable).with_name("mikrodock")
+
+
+@pytest.fixture
+def sim() -> Iterator[Simulator]:
+    with running(version="7.22.3", delays={"extract": 2.0}) as s:
+        yield s
+
+
+def _run(sim: Simulator, tmp_path: Path, *, terminal: bool) -> tuple[int, str, str]:
+    env = {**os.environ, "MIKRODOCK_PASSWORD": sim.password, "MIKRODOCK_HOME": str(tmp_path)}
+    argv = [str(MIKRODOCK), "-H", sim.url, "run", "-d", "--name", "web", "nginx:1.27"]
+    if not terminal:
+        done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120)
+        return done.returncode, done.stdout, done.stderr
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=follower, text=True)
+    os.close(follower)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    out, _ = proc.communicate(timeout=120)
+    os.close(leader)
+    return proc.returncode, out, seen.decode("utf-8", "replace")
+
+
+def test_on_a_terminal_the_step_under_way_is_shown(sim: Simulator, tmp_path: Path) -> None:
+    code, out, err = _run(sim, tmp_path, terminal=True)
+    assert code == 0, err
+    assert out == "web\n"
+    assert "downloaded and extracted" in err  # the wait step, as the status line said it
+
+
+def test_on_a_pipe_nothing_but_the_answer(sim: Simulator, tmp_path: Path) -> None:
+    code, out, err = _run(sim, tmp_path, terminal=False)
+    assert (code, out, err) == (0, "web\n", "")
