@@ -22,6 +22,7 @@ from mikrodock.cli._common import (
     router_command,
     with_containers,
 )
+from mikrodock.cli.progress import step_status
 from mikrodock.cli.tables import print_table
 
 if TYPE_CHECKING:
@@ -67,19 +68,22 @@ def inspect_(name: Name) -> None:
 
 def start(name: Name) -> None:
     """Start a container."""
-    _call(lambda r: r.start(name))
+    with step_status(f"starting {name}"):
+        _call(lambda r: r.start(name))
     typer.echo(name)
 
 
 def stop(name: Name, time: Annotated[int, typer.Option("-t", "--time")] = 10) -> None:
     """Stop a container, waiting until it has stopped (killing it after -t seconds)."""
-    _call(lambda r: r.stop(name, time))
+    with step_status(f"stopping {name}"):
+        _call(lambda r: r.stop(name, time))
     typer.echo(name)
 
 
 def restart(name: Name, time: Annotated[int, typer.Option("-t", "--time")] = 10) -> None:
     """Restart a container."""
-    _call(lambda r: r.restart(name, time))
+    with step_status(f"restarting {name}"):
+        _call(lambda r: r.restart(name, time))
     typer.echo(name)
 
 

@@ -11,6 +11,7 @@ and naming the router with -H, --context or --chr there replaces an outer level'
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from collections.abc import Callable
@@ -180,9 +181,11 @@ def _declared(
     """The router options as typer declares them (read by :func:`router_options`)."""
 
 
+@functools.cache
 def router_options(*, root: bool) -> list[Any]:
-    """Fresh option objects for one command; only the root's (``root``) read the
-    MIKRODOCK_HOST, MIKRODOCK_CONTEXT and MIKRODOCK_TIMEOUT variables."""
+    """The option objects (built once, shared by every command: click only reads them); only
+    the root's (``root``) read the MIKRODOCK_HOST, MIKRODOCK_CONTEXT and MIKRODOCK_TIMEOUT
+    variables."""
     app = typer.Typer(add_completion=False)
     app.command()(_declared)
     command = typer.main.get_command(app)

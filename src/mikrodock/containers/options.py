@@ -7,7 +7,6 @@ happens here, so the Python API and the CLI refuse the same things the same way.
 from __future__ import annotations
 
 import re
-import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -163,6 +162,8 @@ def default_name(image: str) -> str:
     """A name from the image (``ghcr.io/o/app:1`` -> ``app-3f2a``) when ``--name`` is missing."""
     base = image.rsplit("/", 1)[-1].split("@")[0].split(":")[0]
     base = re.sub(r"[^A-Za-z0-9_.-]", "-", base).strip("-._") or "container"
+    import secrets  # here: its hashing modules are a fifth of run --help's own imports
+
     return f"{base[:50]}-{secrets.token_hex(2)}"
 
 
