@@ -189,7 +189,9 @@ def test_cli_prints_the_url_line_and_serves_until_sigterm(tmp_path: Path) -> Non
         line = _first_line(process).strip()
         url, rest_of_line = line.split(" ", 1)
         assert url.startswith("http://127.0.0.1:")
-        assert rest_of_line.split() == ["user=admin", f"password-file={password_file}"]
+        words = rest_of_line.split()
+        assert words[:2] == ["user=admin", f"password-file={password_file}"]
+        assert words[2].startswith("api-url=api://127.0.0.1:")  # the API protocol's port
         assert "s3cret" not in line
         resource = httpx.get(f"{url}/rest/system/resource", auth=("admin", "s3cret-Pass"))
         assert resource.json()["version"] == "7.20.8 (stable)"

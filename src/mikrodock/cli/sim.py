@@ -28,6 +28,12 @@ def sim_command(
     ),
     old_version: str | None = typer.Option(None, "--version", hidden=True),
     port: int = typer.Option(0, "--port", help="Port on 127.0.0.1 (0 picks a free one)."),
+    api_port: int = typer.Option(
+        0, "--api-port", help="Port of the RouterOS API protocol (0 picks a free one)."
+    ),
+    api_ssl_port: int = typer.Option(
+        0, "--api-ssl-port", help="Port of API-SSL with --tls (0 picks a free one)."
+    ),
     user: str = typer.Option("admin", "--router-user", help="User name clients must send."),
     old_user: str | None = typer.Option(None, "--user", hidden=True),
     password_file: Path | None = typer.Option(
@@ -68,7 +74,8 @@ def sim_command(
     ),
     json_output: bool = typer.Option(False, "--json", help="Announce the server as JSON."),
 ) -> None:
-    """Serve a simulated RouterOS router (REST API) on 127.0.0.1 until Ctrl-C or SIGTERM."""
+    """Serve a simulated RouterOS router (REST, and the API protocol on --api-port) on
+    127.0.0.1 until Ctrl-C or SIGTERM."""
     from mikrodock.sim import (  # heavy: only for this command
         Delays,
         Simulator,
@@ -90,6 +97,8 @@ def sim_command(
         state_file=state,
         faults=[parse_fault(text) for text in fault],
         port=port,
+        api_port=api_port,
+        api_ssl_port=api_ssl_port,
         candidates=dict(parse_candidate(text) for text in candidate) if candidate else None,
     )
     info = sim.describe(str(password_file) if password_file else None)

@@ -2,8 +2,9 @@
 record, as RouterOS's API manual describes them.
 
 Each word pushes one truth value on a stack: ``name`` (has the property), ``-name`` (lacks it),
-``name=x`` (equals), ``<name=x`` / ``>name=x`` (less / greater; numbers as numbers). A ``#``
-word runs operations on the stack, one character each: ``|`` and ``&`` pop two values and push
+``name=x`` or ``=name=x`` (equals), ``<name=x`` / ``>name=x`` (less / greater; numbers as
+numbers). A ``#`` word runs operations on the stack, one character each: ``|`` and ``&``
+pop two values and push
 their OR / AND, ``!`` negates the top, ``.`` pushes a copy of the top, a digit ``N`` pushes a
 copy of the value at position N. A record matches when every value left is true (no words:
 every record matches).
@@ -33,7 +34,7 @@ def _one(word: str, record: Mapping[str, str]) -> bool:
             return False
         have = record[name]
         return _less(have, value) if word[0] == "<" else _less(value, have)
-    name, sep, value = word.partition("=")
+    name, sep, value = word.removeprefix("=").partition("=")  # ?name=x and ?=name=x
     if not sep:
         return name in record
     return record.get(name) == value

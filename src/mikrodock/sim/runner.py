@@ -15,7 +15,7 @@ import socket
 import tempfile
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -24,6 +24,7 @@ import uvicorn
 
 from mikrodock.errors import UsageError
 from mikrodock.routeros.version import parse_version
+from mikrodock.sim.api_server import ApiServer, start_api_server
 from mikrodock.sim.candidates import check_candidates, from_environment
 from mikrodock.sim.faults import Fault, FaultSet
 from mikrodock.sim.files import file_bytes, find_file, put_file
@@ -42,6 +43,13 @@ class _Server(uvicorn.Server):
 
     _loop: asyncio.AbstractEventLoop | None = None
     _wake: asyncio.Event | None = None
+    # servers of other protocols on the same loop (the API): started before HTTP, closed first
+    extra: list[Callable[[], Awaitable[ApiServer]]]
+    _extra_running: list[ApiServer]
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        self._extra_running = [await start() for start in getattr(self, "extra", [])]
+        await super().startup(sockets)
 
     async def main_loop(self) -> None:
         self._wake = asyncio.Event()
@@ -62,6 +70,8 @@ class _Server(uvicorn.Server):
             cycle = getattr(connection, "cycle", None)
             if transport is not None and (cycle is None or cycle.response_complete):
                 transport.abort()
+        for server in getattr(self, "_extra_running", []):
+            server.close()
         await super().shutdown(sockets)
 
     def request_stop(self) -> None:
@@ -99,6 +109,8 @@ class Simulator:
         faults: list[Fault] | tuple[Fault, ...] = (),
         port: int = 0,
         candidates: Mapping[str, str] | None = None,
+        api_port: int | None = 0,
+        api_ssl_port: int | None = 0,
     ) -> None:
         if isinstance(delays, dict):
             delays = Delays(**delays)
@@ -132,6 +144,7 @@ class Simulator:
         self.version = str(options.version)
         self.arch = arch
         self._tempdir: str | None = None
+        self._key_path = ""
         self.fingerprint: str | None = None
         self.ca_path: Path | None = None
         self.cert_path: Path | None = None
@@ -147,6 +160,7 @@ class Simulator:
                 certs.cert_path,
             )
             ssl = {"ssl_certfile": str(certs.cert_path), "ssl_keyfile": str(certs.key_path)}
+            self._key_path = str(certs.key_path)
         # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only on sockets whose proto says
         # TCP, and without it every answer waits ~40 ms on Nagle + delayed ACK.
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
@@ -162,6 +176,14 @@ class Simulator:
         self._socket.listen(128)  # connections wait in the backlog until serving starts
         self.port: int = self._socket.getsockname()[1]
         self.tls = tls
+        # The RouterOS API protocol on its own ports (plain; and API-SSL with TLS), same router
+        self._api_sockets: list[socket.socket] = []
+        self.api_port: int | None = None
+        self.api_ssl_port: int | None = None
+        if api_port is not None:
+            self.api_port = self._listen(api_port, "--api-port")
+        if tls and api_ssl_port is not None:
+            self.api_ssl_port = self._listen(api_ssl_port, "--api-ssl-port")
         config = uvicorn.Config(
             build_app(self.rest, self.faults),
             log_level="warning",
@@ -171,7 +193,49 @@ class Simulator:
             **ssl,
         )
         self._server = _Server(config)
+        self._server.extra = [self._api_starter(s, i > 0 or self.api_port is None)
+                              for i, s in enumerate(self._api_sockets)]  # fmt: skip
         self._thread: threading.Thread | None = None
+
+    def _listen(self, port: int, flag: str) -> int:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError as error:
+            sock.close()
+            self._socket.close()
+            for other in self._api_sockets:
+                other.close()
+            raise UsageError(
+                f"cannot listen on 127.0.0.1:{port}: {error}",
+                hint=f"pick another {flag}, or 0 for a free one",
+            ) from error
+        sock.listen(128)
+        self._api_sockets.append(sock)
+        return int(sock.getsockname()[1])
+
+    def _api_starter(self, sock: socket.socket, secure: bool) -> Callable[[], Awaitable[ApiServer]]:
+        async def start() -> ApiServer:
+            context = None
+            if secure:
+                import ssl
+
+                context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+                context.load_cert_chain(str(self.cert_path), self._key_path)
+            return await start_api_server(self.rest, self.faults, sock, context)
+
+        return start
+
+    @property
+    def api_url(self) -> str | None:
+        """``api://127.0.0.1:PORT`` (the RouterOS API protocol), or None when not served."""
+        return None if self.api_port is None else f"api://127.0.0.1:{self.api_port}"
+
+    @property
+    def api_ssl_url(self) -> str | None:
+        """``api-ssl://127.0.0.1:PORT`` (API over TLS; with ``tls=True``), or None."""
+        return None if self.api_ssl_port is None else f"api-ssl://127.0.0.1:{self.api_ssl_port}"
 
     @property
     def url(self) -> str:
@@ -187,6 +251,10 @@ class Simulator:
         picked = self.router.options.candidates
         if picked:
             info["candidates"] = ",".join(f"{k}={v}" for k, v in sorted(picked.items()))
+        if self.api_url is not None:
+            info["api-url"] = self.api_url
+        if self.api_ssl_url is not None:
+            info["api-ssl-url"] = self.api_ssl_url
         if self.fingerprint is not None:
             info["sha256"] = self.fingerprint
             info["ca"] = str(self.ca_path)
@@ -253,6 +321,8 @@ class Simulator:
 
     def _cleanup(self) -> None:
         self._socket.close()
+        for sock in self._api_sockets:
+            sock.close()
         self.router.state.save_if_dirty()
         if self._tempdir:
             shutil.rmtree(self._tempdir, ignore_errors=True)
