@@ -61,7 +61,12 @@ def shown_url(url: str) -> str:
 
 def check_url(url: str) -> str:
     """Return ``url`` without a trailing slash, or raise UsageError when it is not http(s) or
-    carries a password (it would be saved, shown and logged; a user name may stay)."""
+    carries a password (it would be saved, shown and logged; a user name may stay).
+    ``api://`` and ``api-ssl://`` (the RouterOS API protocol) are router URLs too."""
+    from mikrodock.routeros.api_client import split_api_url
+
+    if split_api_url(url) is not None:  # refuses user@ and password@ itself
+        return url.rstrip("/")
     try:
         _base, _user, password = split_url(url)  # the client's own check
     except UsageError:
@@ -82,6 +87,8 @@ def check_url(url: str) -> str:
 
 def url_user(url: str) -> str:
     """The user name written in ``url`` (``https://ops@router``), or ''."""
+    if url.startswith(("api://", "api-ssl://")):
+        return ""
     return split_url(url)[1]
 
 

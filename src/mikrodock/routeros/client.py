@@ -55,6 +55,7 @@ from mikrodock.errors import (
     UsageError,
 )
 from mikrodock.routeros.answers import decode, router_error
+from mikrodock.routeros.api_client import ApiTransport, split_api_url
 from mikrodock.routeros.loop import run_sync
 from mikrodock.routeros.retry import RETRYABLE_STATUSES, RetryPolicy, may_retry, not_sent
 from mikrodock.routeros.tls import (
@@ -152,10 +153,15 @@ class AsyncRouterClient:
         retry: RetryPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
+        mode = self._tls_mode(tls, insecure=insecure)
+        self._api: ApiTransport | None = None
+        api = split_api_url(url)
+        if api is not None:  # the API protocol: same calls, another transport
+            self._open_api(url, api, user, password, mode, ca_file, known_hosts, timeouts, retry)
+            return
         base, url_user, url_password = split_url(url)
         user = user or url_user or "admin"
         password = password or url_password
-        mode = self._tls_mode(tls, insecure=insecure)
         self.url = str(base.copy_with(path=base.path[: -len("rest/")] or "/")).rstrip("/")
         self.user = user
         self.tls: TLSMode = mode
@@ -190,6 +196,36 @@ class AsyncRouterClient:
         )
         self._closed = False
 
+    def _open_api(
+        self,
+        url: str,
+        api: tuple[str, str, int],
+        user: str,
+        password: str,
+        mode: TLSMode,
+        ca_file: str | os.PathLike[str] | None,
+        known_hosts: KnownHosts | None,
+        timeouts: Timeouts | None,
+        retry: RetryPolicy | None,
+    ) -> None:
+        scheme, host, port = api
+        self.url = f"{scheme}://{host}:{port}"
+        self.user = user or "admin"
+        self.tls = mode
+        self.timeouts = timeouts or Timeouts()
+        self.retry = retry or RetryPolicy()
+        context = None
+        if scheme == "api-ssl":
+            context = ssl_context(
+                mode, host=host, port=port, ca_file=ca_file, known_hosts=known_hosts
+            )
+        self._api = ApiTransport(
+            self.url, host, port, self.user, password, tls=context,
+            connect_timeout=self.timeouts.connect, read_timeout=self.timeouts.read,
+            retry=self.retry,
+        )  # fmt: skip
+        self._closed = False
+
     @staticmethod
     def _tls_mode(tls: str | None, *, insecure: bool) -> TLSMode:
         if insecure and tls not in (None, "insecure"):
@@ -218,6 +254,9 @@ class AsyncRouterClient:
         """Close pooled connections. Safe to call twice."""
         if not self._closed:
             self._closed = True
+            if self._api is not None:
+                await self._api.aclose()
+                return
             await self._transport.aclose()
 
     # -- the calls ---------------------------------------------------------------------------
@@ -233,6 +272,8 @@ class AsyncRouterClient:
         """The items of ``menu``. ``where`` filters by equality (``GET ?k=v``); ``query`` takes
         RouterOS API query words (``["name=web", "disabled=no", "#&"]``) and is sent as
         ``POST <menu>/print``; ``proplist`` limits the properties returned."""
+        if self._api is not None:
+            return await self._api.print(menu, proplist=proplist, query=query, where=where)
         path = menu_path(menu)
         if query is not None:
             body: dict[str, Any] = {
@@ -252,6 +293,8 @@ class AsyncRouterClient:
 
     async def get(self, menu: str, item_id: str | None = None) -> dict[str, str]:
         """A singleton menu (``system/resource``) or one item of a list menu, by id or name."""
+        if self._api is not None:
+            return await self._api.get(menu, item_id)
         path = menu_path(menu) if item_id is None else f"{menu_path(menu)}/{item_path(item_id)}"
         data = await self._send("GET", path, read=True)
         if isinstance(data, list):
@@ -265,17 +308,23 @@ class AsyncRouterClient:
 
     async def add(self, menu: str, props: Mapping[str, object]) -> dict[str, str]:
         """``PUT``: create an item; returns it as RouterOS stored it (with its ``.id``)."""
+        if self._api is not None:
+            return await self._api.add(menu, props)
         data = await self._send("PUT", menu_path(menu), body=wire_props(props), read=False)
         return cast(dict[str, str], data or {})
 
     async def set(self, menu: str, item_id: str, props: Mapping[str, object]) -> dict[str, str]:
         """``PATCH``: change properties of one item; returns the whole updated item."""
+        if self._api is not None:
+            return await self._api.set(menu, item_id, props)
         path = f"{menu_path(menu)}/{item_path(item_id)}"
         data = await self._send("PATCH", path, body=wire_props(props), read=False)
         return cast(dict[str, str], data or {})
 
     async def remove(self, menu: str, item_id: str) -> None:
         """``DELETE``: remove one item."""
+        if self._api is not None:
+            return await self._api.remove(menu, item_id)
         await self._send("DELETE", f"{menu_path(menu)}/{item_path(item_id)}", read=False)
 
     async def command(
@@ -284,6 +333,8 @@ class AsyncRouterClient:
         """``POST <menu>/<command>`` with ``args``; returns the decoded answer (often ``[]``).
 
         ``print`` and ``get`` count as reads (retried); any other command is a write."""
+        if self._api is not None:
+            return await self._api.command(menu, command, args)
         name = command.strip("/")
         return await self._send(
             "POST", f"{menu_path(menu)}/{name}", body=wire_props(args), read=name in _READ_COMMANDS
@@ -293,6 +344,8 @@ class AsyncRouterClient:
         """Run a RouterOS script and return what it printed (``ret``). Sent with ``as-string``,
         so RouterOS waits for the script and returns its output. RouterOS answers 200 even when
         the script fails: the error text is then what comes back."""
+        if self._api is not None:
+            return await self._api.execute(script)
         data = await self._send(
             "POST", "execute", body={"script": script, "as-string": ""}, read=False
         )
