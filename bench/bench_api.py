@@ -59,7 +59,8 @@ def sequential(name: str, call: object) -> None:
         call()
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     print(
-        f"  {name:28} {wall / SEQUENTIAL * 1e3:6.2f} ms/req  {cpu / SEQUENTIAL * 1e3:6.2f} ms CPU/req"
+        f"  {name:28} {wall / SEQUENTIAL * 1e3:6.2f} ms/req"
+        f"  {cpu / SEQUENTIAL * 1e3:6.2f} ms CPU/req"
     )
 
 
