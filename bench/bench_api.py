@@ -16,6 +16,7 @@ import os
 import subprocess
 import sys
 import time
+from typing import Any
 
 import librouteros
 
@@ -64,6 +65,43 @@ def sequential(name: str, call: object) -> None:
     )
 
 
+def deploy(url: str, user: str, password: str, name: str) -> tuple[float, int]:
+    """``run -d -p -e -v`` through the Python API: wall seconds and round trips (requests)."""
+    from mikrodock.containers import ContainerSpec, EnvVar, PortMapping, Router
+    from mikrodock.containers.flags import parse_volume
+    from mikrodock.routeros import api_client, client
+
+    sent = [0]
+    rest_exchange = client.AsyncRouterClient._exchange
+    api_exchange = api_client.ApiTransport._exchange
+
+    async def count_rest(self: Any, *args: Any) -> Any:
+        sent[0] += 1
+        return await rest_exchange(self, *args)
+
+    async def count_api(self: Any, *args: Any) -> Any:
+        sent[0] += 1
+        return await api_exchange(self, *args)
+
+    client.AsyncRouterClient._exchange = count_rest  # type: ignore[method-assign]
+    api_client.ApiTransport._exchange = count_api  # type: ignore[method-assign]
+    spec = ContainerSpec(
+        name=name,
+        image="nginx",
+        ports=(PortMapping(8080 + len(name), 80),),
+        env=(EnvVar("A", "1"),),
+        mounts=(parse_volume(f"disk1/{name}:/data"),),
+    )
+    try:
+        with Router(url, user, password) as router:
+            started = time.perf_counter()
+            router.run(spec, poll=0.05)
+            return time.perf_counter() - started, sent[0]
+    finally:
+        client.AsyncRouterClient._exchange = rest_exchange  # type: ignore[method-assign]
+        api_client.ApiTransport._exchange = api_exchange  # type: ignore[method-assign]
+
+
 def main() -> None:
     proc, info = start_sim()
     try:
@@ -81,6 +119,13 @@ def main() -> None:
         lib.close()
         with RouterClient(info["url"], user, password) as rest_client:
             sequential("mikrodock REST transport", lambda: rest_client.print("interface"))
+        print("deploy (run -d -p -e -v nginx) through the Python API:")
+        for label, url, name in (
+            ("REST", info["url"], "viarest"),
+            ("API", info["api-url"], "viaapi"),
+        ):
+            seconds, trips = deploy(url, user, password, name)
+            print(f"  {label:5} {seconds:6.2f} s  {trips} round trips")
     finally:
         proc.terminate()
         proc.wait(10)
