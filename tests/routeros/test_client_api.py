@@ -52,6 +52,18 @@ def test_api_ssl_verifies_against_the_ca() -> None:
             assert ros.get("system/identity")["name"]
 
 
+def test_api_ssl_without_a_trusted_ca_fails_at_once_saying_how_to_trust_it() -> None:
+    with Simulator(tls=True) as sim:
+        assert sim.api_ssl_url is not None
+        ros = RouterClient(sim.api_ssl_url, sim.user, sim.password)
+        with ros, pytest.raises(ConnectionFailed) as caught:
+            ros.get("system/identity")
+        text = caught.value.one_line()
+        assert "TLS handshake failed" in text and "--tls-pin" in text
+        with RouterClient(sim.api_ssl_url, sim.user, sim.password, tls="insecure") as ros:
+            assert ros.get("system/identity")["name"]
+
+
 @pytest.fixture
 def silent_port() -> Iterator[int]:
     """A listener that accepts connections and never answers."""

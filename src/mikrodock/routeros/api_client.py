@@ -110,7 +110,15 @@ class ApiTransport:
                 )
             except TimeoutError as exc:
                 raise self._failed(f"no connect within {self.connect_timeout:g} s", True) from exc
-            except (OSError, ssl.SSLError) as exc:
+            except ssl.SSLError as exc:  # asking again does not change a certificate
+                failed = ConnectionFailed(
+                    f"{self.url}: TLS handshake failed ({exc})",
+                    hint="the router's certificate is not signed by a trusted CA: pass its CA "
+                    "file, or trust it on first use (tls=pin / --tls-pin)",
+                )
+                failed.retryable = False  # type: ignore[attr-defined]
+                raise failed from exc
+            except OSError as exc:
                 raise self._failed(f"cannot connect ({exc})", True) from exc
             self._writer = writer
             self._reader_task = asyncio.ensure_future(self._read(reader))
@@ -201,7 +209,8 @@ class ApiTransport:
                 replies = await self._exchange(writer, words, words[0])
                 break
             except ConnectionFailed as exc:
-                delay = next(delays, None) if read and "no answer" not in str(exc) else None
+                retryable = getattr(exc, "retryable", True) and "no answer" not in str(exc)
+                delay = next(delays, None) if read and retryable else None
                 if delay is None:
                     raise
                 log.warning("%s: %s; retrying in %.1f s (attempt %d of %d)", words[0], exc,
