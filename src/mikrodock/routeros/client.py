@@ -43,7 +43,6 @@ import os
 import ssl
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, cast
 
@@ -58,6 +57,7 @@ from mikrodock.routeros.answers import decode, router_error
 from mikrodock.routeros.api_client import ApiTransport, split_api_url
 from mikrodock.routeros.loop import run_sync
 from mikrodock.routeros.retry import RETRYABLE_STATUSES, RetryPolicy, may_retry, not_sent
+from mikrodock.routeros.timeouts import TIMEOUT_ENV, Timeouts
 from mikrodock.routeros.tls import (
     TLS_MODES,
     KnownHosts,
@@ -83,52 +83,6 @@ LIMITS = httpx.Limits(max_connections=10, max_keepalive_connections=10)
 def _plain_context() -> ssl.SSLContext:
     """One never-used context for every ``http://`` client (making one costs CPU per client)."""
     return plain_http_context()
-
-
-TIMEOUT_ENV = "MIKRODOCK_TIMEOUT"
-"""Environment variable: seconds a request may wait for its answer (as ``--timeout``)."""
-
-
-@dataclass(frozen=True)
-class Timeouts:
-    """Seconds to open a connection and to wait for an answer (RouterOS cuts requests at 60 s).
-
-    A request that gets no answer within ``read`` fails at once (it is not sent again: a router
-    that does not answer is not helped by asking twice), so an unresponsive router fails within
-    ``connect + read`` seconds."""
-
-    connect: float = 5.0
-    read: float = 30.0
-
-    @classmethod
-    def of(cls, seconds: float | str) -> Timeouts:
-        """The timeouts for a per-request limit of ``seconds`` (``--timeout``, the env var):
-        the connect timeout is the default 5 s, or ``seconds`` when that is shorter."""
-        try:
-            value = float(seconds)
-        except ValueError:
-            value = -1.0
-        if not 0 < value <= 3600:
-            raise UsageError(
-                f"bad timeout {seconds!r}",
-                hint="give seconds as a number above 0, for example --timeout 10",
-            )
-        return cls(connect=min(cls.connect, value), read=value)
-
-    @classmethod
-    def from_env(cls) -> Timeouts:
-        """The defaults, or what ``MIKRODOCK_TIMEOUT`` says."""
-        text = os.environ.get(TIMEOUT_ENV, "").strip()
-        if not text:
-            return cls()
-        try:
-            return cls.of(text)
-        except UsageError as exc:
-            raise UsageError(f"{TIMEOUT_ENV}: {exc}", hint=exc.hint) from None
-
-    def to_httpx(self) -> httpx.Timeout:
-        # waiting for a free pooled connection may take as long as a slow answer
-        return httpx.Timeout(self.read, connect=self.connect, pool=self.read)
 
 
 class AsyncRouterClient:
