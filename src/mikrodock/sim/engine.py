@@ -111,6 +111,7 @@ class Engine:
             item.update(props)
             if spec.generic:
                 records.check_required(self.router, spec, item)
+            if spec.generic or spec.name in records.CHECKED_MENUS:
                 records.check_references(self.router, item)
             self._check_unique(spec, item, None)
             if spec.on_add:
@@ -127,7 +128,7 @@ class Engine:
             props.pop(key, None)
         self.router.check_device_mode(spec.name)
         with self.router.state.lock:
-            if spec.generic:
+            if spec.generic or spec.name in records.CHECKED_MENUS:
                 records.check_references(self.router, props)
             if spec.on_set:
                 spec.on_set(self.router, item, props)

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from mikrodock.sim.tree import Node
 
 __all__ = [
+    "CHECKED_MENUS",
     "ITEM_COMMANDS",
     "check_references",
     "check_required",
@@ -34,6 +35,9 @@ ITEM_COMMANDS = frozenset(
     {"set", "remove", "enable", "disable", "comment", "unset", "reset", "move"}
 )
 """Commands on items named by ``numbers`` that the generic engine models."""
+
+CHECKED_MENUS = frozenset({"ip/address", "ip/firewall/nat", "ip/firewall/filter"})
+"""Hand-written menus whose interface references are checked too."""
 
 _READ_ONLY = {
     "disabled": "false",
