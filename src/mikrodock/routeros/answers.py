@@ -61,7 +61,9 @@ def router_error(response: httpx.Response, method: str, path: str) -> RouterErro
             **where,
             hint="check the user name and password for this router",
         )
-    if status == 404:
+    # A menu the router lacks (a package not installed, a newer version's menu) answers 400
+    # "no such command or directory (x)" on RouterOS 7; it is as much "not found" as a 404.
+    if status == 404 or (status == 400 and detail.startswith("no such command or directory")):
         return NotFoundError(
             status,
             message,

@@ -284,6 +284,6 @@ class ApiTransport:
 def _router_error(trap: Reply, what: str) -> RouterError:
     message = trap.message or "failure"
     missing = message == "no such item"
-    cls = NotFoundError if missing else RouterError
+    cls = NotFoundError if missing or message.startswith("no such command") else RouterError
     status = 404 if missing else 400
     return cls(status, "Not Found" if missing else "Bad Request", message, method="API", path=what)
