@@ -45,7 +45,8 @@ COMMANDS: dict[str, tuple[str, tuple[str, ...]]] = {
         ("info",),
     ),
     "sim": (
-        "Serve a simulated RouterOS router (REST API) on 127.0.0.1 until Ctrl-C or SIGTERM.",
+        "Serve a simulated RouterOS router (REST, and the API protocol on --api-port) on 127.0.0.1 "
+        "until Ctrl-C or SIGTERM.",
         ("sim",),
     ),
     "chr": ("RouterOS CHR machines under QEMU: pull, run, ls, stop, snapshot, console ...", _CHR),
