@@ -11,9 +11,11 @@ from typing import Any
 
 import httpx
 
-from mikrodock.errors import AuthError, NotFoundError, RouterError
+from mikrodock.errors import AuthError, ConnectionFailed, NotFoundError, RouterError
+from mikrodock.routeros.retry import not_sent
+from mikrodock.routeros.timeouts import TIMEOUT_ENV, Timeouts
 
-__all__ = ["DETAIL_HINTS", "decode", "router_error"]
+__all__ = ["DETAIL_HINTS", "connection_failed", "decode", "router_error"]
 
 # RouterOS error details that have a well-known fix.
 DETAIL_HINTS = (
@@ -74,3 +76,48 @@ def router_error(response: httpx.Response, method: str, path: str) -> RouterErro
         )
     hint = next((text for key, text in DETAIL_HINTS if key in detail), None)
     return RouterError(status, message, detail, **where, hint=hint)
+
+
+def connection_failed(
+    exc: httpx.RequestError, method: str, url: str, attempts: int, timeouts: Timeouts, *, read: bool
+) -> ConnectionFailed:
+    """The one-line error for a REST request that could not be sent or answered."""
+    base = url.rsplit("/rest/", 1)[0]
+    where = f"{method} {url}"
+    if attempts > 1:
+        where += f" ({attempts} attempts)"
+    if isinstance(exc, httpx.TimeoutException):
+        what = "connect" if isinstance(exc, httpx.ConnectTimeout) else "answer"
+        limit = timeouts.connect if what == "connect" else timeouts.read
+        message = f"{where}: no {what} within {limit:g} s"
+        if what == "connect":
+            hint = f"check that the router at {base} is up and reachable"
+        elif read:
+            hint = (
+                "the router accepted the connection but did not answer: check its load and "
+                f"its REST service (www/www-ssl), or allow longer with --timeout or "
+                f"{TIMEOUT_ENV}"
+            )
+        else:
+            hint = (
+                "the change may or may not have been applied; look at the router before "
+                f"trying again (allow longer with --timeout or {TIMEOUT_ENV})"
+            )
+        return ConnectionFailed(message, hint=hint)
+    else:
+        what = "cannot connect" if not_sent(exc) else "connection lost"
+        message = f"{where}: {what} ({type(exc).__name__}: {exc or 'no detail'})"
+    if "CERTIFICATE_VERIFY_FAILED" in str(exc):
+        hint = (
+            "the router's certificate is not signed by a trusted CA: pass its CA file, "
+            "or trust it on first use (tls=pin / --tls-pin)"
+        )
+    elif not_sent(exc):
+        hint = (
+            f"check that the router is up and its REST service (www or www-ssl) listens at {base}"
+        )
+    elif read:
+        hint = "the router stopped answering; check it and try again"
+    else:
+        hint = "the change may or may not have been applied; look at the router before trying again"
+    return ConnectionFailed(message, hint=hint)

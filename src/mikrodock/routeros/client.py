@@ -50,13 +50,12 @@ import anyio
 import httpx
 
 from mikrodock.errors import (
-    ConnectionFailed,
     UsageError,
 )
-from mikrodock.routeros.answers import decode, router_error
+from mikrodock.routeros.answers import connection_failed, decode, router_error
 from mikrodock.routeros.api_client import ApiTransport, split_api_url
 from mikrodock.routeros.loop import run_sync
-from mikrodock.routeros.retry import RETRYABLE_STATUSES, RetryPolicy, may_retry, not_sent
+from mikrodock.routeros.retry import RETRYABLE_STATUSES, RetryPolicy, may_retry
 from mikrodock.routeros.timeouts import TIMEOUT_ENV, Timeouts
 from mikrodock.routeros.tls import (
     TLS_MODES,
@@ -330,7 +329,9 @@ class AsyncRouterClient:
             except httpx.RequestError as exc:
                 delay = next(delays, None) if may_retry(exc, read=read) else None
                 if delay is None:
-                    raise self._connection_failed(exc, method, path, attempt, read=read) from exc
+                    raise connection_failed(
+                        exc, method, f"{self.url}/rest/{path}", attempt, self.timeouts, read=read
+                    ) from exc
                 log.warning(
                     "%s %s/rest/%s failed (%s); retrying in %.1f s (attempt %d of %d)",
                     method, self.url, path, exc or type(exc).__name__, delay,
@@ -390,52 +391,6 @@ class AsyncRouterClient:
             if len(self._urls) < _URL_CACHE:
                 self._urls[path] = url
         return url
-
-    def _connection_failed(
-        self, exc: httpx.RequestError, method: str, path: str, attempts: int, *, read: bool
-    ) -> ConnectionFailed:
-        where = f"{method} {self.url}/rest/{path}"
-        if attempts > 1:
-            where += f" ({attempts} attempts)"
-        if isinstance(exc, httpx.TimeoutException):
-            what = "connect" if isinstance(exc, httpx.ConnectTimeout) else "answer"
-            limit = self.timeouts.connect if what == "connect" else self.timeouts.read
-            message = f"{where}: no {what} within {limit:g} s"
-            if what == "connect":
-                hint = f"check that the router at {self.url} is up and reachable"
-            elif read:
-                hint = (
-                    "the router accepted the connection but did not answer: check its load and "
-                    f"its REST service (www/www-ssl), or allow longer with --timeout or "
-                    f"{TIMEOUT_ENV}"
-                )
-            else:
-                hint = (
-                    "the change may or may not have been applied; look at the router before "
-                    f"trying again (allow longer with --timeout or {TIMEOUT_ENV})"
-                )
-            return ConnectionFailed(message, hint=hint)
-        else:
-            what = "cannot connect" if not_sent(exc) else "connection lost"
-            message = f"{where}: {what} ({type(exc).__name__}: {exc or 'no detail'})"
-        if "CERTIFICATE_VERIFY_FAILED" in str(exc):
-            hint = (
-                "the router's certificate is not signed by a trusted CA: pass its CA file, "
-                "or trust it on first use (tls=pin / --tls-pin)"
-            )
-        elif not_sent(exc):
-            hint = (
-                f"check that the router is up and its REST service (www or www-ssl) "
-                f"listens at {self.url}"
-            )
-        elif read:
-            hint = "the router stopped answering; check it and try again"
-        else:
-            hint = (
-                "the change may or may not have been applied; look at the router "
-                "before trying again"
-            )
-        return ConnectionFailed(message, hint=hint)
 
 
 _run = run_sync  # older name, kept for callers outside this package
