@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from mikrodock.routeros.client import AsyncRouterClient, RouterClient, Timeouts
 from mikrodock.routeros.retry import RetryPolicy
@@ -66,11 +66,7 @@ def connect(
         target.url,
         target.user,
         target.password,
-        tls=target.tls,
-        ca_file=ca_file,
-        known_hosts=known_hosts,
-        timeouts=timeouts or Timeouts.from_env(),
-        retry=retry,
+        **_options(target, timeouts, retry, ca_file, known_hosts),
     )
 
 
@@ -87,9 +83,22 @@ def connect_sync(
         target.url,
         target.user,
         target.password,
-        tls=target.tls,
-        ca_file=ca_file,
-        known_hosts=known_hosts,
-        timeouts=timeouts or Timeouts.from_env(),
-        retry=retry,
+        **_options(target, timeouts, retry, ca_file, known_hosts),
     )
+
+
+def _options(
+    target: RouterTarget,
+    timeouts: Timeouts | None,
+    retry: RetryPolicy | None,
+    ca_file: str | os.PathLike[str] | None,
+    known_hosts: KnownHosts | None,
+) -> dict[str, Any]:
+    """The keyword arguments both clients take, with the timeouts from the environment."""
+    return {
+        "tls": target.tls,
+        "ca_file": ca_file,
+        "known_hosts": known_hosts,
+        "timeouts": timeouts or Timeouts.from_env(),
+        "retry": retry,
+    }
