@@ -23,6 +23,7 @@ from pathlib import Path
 
 import filelock
 
+from mikrodock.chr.boot import tail
 from mikrodock.chr.download import Progress, download_url, download_with_resume
 from mikrodock.chr.provision import endpoint_of, router_for
 from mikrodock.chr.state import MachineRecord
@@ -174,9 +175,12 @@ def install(
     time.sleep(1.0)
     while not set(names) <= _installed(record):
         if time.monotonic() > deadline:
+            # The failed run removes the machine, so its console is quoted here, not referred to.
+            console = tail(record.dir / "serial.log", 4) or "empty"
             raise ImageError(
-                f"{', '.join(names)} not installed on {record.name} after {timeout:.0f} s",
-                hint=f"see the console log: mikrodock chr logs {record.name}",
+                f"{', '.join(names)} not installed on {record.name} after {timeout:.0f} s;"
+                f" console: {console}",
+                hint="raise --timeout on a slow host; check the package exists for this version",
             )
         time.sleep(0.5)
     return {"packages": time.monotonic() - began}

@@ -46,7 +46,9 @@ case "$version" in *beta*|*rc*) channel=testing ;; esac
 echo "$version ($channel)" > /etc/version
 
 i=0
-while [ ! -b /dev/vda1 ] && [ "$i" -lt 50 ]; do usleep 20000; i=$((i + 1)); done
+# The disk appears asynchronously after virtio_blk loads: allow a slow (loaded, TCG) host 30 s.
+while [ ! -b /dev/vda1 ] && [ "$i" -lt 1500 ]; do usleep 20000; i=$((i + 1)); done
+[ "$i" -gt 50 ] && echo "guest: /dev/vda1 appeared after $((i * 20)) ms"
 if mount -t vfat -o rw,flush /dev/vda1 /flash; then
     echo /flash > /etc/state
 else
