@@ -60,8 +60,8 @@ def test_run_ls_exec_logs_stop_start_rm(guest_disk: Path, run_cli: Any
     password = password_file.read_text().strip()
     assert password and password not in out + err
     resource = f"{record.url}/rest/system/resource"
-    assert httpx.get(resource, auth=("admin", password)).json()["board-name"]
-    assert httpx.get(resource, auth=("admin", "")).status_code == 401
+    assert httpx.get(resource, auth=("admin", password), timeout=30).json()["board-name"]
+    assert httpx.get(resource, auth=("admin", ""), timeout=30).status_code == 401
 
     lan = _lan_address()
     if lan:  # forwarded ports answer on 127.0.0.1 only
@@ -91,7 +91,7 @@ def test_run_ls_exec_logs_stop_start_rm(guest_disk: Path, run_cli: Any
     code, out, err = run_cli("chr", "start", "r1")
     assert code == 0, err
     # the password survived the reboot: it lives on the router's disk (the overlay)
-    assert httpx.get(resource, auth=("admin", password)).status_code == 200
+    assert httpx.get(resource, auth=("admin", password), timeout=30).status_code == 200
     pid = load_record("r1").pid
     assert run_cli("chr", "rm", "-f", "r1")[0] == 0
     assert not _qemu_alive(pid) and not record.dir.exists()
@@ -118,7 +118,8 @@ def test_two_runs_at_once_never_clash(guest_disk: Path) -> None:
     assert first.name != second.name
     assert not set(first.ports.values()) & set(second.ports.values())
     for record in (first, second):
-        assert httpx.get(f"{record.url}/rest/system/resource", auth=("admin", "")).is_success
+        resource = f"{record.url}/rest/system/resource"
+        assert httpx.get(resource, auth=("admin", ""), timeout=30).is_success
 
 
 def _qemu_of(name: str) -> bool:
@@ -197,7 +198,8 @@ def test_device_mode_is_applied_with_a_power_cycle(guest_disk: Path, run_cli: An
     assert code == 0, err
     record = load_record("dm")
     password = (record.dir / "password").read_text().strip()
-    mode = httpx.get(f"{record.url}/rest/system/device-mode", auth=("admin", password)).json()
+    url = f"{record.url}/rest/system/device-mode"
+    mode = httpx.get(url, auth=("admin", password), timeout=30).json()  # a loaded host is slow
     assert mode["container"] in ("yes", "true")
 
 
