@@ -98,3 +98,13 @@ def test_what_is_dropped_is_said_with_lines() -> None:
     assert "on-failure:3" in text
     assert "range 7000-7001:7000-7001" in text
     assert "9000 has no host port" in text
+
+
+def test_a_huge_port_range_is_refused_not_written_out(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    compose = tmp_path / "compose.yaml"
+    compose.write_text('services:\n  web:\n    image: nginx\n    ports: ["1-65535:1-65535"]\n')
+    out = tmp_path / "app.yaml"
+    code, _, err = run_cli("app", "convert", str(compose), "-o", str(out))
+    assert code == 2 and len(err.strip().splitlines()) == 1, err
+    assert "1-65535:1-65535 would be 65535 single ports" in err and "narrower" in err
+    assert not out.exists()

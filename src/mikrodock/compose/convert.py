@@ -13,8 +13,12 @@ from typing import Any
 
 from mikrodock.compose.model import ComposePort, ComposeProject, ComposeService, ComposeVolume
 from mikrodock.compose.render import Octal, dump_yaml, format_size, healthcheck_dict
+from mikrodock.errors import UsageError
 
-__all__ = ["ConversionResult", "Dropped", "compose_to_app"]
+__all__ = ["MAX_EXPANDED_PORTS", "ConversionResult", "Dropped", "compose_to_app"]
+
+MAX_EXPANDED_PORTS = 1024
+"""The widest port range written out port by port (a range of 65,535 would be 65,535 lines)."""
 
 _IPV4 = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
 
@@ -77,6 +81,12 @@ class _Converter:
                 "ports",
                 port.line,
                 f"{port.short()} has no host port: published on {port.target}",
+            )
+        if port.count > MAX_EXPANDED_PORTS:
+            raise UsageError(
+                f"service {service.name}: port range {port.short()} would be {port.count} single"
+                f" ports in /app, which has no ranges (at most {MAX_EXPANDED_PORTS})",
+                hint="publish a narrower range (`mikrodock compose up` deploys wide ones)",
             )
         if port.count > 1:
             self.drop(
