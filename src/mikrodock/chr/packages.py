@@ -28,10 +28,10 @@ from mikrodock.chr.download import Progress, download_url, download_with_resume
 from mikrodock.chr.provision import endpoint_of, router_for
 from mikrodock.chr.state import MachineRecord
 from mikrodock.errors import ImageError, MikrodockError, UsageError
-from mikrodock.images.upload import OneShotServer
 from mikrodock.paths import cache_dir
 from mikrodock.routeros.client import Timeouts
 from mikrodock.routeros.connect import connect_sync
+from mikrodock.routeros.fetch_source import OneShotServer
 from mikrodock.routeros.retry import RetryPolicy
 from mikrodock.routeros.version import parse_version
 
