@@ -224,7 +224,7 @@ def main() -> None:
         seconds8, made = _at_once(8, lambda i: snapshots.clone("src:ready", name=f"many{i}"))
         records = [r.record for r in made]  # type: ignore[attr-defined]
         names_ok = len({r.name for r in records}) == 8
-        ports = [p for r in records for p in r.ports.values()]
+        ports = [p for r in records for p in (f.host for f in r.ports)]
         ports_ok = len(set(ports)) == len(ports)
         ready_ok = all(
             httpx.get(f"{r.url}/rest/system/resource", auth=("admin", password)).is_success
@@ -247,7 +247,7 @@ def main() -> None:
             recs = [r.record for r in made]  # type: ignore[attr-defined]
             ok = (
                 len({r.name for r in recs}) == 8
-                and len({p for r in recs for p in r.ports.values()}) == 40
+                and len({p for r in recs for p in (f.host for f in r.ports)}) == 40
             )
             cold8 = (
                 f"{seconds:.1f} s wall, all ready, clash-free: {ok},"

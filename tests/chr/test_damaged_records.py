@@ -14,16 +14,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mikrodock.chr.state import MachineRecord, machine_dir, save_record
+from mikrodock.chr.state import MachineRecord, PortForward, machine_dir, save_record
 from mikrodock.contexts import Context, ContextStore
 from mikrodock.paths import config_dir
 
 
 def _good(name: str = "good") -> MachineRecord:
     return MachineRecord(
-        name=name, arch="x86_64", version="7.20", base_image="/nowhere", memory_mib=256,
-        cpus=1, accel_requested="auto", ports={"80": 20080, "22": 20022}, mac="52:54:00:00:00:01",
-        status="stopped",
+        name=name, arch="x86_64", image="7.20", base_image=Path("/nowhere"), memory_mib=256,
+        cpus=1, accel_requested="auto", ports=(PortForward(22, 20022), PortForward(80, 20080)),
+        mac="52:54:00:00:00:01", status="stopped",
     )  # fmt: skip
 
 
@@ -42,6 +42,13 @@ DAMAGE: dict[str, Any] = {
     "password-file-a-path": {**_fields(), "password_file": "../../../../etc/shadow"},
     "a-list": [1, 2, 3],
     "pid-a-bool": {**_fields(), "pid": True},
+    "status-unknown": {**_fields(), "status": "flying"},
+    "link-local-a-string": {
+        **_fields(),
+        "links": [{"local": "1", "remote": 2, "mac": "52:54:00:00:00:02"}],
+    },
+    "guest-port-zero": {**_fields(), "ports": {"0": 20080}},
+    "base-image-empty": {**_fields(), "base_image": ""},
 }
 
 
@@ -98,7 +105,8 @@ def test_any_json_value_in_any_field_is_a_record_or_a_value_error(field: str, va
         record = MachineRecord.from_dict(data)
     except ValueError:
         return
-    assert all(isinstance(port, int) for port in record.ports.values())
+    assert all(isinstance(p.guest, int) and isinstance(p.host, int) for p in record.ports)
+    assert all(isinstance(nic.local, int) and isinstance(nic.mac, str) for nic in record.links)
     assert isinstance(record.memory_mib, int) and isinstance(record.name, str)
     record.to_json()
 

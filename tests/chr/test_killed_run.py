@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from mikrodock.chr import machine
-from mikrodock.chr.state import MachineRecord, load_record, machine_dir
+from mikrodock.chr.state import MachineRecord, PortForward, load_record, machine_dir
 from mikrodock.testing.sim_fixtures import wait_until
 
 pytestmark = [pytest.mark.qemu, pytest.mark.slow, pytest.mark.usefixtures("no_machines_left")]
@@ -95,7 +95,7 @@ def test_a_killed_run_leaves_no_open_router(guest_disk: Path, run_cli: Any, mome
             proc.send_signal(signal.SIGSTOP)
         wait_until(lambda: MOMENTS[moment]("k"), timeout=120, interval=0.02)
         record = load_record("k")
-        public = record.ports["80"]
+        public = record.http_port
         # whatever the router answers on its private port, never so on its forwarded ones
         assert not _answers_without_password(public)
     finally:
@@ -123,10 +123,10 @@ def test_the_next_run_removes_an_abandoned_machine(guest_disk: Path) -> None:
     proc.send_signal(signal.SIGKILL)
     proc.wait()
 
-    def make(name: str, ports: dict[str, int]) -> MachineRecord:
+    def make(name: str, ports: tuple[PortForward, ...]) -> MachineRecord:
         return MachineRecord(
-            name=name, arch="x86_64", version="0", base_image="", memory_mib=256, cpus=1,
-            accel_requested="tcg", ports=ports, mac="52:54:00:00:00:09", status="stopped",
+            name=name, arch="x86_64", image="0", base_image=Path("/nowhere"), memory_mib=256,
+            cpus=1, accel_requested="tcg", ports=ports, mac="52:54:00:00:00:09", status="stopped",
         )  # fmt: skip
 
     made = machine.allocate("next", [], False, make)  # what every chr run does first

@@ -18,11 +18,11 @@ def test_links_pair_ports_and_keep_interface_numbers() -> None:
     counter = iter(range(100))
     nics = lab_mod.plan_links(lab, list(range(50000, 50020)), lambda: f"mac{next(counter)}")
     a2, (b2, b3), c2 = nics["a"][0], nics["b"], nics["c"][0]
-    assert (a2["remote"], b3["remote"]) == (b3["local"], a2["local"])
-    assert (b2["remote"], c2["remote"]) == (c2["local"], b2["local"])
+    assert (a2.remote, b3.remote) == (b3.local, a2.local)
+    assert (b2.remote, c2.remote) == (c2.local, b2.local)
     assert len(nics["a"]) == 1 and len(nics["b"]) == 2
-    assert a2["peer"] == "b:ether3"
-    locals_ = [nic["local"] for found in nics.values() for nic in found]
+    assert a2.peer == "b:ether3"
+    locals_ = [nic.local for found in nics.values() for nic in found]
     assert len(set(locals_)) == len(locals_)
 
 
@@ -47,9 +47,9 @@ def test_lab_up_ls_down(guest_disk: Path, tmp_path: Path,
     assert code == 0, err
     r1, r2 = load_record("pair-r1"), load_record("pair-r2")
     [n1], [n2] = r1.links, r2.links
-    assert (n1["remote"], n2["remote"]) == (n2["local"], n1["local"])
-    assert _udp_bound(int(n1["local"])) and _udp_bound(int(n2["local"]))  # QEMU holds both ends
-    assert n1["mac"] != n2["mac"]
+    assert (n1.remote, n2.remote) == (n2.local, n1.local)
+    assert _udp_bound(int(n1.local)) and _udp_bound(int(n2.local))  # QEMU holds both ends
+    assert n1.mac != n2.mac
     code, out, _ = run_cli("lab", "ls", "--json")
     assert json.loads(out) == [
         {"name": "pair", "machines": {"pair-r1": "running", "pair-r2": "running"}}

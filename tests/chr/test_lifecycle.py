@@ -78,7 +78,7 @@ def test_run_ls_exec_logs_stop_start_rm(guest_disk: Path, run_cli: Any
     code, out, _ = run_cli("chr", "logs", "r1")
     assert "MikroTik" in out
     code, out, _ = run_cli("chr", "ssh-config", "r1")
-    assert f"Port {record.ports['22']}" in out
+    assert f"Port {record.host_port(22)}" in out
 
     pid = record.pid
     code, _, err = run_cli("chr", "rm", "r1")
@@ -116,7 +116,7 @@ def test_two_runs_at_once_never_clash(guest_disk: Path) -> None:
     assert not errors, [str(e) for e in errors]
     first, second = (r.record for r in results)
     assert first.name != second.name
-    assert not set(first.ports.values()) & set(second.ports.values())
+    assert not {p.host for p in first.ports} & {p.host for p in second.ports}
     for record in (first, second):
         resource = f"{record.url}/rest/system/resource"
         assert httpx.get(resource, auth=("admin", ""), timeout=30).is_success

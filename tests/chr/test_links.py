@@ -80,9 +80,9 @@ def test_link_to_running_machine(guest_disk: Path, run_cli: Any) -> None:
     assert "ether2 linked to r1:ether2" in out
     r1, r2 = load_record("r1"), load_record("r2")
     [n1], [n2] = r1.links, r2.links
-    assert (n1["peer"], n2["peer"]) == ("r2:ether2", "r1:ether2")
-    assert (n1["remote"], n2["remote"]) == (n2["local"], n1["local"])
-    assert len({n1["mac"], n2["mac"], r1.mac, r2.mac}) == 4
+    assert (n1.peer, n2.peer) == ("r2:ether2", "r1:ether2")
+    assert (n1.remote, n2.remote) == (n2.local, n1.local)
+    assert len({n1.mac, n2.mac, r1.mac, r2.mac}) == 4
 
     code, out, _ = run_cli("chr", "ls", "--json")
     links = {item["name"]: item["links"] for item in json.loads(out)}
@@ -91,9 +91,9 @@ def test_link_to_running_machine(guest_disk: Path, run_cli: Any) -> None:
 
     # Both guests' kernels see the new NIC: r1's was hot-plugged while it ran.
     seen1 = _wait_interface(r1.url, "ether2")
-    assert seen1.get("ether2") == str(n1["mac"]).upper(), seen1
+    assert seen1.get("ether2") == str(n1.mac).upper(), seen1
     seen2 = _wait_interface(r2.url, "ether2")
-    assert seen2.get("ether2") == str(n2["mac"]).upper(), seen2
+    assert seen2.get("ether2") == str(n2.mac).upper(), seen2
 
     code, _, err = run_cli("chr", "snapshot", "save", "r1", "t1")
     assert code == 2 and "hot-plugged" in err  # QEMU could not restore it with that NIC
@@ -103,19 +103,19 @@ def test_link_to_running_machine(guest_disk: Path, run_cli: Any) -> None:
                              "--no-password", "--accel", "tcg",
                              "--link", "r1:ether3=ether4")  # fmt: skip
     assert code == 0, err
-    assert [n["peer"] for n in load_record("r1").links] == ["r2:ether2", "r3:ether4"]
+    assert [n.peer for n in load_record("r1").links] == ["r2:ether2", "r3:ether4"]
     r3 = load_record("r3")
-    assert [(n["interface"], n["peer"]) for n in r3.links] == [
+    assert [(n.interface, n.peer) for n in r3.links] == [
         ("ether2", ""), ("ether3", ""), ("ether4", "r1:ether3"),
     ]  # fmt: skip
     seen1 = _wait_interface(r1.url, "ether3")
-    assert seen1.get("ether3") == str(load_record("r1").links[1]["mac"]).upper(), seen1
-    assert _wait_interface(r3.url, "ether4").get("ether4") == str(r3.links[2]["mac"]).upper()
+    assert seen1.get("ether3") == str(load_record("r1").links[1].mac).upper(), seen1
+    assert _wait_interface(r3.url, "ether4").get("ether4") == str(r3.links[2].mac).upper()
 
     code, _, err = run_cli("chr", "rm", "-f", "r2")
     assert code == 0, err
     n1, _ = load_record("r1").links
-    assert n1["peer"] == "" and n1["interface"] == "ether2"  # the cable is unplugged; ether2 stays
+    assert n1.peer == "" and n1.interface == "ether2"  # the cable is unplugged; ether2 stays
 
     code, _, err = run_cli("chr", "stop", "--force", "r1")
     assert code == 0, err
@@ -123,4 +123,4 @@ def test_link_to_running_machine(guest_disk: Path, run_cli: Any) -> None:
     assert len(load_record("r1").links) == 2
     code, _, err = run_cli("chr", "rm", "r1")
     assert code == 0, err
-    assert [n["peer"] for n in load_record("r3").links] == ["", "", ""]
+    assert [n.peer for n in load_record("r3").links] == ["", "", ""]

@@ -17,8 +17,10 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from mikrodock.chr.ready import NotReady, wait_ready
+from mikrodock.chr.ready import NotReady, reported_version, wait_ready
 from mikrodock.errors import AuthError
 
 
@@ -74,7 +76,7 @@ class SlirpLike:
             self.stopping.wait(self.answer_after)
             expected = "Basic " + base64.b64encode(f"admin:{self.password}".encode()).decode()
             if f"authorization: {expected}".lower().encode() in head.lower():
-                status, body = "200 OK", {"board-name": "CHR", "version": "7.22.3"}
+                status, body = "200 OK", {"board-name": "CHR", "version": "7.22.3 (stable)"}
             else:
                 status, body = "401 Unauthorized", {"error": 401, "message": "Unauthorized"}
             data = json.dumps(body).encode()
@@ -116,7 +118,8 @@ def test_connections_held_before_the_guest_is_up_do_not_hold_up_readiness(
     # every probe sent in the first second hangs for good; a prober that waits for its first
     # request (30 s of patience) would run into the 10 s timeout
     timings = wait_ready(slirp.url, "admin", slirp.password, timeout=10, watch=_never)
-    assert timings["ready"] >= timings["first_answer"] > 0
+    assert timings.ready >= timings.first_answer > 0
+    assert timings.version == "7.22.3"  # as the router reported it, without the channel
     assert len(slirp.held) >= 2  # it did meet hanging connections
 
 
@@ -135,7 +138,7 @@ def test_a_guest_slow_to_answer_from_the_start_still_becomes_ready(slirp: SlirpL
     # no reset ever tells the prober the guest is there, and the short-lived probes are
     # dropped after 1 s: the patient one must get the answer
     timings = wait_ready(slirp.url, "admin", slirp.password, timeout=30, watch=_never)
-    assert timings["ready"] > 0
+    assert timings.ready > 0
 
 
 @pytest.mark.parametrize("slirp", [{"down": 0.0}], indirect=True)
@@ -143,7 +146,7 @@ def test_a_restored_machine_is_probed_without_the_boot_phase(slirp: SlirpLike) -
     timings = wait_ready(
         slirp.url, "admin", slirp.password, timeout=10, watch=_never, booting=False
     )
-    assert timings["ready"] > 0
+    assert timings.ready > 0
 
 
 @pytest.mark.parametrize("slirp", [{"down": 0.0}], indirect=True)
@@ -169,3 +172,17 @@ def test_the_watch_ends_the_wait_with_its_reason(slirp: SlirpLike) -> None:
     with pytest.raises(NotReady) as caught:
         wait_ready(slirp.url, "admin", slirp.password, timeout=30, watch=watch)
     assert caught.value.accel_broke and "KVM failed" in str(caught.value)
+
+
+@given(st.text(max_size=30) | st.none() | st.integers() | st.lists(st.text(max_size=3)))
+def test_a_reported_version_is_a_version_number_or_nothing(value: object) -> None:
+    found = reported_version(value)
+    assert found == "" or (found[0].isdigit() and " " not in found and found.isprintable())
+    if isinstance(value, str) and found:
+        assert value.split()[0] == found
+
+
+def test_the_channel_is_not_part_of_the_version() -> None:
+    assert reported_version("7.22.3 (stable)") == "7.22.3"
+    assert reported_version("7.23beta2 (testing)") == "7.23beta2"
+    assert reported_version("") == reported_version("(stable)") == ""

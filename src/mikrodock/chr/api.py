@@ -60,7 +60,7 @@ class Machine:
     @property
     def ports(self) -> dict[int, int]:
         """guest port -> host port (on 127.0.0.1)."""
-        return {int(guest): host for guest, host in self.record.ports.items()}
+        return {port.guest: port.host for port in self.record.ports}
 
     @property
     def state(self) -> str:
@@ -125,7 +125,7 @@ class Chr:
 
     def rmi(self, version: str, *, arch: str = "x86_64") -> None:
         records, _ = _records()
-        images.remove_image(version, arch, {r.base_image for r in records})
+        images.remove_image(version, arch, {str(r.base_image) for r in records})
 
     def run(
         self,

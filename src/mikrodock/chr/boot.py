@@ -66,12 +66,9 @@ def spec_for(record: MachineRecord, accel: str, *, incoming: bool = False) -> Ma
         accel=accel,
         forwards=_forwards(record),
         mac=record.mac,
-        links=tuple(
-            LinkNic(int(nic["local"]), int(nic["remote"]), str(nic["mac"]), str(nic.get("tap", "")))
-            for nic in record.links
-        ),
+        links=tuple(LinkNic(nic.local, nic.remote, nic.mac, nic.tap) for nic in record.links),
         publish_all=record.publish_all and not record.provision_port,
-        firmware_code=Path(record.firmware_code) if record.firmware_code else None,
+        firmware_code=record.firmware_code,
         firmware_vars=folder / "vars.fd" if record.firmware_code else None,
         incoming=incoming,
     )
@@ -81,8 +78,7 @@ def _forwards(record: MachineRecord) -> tuple[Forward, ...]:
     """The public forwards; only the private one to REST while provisioning (see chr/guard.py)."""
     if record.provision_port:
         return (Forward(record.provision_port, 80),)
-    ports = sorted(record.ports.items(), key=lambda item: int(item[0]))
-    return tuple(Forward(host, int(guest)) for guest, host in ports)
+    return tuple(Forward(port.host, port.guest) for port in sorted(record.ports))
 
 
 def clean_runtime(folder: Path) -> None:
@@ -163,7 +159,12 @@ def boot(
     before_retry: Callable[[], None] | None = None,
     before_ready: Callable[[], list[str]] | None = None,
 ) -> dict[str, float]:
-    """Start QEMU for ``record`` and wait until ready; updates and saves the record.
+    """Start QEMU for ``record`` and wait until ready; updates the record.
+
+    The record is saved when its state changes: when QEMU starts (``running``, its pid) and when
+    it fails (``stopped``); and once more when the router reports another version than
+    recorded. A ``provisioning`` record (a new machine, see :func:`mikrodock.chr.machine.run`)
+    is left to the caller to save: it is saved ``running`` or removed.
 
     ``incoming_state``: a snapshot's memory state to continue from instead of booting.
     ``before_ready`` (with ``incoming_state``): fixes for the restored machine, made as soon as it
@@ -186,18 +187,18 @@ def boot(
         offset = log.stat().st_size if log.exists() else 0
         started = time.time()
         proc = launch(argv, folder)
-        record.pid, record.accel = proc.pid, accel
-        if record.status != "provisioning":
+        record.pid, record.accel, record.started_at = proc.pid, accel, started
+        owned = record.status != "provisioning"
+        if owned:
             record.status = "running"
-        record.started_at = started
-        save_record(record)
+            save_record(record)
         check = _watch(proc.pid, proc.poll, accel, log, offset, folder / "serial.log")
         try:
             if incoming_state is not None:
                 _incoming(record, incoming_state, check)
                 for line in before_ready() if before_ready is not None else []:
                     note(line)
-            timings = wait_ready(
+            answer = wait_ready(
                 record.url,
                 record.user,
                 password_of(record),
@@ -205,8 +206,11 @@ def boot(
                 watch=check,
                 booting=incoming_state is None,
             )
-            timings["started"] = started
-            return timings
+            if answer.version and answer.version != record.routeros_version:
+                record.routeros_version = answer.version
+                if owned:
+                    save_record(record)
+            return {**answer.timings(), "started": started}
         except NotReady as problem:
             end_process(proc.pid)
             clean_runtime(folder)
@@ -218,8 +222,7 @@ def boot(
                 if before_retry:
                     before_retry()
                 continue
-            record.pid, record.status = 0, "stopped"
-            save_record(record)
+            _stopped(record, owned)
             raise MachineError(
                 f"{record.name} did not become ready: {problem}",
                 hint=f"see {log} and {folder / 'serial.log'}; try --accel tcg or more --memory",
@@ -227,7 +230,13 @@ def boot(
         except (MikrodockError, BaseException):
             end_process(proc.pid)
             clean_runtime(folder)
-            record.pid, record.status = 0, "stopped"
-            save_record(record)
+            _stopped(record, owned)
             raise
     raise MachineError(f"no accelerator could start {record.name}", hint="try --accel tcg")
+
+
+def _stopped(record: MachineRecord, owned: bool) -> None:
+    record.pid = 0
+    if owned:
+        record.status = "stopped"
+        save_record(record)

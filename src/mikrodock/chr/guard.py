@@ -122,8 +122,8 @@ def open_forwards(record: MachineRecord) -> None:
                 hint="another program may have taken the port; run the machine again",
             )
 
-    for guest, host in sorted(record.ports.items(), key=lambda item: int(item[0])):
-        hmp(f"hostfwd_add net0 tcp:{bind}:{host}-:{guest}")
+    for port in sorted(record.ports):
+        hmp(f"hostfwd_add net0 tcp:{bind}:{port.host}-:{port.guest}")
     if record.provision_port:
         hmp(f"hostfwd_remove net0 tcp:127.0.0.1:{record.provision_port}", fine="removed")
 

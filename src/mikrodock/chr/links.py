@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,7 +29,7 @@ from qemu.qmp import ExecuteError
 from mikrodock.chr.argv import HOTPLUG_PORTS
 from mikrodock.chr.ports import pick_free
 from mikrodock.chr.qmp import qmp_call
-from mikrodock.chr.state import MachineRecord, list_records, load_record, save_record
+from mikrodock.chr.state import Link, MachineRecord, list_records, load_record, save_record
 from mikrodock.chr.status import running_pid
 from mikrodock.errors import MachineError, MikrodockError, UsageError
 
@@ -104,21 +105,21 @@ def check_peers(requests: list[LinkRequest]) -> None:
 class LinkPlan:
     """The new machine's extra NICs and the NICs reserved on running peers."""
 
-    nics: list[dict[str, Any]]
-    peers: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-    plugged: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    nics: list[Link]
+    peers: list[tuple[str, Link]] = field(default_factory=list)
+    plugged: list[tuple[str, Link]] = field(default_factory=list)
 
 
 def _taken(records: list[MachineRecord]) -> set[int]:
     taken: set[int] = set()
     for record in records:
-        taken.update(record.ports.values())
+        taken.update(port.host for port in record.ports)
         for nic in record.links:
-            taken.update((int(nic["local"]), int(nic["remote"])))
+            taken.update((nic.local, nic.remote))
     return taken
 
 
-def reserve(name: str, requests: list[LinkRequest], macs: Any) -> LinkPlan:
+def reserve(name: str, requests: list[LinkRequest], macs: Callable[[], str]) -> LinkPlan:
     """Plan the NICs of machine ``name`` and record the peers' new NICs.
 
     Call under the allocation lock (the peers' records then already hold their UDP ports).
@@ -133,25 +134,22 @@ def reserve(name: str, requests: list[LinkRequest], macs: Any) -> LinkPlan:
             chosen[ether] = request
     highest = max(chosen)
     ports = iter(pick_free(2 * (highest - 1), _taken(list_records()[0]), udp=True))
-    nics: list[dict[str, Any]] = []
+    nics: list[Link] = []
     plan = LinkPlan(nics)
     for ether in range(2, highest + 1):
-        nic: dict[str, Any] = {"interface": f"ether{ether}", "local": next(ports), "mac": macs()}
+        nic = Link(interface=f"ether{ether}", local=next(ports), remote=0, mac=macs())
         wanted = chosen.get(ether)
         if wanted is None:
-            nic.update(remote=next(ports), peer="", peer_machine="")
+            nic.remote = next(ports)
         else:
             peer = load_record(wanted.peer)
-            peer_nic: dict[str, Any] = {
-                "interface": f"ether{wanted.peer_ether}", "local": next(ports),
-                "remote": nic["local"], "mac": macs(), "peer": f"{name}:ether{ether}",
-                "peer_machine": name, "hotplug": True,
-            }  # fmt: skip
-            nic.update(
-                remote=peer_nic["local"],
-                peer=f"{wanted.peer}:ether{wanted.peer_ether}",
-                peer_machine=wanted.peer,
-            )
+            peer_nic = Link(
+                interface=f"ether{wanted.peer_ether}", local=next(ports), remote=nic.local,
+                mac=macs(), peer=f"{name}:ether{ether}", peer_machine=name, hotplug=True,
+            )  # fmt: skip
+            nic.remote = peer_nic.local
+            nic.peer = f"{wanted.peer}:ether{wanted.peer_ether}"
+            nic.peer_machine = wanted.peer
             peer.links.append(peer_nic)
             save_record(peer)
             plan.peers.append((wanted.peer, peer_nic))
@@ -159,8 +157,8 @@ def reserve(name: str, requests: list[LinkRequest], macs: Any) -> LinkPlan:
     return plan
 
 
-def _ids(nic: dict[str, Any]) -> tuple[str, str]:
-    return f"link{nic['local']}", f"nic{nic['local']}"
+def _ids(nic: Link) -> tuple[str, str]:
+    return f"link{nic.local}", f"nic{nic.local}"
 
 
 def hotplug(plan: LinkPlan) -> None:
@@ -169,15 +167,15 @@ def hotplug(plan: LinkPlan) -> None:
         sock = load_record(peer_name).dir / "qmp.sock"
         netdev, device = _ids(nic)
         qmp_call(sock, "netdev_add", {
-            "type": "socket", "id": netdev, "udp": f"127.0.0.1:{nic['remote']}",
-            "localaddr": f"127.0.0.1:{nic['local']}",
+            "type": "socket", "id": netdev, "udp": f"127.0.0.1:{nic.remote}",
+            "localaddr": f"127.0.0.1:{nic.local}",
         })  # fmt: skip
         errors: list[str] = []
         for bus in HOTPLUG_PORTS:
             try:
                 qmp_call(sock, "device_add", {
                     "driver": "virtio-net-pci", "id": device, "netdev": netdev,
-                    "mac": nic["mac"], "bus": bus, "addr": "0",
+                    "mac": nic.mac, "bus": bus, "addr": "0",
                 })  # fmt: skip  # a root port has one slot; addr=0 fails when it is taken
                 break
             except (MikrodockError, ExecuteError) as exc:
@@ -207,18 +205,18 @@ def release(plan: LinkPlan) -> None:
             netdev, device = _ids(nic)
             _quietly(peer.dir / "qmp.sock", "device_del", {"id": device})
             _quietly(peer.dir / "qmp.sock", "netdev_del", {"id": netdev})
-        peer.links = [n for n in peer.links if int(n["local"]) != int(nic["local"])]
+        peer.links = [n for n in peer.links if n.local != nic.local]
         save_record(peer)
 
 
 def unlink_peers(record: MachineRecord) -> None:
     """Unplug the cables of the machines ``record`` was linked to (it is being removed)."""
-    for peer_name in {str(n.get("peer_machine") or "") for n in record.links} - {""}:
+    for peer_name in {n.peer_machine for n in record.links} - {""}:
         try:
             peer = load_record(peer_name)
         except MikrodockError:
             continue
         for nic in peer.links:
-            if nic.get("peer_machine") == record.name:
-                nic["peer"], nic["peer_machine"] = "", ""
+            if nic.peer_machine == record.name:
+                nic.peer, nic.peer_machine = "", ""
         save_record(peer)

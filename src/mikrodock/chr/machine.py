@@ -8,10 +8,12 @@ process, its sockets and the machine folder are removed: nothing is left behind.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import secrets
 import shutil
 import subprocess
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,7 +37,9 @@ from mikrodock.chr.process import (
 from mikrodock.chr.provision import generate_password, router_for, set_device_mode, set_password
 from mikrodock.chr.qmp import qmp_call
 from mikrodock.chr.state import (
+    Link,
     MachineRecord,
+    PortForward,
     allocation_lock,
     list_records,
     load_record,
@@ -86,8 +90,8 @@ class RunRequest:
     device_mode: Mapping[str, str] = field(default_factory=dict)
     packages: tuple[str, ...] = ()
     timeout: float = 300.0
-    links: tuple[dict[str, object], ...] = ()
-    """extra NICs: {"local": UDP port, "remote": UDP port, "mac": ...} (see chr/lab.py)"""
+    links: tuple[Link, ...] = ()
+    """extra NICs planned by a lab (see :mod:`mikrodock.lab.machines`)"""
     lab: str = ""
     link_to: tuple[str, ...] = ()
     """``--link PEER:etherN[=etherM]``: wire to running machines (see chr/links.py)"""
@@ -158,10 +162,10 @@ def random_mac() -> str:
 def _taken_ports(records: list[MachineRecord]) -> set[int]:
     taken: set[int] = set()
     for record in records:
-        taken.update(record.ports.values())
+        taken.update(port.host for port in record.ports)
         taken.add(record.provision_port)
         for link in record.links:
-            taken.update((int(link["local"]), int(link["remote"])))
+            taken.update((link.local, link.remote))
     return taken - {0}
 
 
@@ -176,7 +180,7 @@ def allocate(
     name: str | None,
     publish: list[tuple[int, int]],
     publish_all: bool,
-    make: Callable[[str, dict[str, int]], MachineRecord],
+    make: Callable[[str, tuple[PortForward, ...]], MachineRecord],
     *,
     hold: list[guard.Unfinished] | None = None,
 ) -> MachineRecord:
@@ -199,22 +203,21 @@ def allocate(
             )
         chosen = name or _next_name(taken_names)
         taken = _taken_ports(records)
-        ports: dict[str, int] = {}
+        ports: dict[int, int] = {}
+        """guest -> host"""
         for host, guest in publish:
             if host:
                 check_free(host, taken | set(ports.values()), publish_all=publish_all)
-                ports[str(guest)] = host
+                ports[guest] = host
         wanted = [
-            g
-            for g in [*DEFAULT_GUEST_PORTS.values(), *(g for _, g in publish)]
-            if str(g) not in ports
+            g for g in [*DEFAULT_GUEST_PORTS.values(), *(g for _, g in publish)] if g not in ports
         ]
         wanted = list(dict.fromkeys(wanted))
         for guest, host in zip(
             wanted, pick_free(len(wanted), taken | set(ports.values())), strict=True
         ):
-            ports[str(guest)] = host
-        record = make(chosen, ports)
+            ports[guest] = host
+        record = make(chosen, tuple(sorted(PortForward(g, h) for g, h in ports.items())))
         if record.status == "provisioning":
             record.provision_port = pick_free(1, taken | set(ports.values()))[0]
         machine_dir(chosen).mkdir(mode=0o700)
@@ -267,18 +270,18 @@ def run(request: RunRequest, *, note: Note = _quiet, progress: Progress | None =
     firmware = find_firmware() if request.arch == "aarch64" else None
     base = _base_for(request, progress)
 
-    plan = links_mod.LinkPlan([dict(link) for link in request.links])
+    plan = links_mod.LinkPlan([dataclasses.replace(link) for link in request.links])
 
-    def make(name: str, ports: dict[str, int]) -> MachineRecord:
+    def make(name: str, ports: tuple[PortForward, ...]) -> MachineRecord:
         nonlocal plan
         if wanted_links:
             plan = links_mod.reserve(name, wanted_links, random_mac)
         return MachineRecord(
-            name=name, arch=request.arch, version=base.version, base_image=base.path,
+            name=name, arch=request.arch, image=base.version, base_image=base.disk,
             memory_mib=mib, cpus=request.cpus, accel_requested=request.accel, ports=ports,
             mac=random_mac(), publish_all=request.publish_all, status="provisioning",
-            firmware_code=str(firmware[0]) if firmware else "",
-            links=plan.nics, lab=request.lab,
+            firmware_code=firmware[0] if firmware else None, links=plan.nics, lab=request.lab,
+            created_at=time.time(),
         )  # fmt: skip
 
     unfinished: list[guard.Unfinished] = []
@@ -306,7 +309,7 @@ def run(request: RunRequest, *, note: Note = _quiet, progress: Progress | None =
         timings = boot(record, accels, timeout=request.timeout, note=say, before_retry=fresh_disk)
         password = generate_password() if request.password is None else request.password
         if password:
-            set_password(record, password)
+            set_password(record, password)  # kept in the record by the one save below
         if request.device_mode:
             set_device_mode(record, request.device_mode)
             timings.update(boot_wait(record, request.timeout))
@@ -320,7 +323,7 @@ def run(request: RunRequest, *, note: Note = _quiet, progress: Progress | None =
         guard.open_forwards(record)  # only now, with the password set
         record.provision_port, record.status = 0, "running"
         boot_wait(record, request.timeout)  # ready on its own ports too (the first answer)
-        save_record(record)
+        save_record(record)  # the one save after allocate's: provisioning -> running
         watchdog.disarm()
         links_mod.hotplug(plan)
         return RunResult(record, timings, notes)
@@ -336,12 +339,15 @@ def run(request: RunRequest, *, note: Note = _quiet, progress: Progress | None =
 
 
 def boot_wait(record: MachineRecord, timeout: float) -> dict[str, float]:
-    """Wait for an already running machine to answer again (after a reset)."""
+    """Wait for an already running machine to answer again (after a reset); keeps the
+    version it reports in ``record`` (not saved)."""
     from mikrodock.chr.ready import wait_ready
 
-    return wait_ready(
+    answer = wait_ready(
         record.url, record.user, password_of(record), timeout=timeout, watch=lambda: None
     )
+    record.routeros_version = answer.version or record.routeros_version
+    return answer.timings()
 
 
 def start(name: str, *, timeout: float = 300.0, note: Note = _quiet) -> RunResult:
@@ -358,10 +364,10 @@ def start(name: str, *, timeout: float = 300.0, note: Note = _quiet) -> RunResul
     with allocation_lock():
         records, _ = list_records()
         taken = _taken_ports([r for r in records if r.name != name and running_pid(r)])
-        for port in record.ports.values():
-            check_free(port, taken, publish_all=record.publish_all)
+        for port in record.ports:
+            check_free(port.host, taken, publish_all=record.publish_all)
     for nic in record.links:
-        nic.pop("hotplug", None)  # from now on on QEMU's command line, like the other NICs
+        nic.hotplug = False  # from now on on QEMU's command line, like the other NICs
     accels = (
         [record.accel]
         if record.accel
@@ -438,7 +444,7 @@ def ssh_config(name: str) -> str:
     return (
         f"Host {record.name}\n"
         f"    HostName 127.0.0.1\n"
-        f"    Port {record.ports.get('22', 0)}\n"
+        f"    Port {record.host_port(22)}\n"
         f"    User {record.user}\n"
         f"    StrictHostKeyChecking no\n"
         f"    UserKnownHostsFile {os.devnull}\n"

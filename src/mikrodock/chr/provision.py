@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 from mikrodock.chr.boot import password_of
 from mikrodock.chr.qmp import qmp_call
-from mikrodock.chr.state import MachineRecord, save_record
+from mikrodock.chr.state import MachineRecord
 from mikrodock.errors import ConnectionFailed, MikrodockError
 from mikrodock.paths import atomic_write
 from mikrodock.routeros.client import AsyncRouterClient, RouterClient
@@ -48,12 +48,12 @@ def router_for(record: MachineRecord) -> RouterClient:
 
 
 def set_password(record: MachineRecord, password: str) -> None:
-    """Give ``admin`` ``password`` and keep it (0600) in the machine folder."""
+    """Give ``admin`` ``password`` and keep it (0600) in the machine folder; the record names
+    the file (the caller saves it)."""
     with router_for(record) as ros:
         ros.command("user", "set", {"numbers": record.user, "password": password})
     atomic_write(record.dir / PASSWORD_FILE, password + "\n", mode=0o600)
     record.password_file = PASSWORD_FILE
-    save_record(record)
 
 
 def set_device_mode(record: MachineRecord, changes: Mapping[str, str]) -> None:

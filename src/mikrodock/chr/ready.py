@@ -39,7 +39,7 @@ import httpx
 
 from mikrodock.errors import AuthError
 
-__all__ = ["NotReady", "Watch", "wait_ready"]
+__all__ = ["NotReady", "Ready", "Watch", "reported_version", "wait_ready"]
 
 _POLL = 0.1
 _POLL_UP = 0.05
@@ -68,11 +68,35 @@ Watch = Callable[[], NotReady | None]
 @dataclass(frozen=True)
 class Probe:
     """What one request learnt: the board-name if ready, whether the guest was reached, and
-    whether it hung (no answer within its patience)."""
+    whether it hung (no answer within its patience); with the board, the version reported."""
 
     board: str | None
     reached: bool
     hung: bool = False
+    version: str = ""
+
+
+@dataclass(frozen=True)
+class Ready:
+    """The answer that made the machine ready: when (``time.time()`` values), and the RouterOS
+    version it reported (``7.22.3``; '' when it did not say)."""
+
+    first_answer: float
+    ready: float
+    version: str = ""
+
+    def timings(self) -> dict[str, float]:
+        return {"first_answer": self.first_answer, "ready": self.ready}
+
+
+def reported_version(value: object) -> str:
+    """The version number in ``/system/resource``'s ``version`` (``7.22.3 (stable)`` ->
+    ``7.22.3``); '' for anything that is not such a text."""
+    if not isinstance(value, str):
+        return ""
+    words = value.split()
+    number = words[0] if words else ""
+    return number if number[:1].isdigit() and number.isprintable() and len(number) <= 40 else ""
 
 
 async def probe(
@@ -99,15 +123,15 @@ async def probe(
             "the machine refused the credentials",
             hint="check the machine's password file",
         )
-    board = None
+    board, version = None, ""
     if response.status_code == 200 and auth is not None:
         try:
             body = response.json()
         except ValueError:
             body = None
         if isinstance(body, dict) and body.get("board-name"):
-            board = str(body["board-name"])
-    return Probe(board, reached=True)
+            board, version = str(body["board-name"]), reported_version(body.get("version"))
+    return Probe(board, reached=True, version=version)
 
 
 class _Prober:
@@ -149,14 +173,14 @@ class _Prober:
             self.patient.add(task)
             self.last_patient = now
 
-    def settle(self, done: set[asyncio.Task[Probe]]) -> str | None:
-        """Take finished probes into account; returns the board-name once one is ready."""
+    def settle(self, done: set[asyncio.Task[Probe]]) -> Probe | None:
+        """Take finished probes into account; returns the ready answer once there is one."""
         for task in done:
             self.out.pop(task, None)
             self.patient.discard(task)
             result = task.result()
             if result.board:
-                return result.board
+                return result
             if result.reached and not self.network_up:
                 self.network_up = True
                 for other in list(self.out):  # hanging in slirp: a new request is faster
@@ -173,7 +197,7 @@ class _Prober:
 
 async def _wait(
     url: str, auth: tuple[str, str], timeout: float, watch: Watch, booting: bool
-) -> dict[str, float]:
+) -> Ready:
     deadline = time.monotonic() + timeout
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=0)
     # plain http to 127.0.0.1: no CA bundle to load
@@ -190,9 +214,10 @@ async def _wait(
                     done, _ = await asyncio.wait(
                         prober.out, timeout=wait_for, return_when=asyncio.FIRST_COMPLETED
                     )
-                    if prober.settle(done):
+                    answer = prober.settle(done)
+                    if answer is not None:
                         now = time.time()
-                        return {"first_answer": now, "ready": now}
+                        return Ready(now, now, answer.version)
                 else:
                     await asyncio.sleep(wait_for)
                 if time.monotonic() > deadline:
@@ -209,8 +234,8 @@ def wait_ready(
     timeout: float,
     watch: Watch,
     booting: bool = True,
-) -> dict[str, float]:
-    """Block until ready; returns timings (``first_answer``, ``ready`` as time.time() values).
+) -> Ready:
+    """Block until ready; returns when (``first_answer``, ``ready``) and the version reported.
 
     ``booting``: start in phase 1 (see above). A machine restored from a snapshot has its
     network up already, so it starts in phase 2.

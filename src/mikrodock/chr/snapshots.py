@@ -42,7 +42,7 @@ from mikrodock.chr.machine import (
 from mikrodock.chr.process import end_process
 from mikrodock.chr.provision import PASSWORD_FILE, after_restore
 from mikrodock.chr.qmp import run_qmp
-from mikrodock.chr.state import MachineRecord, load_record, save_record, validate_name
+from mikrodock.chr.state import MachineRecord, PortForward, load_record, validate_name
 from mikrodock.chr.status import running_pid
 from mikrodock.errors import MachineError, UsageError
 from mikrodock.paths import atomic_write, state_dir
@@ -67,6 +67,8 @@ class SnapshotInfo:
     created_at: float
     disk_bytes: int = 0
     state_bytes: int = 0
+    routeros_version: str = ""
+    """as the router reported it ('' in snapshots of earlier releases)"""
 
     @property
     def dir(self) -> Path:
@@ -127,7 +129,7 @@ def save(name: str, tag: str) -> SnapshotInfo:
     record = load_record(name)
     if not running_pid(record):
         raise UsageError(f"{name} is not running", hint="snapshots need a running machine")
-    if any(nic.get("hotplug") for nic in record.links):
+    if any(nic.hotplug for nic in record.links):
         raise UsageError(
             f"{name} has a NIC hot-plugged by `chr run --link`; a snapshot could not be restored",
             hint=f"restart it first (mikrodock chr stop {name} && mikrodock chr start {name})",
@@ -145,11 +147,12 @@ def save(name: str, tag: str) -> SnapshotInfo:
         if password:
             atomic_write(work / PASSWORD_FILE, password + "\n", mode=0o600)
         info = SnapshotInfo(
-            machine=name, tag=tag, arch=record.arch, version=record.version,
-            base_image=record.base_image, memory_mib=record.memory_mib, cpus=record.cpus,
+            machine=name, tag=tag, arch=record.arch, version=record.image,
+            base_image=str(record.base_image), memory_mib=record.memory_mib, cpus=record.cpus,
             links=len(record.links), accel=record.accel or "tcg", has_password=bool(password),
             created_at=time.time(), disk_bytes=(work / "disk.qcow2").stat().st_size,
             state_bytes=(work / "state").stat().st_size,
+            routeros_version=record.routeros_version,
         )  # fmt: skip
         atomic_write(work / "snapshot.json", json.dumps(asdict(info), indent=2) + "\n")
         if final.exists():
@@ -170,14 +173,14 @@ def _take_over(record: MachineRecord, snap: SnapshotInfo) -> None:
         shutil.copyfile(snap.dir / PASSWORD_FILE, record.dir / PASSWORD_FILE)
         (record.dir / PASSWORD_FILE).chmod(0o600)
         record.password_file = PASSWORD_FILE
-    save_record(record)
 
 
 def _resume(
     record: MachineRecord, snap: SnapshotInfo, timeout: float, *, new_mac: bool
 ) -> RunResult:
     """Put ``record`` on the snapshot's disk and memory and run it (clock, and with
-    ``new_mac`` ether1's address, fixed before its readiness is confirmed)."""
+    ``new_mac`` ether1's address, fixed before its readiness is confirmed); the record is
+    saved once, when its QEMU starts (:func:`mikrodock.chr.boot.boot`)."""
     _take_over(record, snap)
     notes: list[str] = []
     timings = boot(
@@ -219,12 +222,13 @@ def clone(
     if snap.links:
         raise UsageError("cloning a machine with links is not supported yet")
 
-    def make(chosen: str, ports: dict[str, int]) -> MachineRecord:
+    def make(chosen: str, ports: tuple[PortForward, ...]) -> MachineRecord:
         return MachineRecord(
-            name=chosen, arch=snap.arch, version=snap.version, base_image=snap.base_image,
+            name=chosen, arch=snap.arch, image=snap.version, base_image=Path(snap.base_image),
             memory_mib=snap.memory_mib, cpus=snap.cpus, accel_requested=snap.accel,
             ports=ports, mac=random_mac(), publish_all=publish_all, status="creating",
-            source=f"{machine}:{tag}",
+            source=f"{machine}:{tag}", routeros_version=snap.routeros_version,
+            created_at=time.time(),
         )  # fmt: skip
 
     record = allocate(name, parse_publish(publish), publish_all, make)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from mikrodock.chr import guard
 from mikrodock.chr.process import _cmdline, alive, end_process, find_strays
-from mikrodock.chr.state import MachineRecord, list_records
+from mikrodock.chr.state import Link, MachineRecord, PortForward, list_records, ports_json
 
 __all__ = ["MachineStatus", "list_machines", "remove_stray", "running_pid"]
 
@@ -39,21 +39,23 @@ class MachineStatus:
     before the router had a password; QEMU ended, ports closed) | damaged (unreadable
     machine.json) | stray (QEMU without folder)"""
     version: str = ""
+    """the RouterOS version the router reported (the image's before it first answered)"""
     arch: str = ""
     accel: str = ""
-    ports: dict[str, int] = field(default_factory=dict)
+    ports: tuple[PortForward, ...] = ()
     uptime: float = 0.0
     pid: int = 0
     url: str = ""
     source: str = ""
-    links: list[dict[str, object]] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
     """extra NICs: interface, peer (``machine:interface`` or ''), mac, UDP ports"""
 
     def to_dict(self) -> dict[str, object]:
         return {
             "name": self.name, "state": self.state, "version": self.version, "arch": self.arch,
-            "accel": self.accel, "ports": self.ports, "uptime": round(self.uptime, 1),
-            "pid": self.pid, "url": self.url, "source": self.source, "links": self.links,
+            "accel": self.accel, "ports": ports_json(self.ports), "uptime": round(self.uptime, 1),
+            "pid": self.pid, "url": self.url, "source": self.source,
+            "links": [_link(nic) for nic in self.links],
         }  # fmt: skip
 
 
@@ -72,10 +74,10 @@ def _state(record: MachineRecord, pid: int) -> str:
     return "stopped"
 
 
-def _link(index: int, nic: dict[str, object]) -> dict[str, object]:
+def _link(nic: Link) -> dict[str, object]:
     return {
-        "interface": nic.get("interface") or f"ether{index + 2}", "peer": nic.get("peer", ""),
-        "mac": nic.get("mac", ""), "local_udp": nic.get("local"), "remote_udp": nic.get("remote"),
+        "interface": nic.interface, "peer": nic.peer, "mac": nic.mac, "local_udp": nic.local,
+        "remote_udp": nic.remote,
     }  # fmt: skip
 
 
@@ -94,12 +96,12 @@ def list_machines() -> list[MachineStatus]:
                 version=record.version,
                 arch=record.arch,
                 accel=record.accel,
-                ports={guest: host for guest, host in record.ports.items()},
+                ports=record.ports,
                 uptime=now - record.started_at if pid and record.started_at else 0.0,
                 pid=pid,
                 url=record.url,
                 source=record.source,
-                links=[_link(index, nic) for index, nic in enumerate(record.links)],
+                links=list(record.links),
             )
         )
     found.extend(MachineStatus(name=name, state="damaged") for name in damaged)

@@ -113,9 +113,7 @@ def _print_ready(result: object, elapsed: float) -> None:
 
     assert isinstance(result, RunResult)
     record = result.record
-    ports = " ".join(
-        f"{host}->{guest}" for guest, host in sorted(record.ports.items(), key=lambda i: int(i[0]))
-    )
+    ports = " ".join(f"{port.host}->{port.guest}" for port in sorted(record.ports))
     typer.echo(f"{record.name} ready in {elapsed:.1f} s ({record.accel.upper()}): {record.url}")
     typer.echo(f"  ports (127.0.0.1 host->guest): {ports}")
     typer.echo(f"  credentials: {result.credentials}")
@@ -180,6 +178,7 @@ def run(
     """Start a new CHR machine; returns (detached) when its REST API answers."""
     from mikrodock.chr import machine
     from mikrodock.chr.launch import launch
+    from mikrodock.chr.state import ports_json
 
     password: str | None = None
     if password_stdin:
@@ -214,13 +213,13 @@ def run(
     elapsed = time.monotonic() - started
     if as_json:
         print_json({"name": result.record.name, "url": result.record.url,
-                    "ports": result.record.ports, "accel": result.record.accel,
+                    "ports": ports_json(result.record.ports), "accel": result.record.accel,
                     "credentials": result.credentials, "notes": result.notes,
                     "seconds": round(elapsed, 2)})  # fmt: skip
         return
     _print_ready(result, elapsed)
     for nic in result.record.links:
-        typer.echo(f"  {nic.get('interface', '?')} linked to {nic.get('peer') or '-'}")
+        typer.echo(f"  {nic.interface} linked to {nic.peer or '-'}")
     if attach_console:
         console(result.record.name)
 
@@ -249,7 +248,7 @@ def ls(as_json: JsonOpt = False) -> None:
             item.state,
             item.accel or "-",
             _uptime(item.uptime),
-            ",".join(f"{h}->{g}" for g, h in sorted(item.ports.items(), key=lambda i: int(i[0]))),
+            ",".join(f"{port.host}->{port.guest}" for port in sorted(item.ports)),
         )
         for item in found
     ]

@@ -29,18 +29,21 @@ def _err(text: str) -> None:
 def lab_up(file: Annotated[Path, typer.Argument(help="The lab file (YAML).")],
            as_json: JsonOpt = False) -> None:  # fmt: skip
     """Start every router of a lab and wire its links (all or nothing)."""
+    from mikrodock.chr.state import ports_json
     from mikrodock.lab import machines
 
     began = time.monotonic()
     results = machines.lab_up(file, note=lambda text: _err(f"note: {text}"))
     if as_json:
-        print_json([{"name": r.record.name, "url": r.record.url, "ports": r.record.ports,
-                     "links": r.record.links} for r in results])  # fmt: skip
+        print_json([
+            {"name": r.record.name, "url": r.record.url, "ports": ports_json(r.record.ports),
+             "links": [nic.to_dict() for nic in r.record.links]}
+            for r in results
+        ])  # fmt: skip
         return
     typer.echo(f"lab up in {time.monotonic() - began:.1f} s")
     for result in results:
-        peers = ", ".join(f"ether{i + 2}->{nic.get('peer') or '-'}"
-                          for i, nic in enumerate(result.record.links))  # fmt: skip
+        peers = ", ".join(f"{nic.interface}->{nic.peer or '-'}" for nic in result.record.links)
         typer.echo(f"  {result.record.name}: {result.record.url}  {peers}")
 
 

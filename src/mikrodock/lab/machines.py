@@ -22,7 +22,7 @@ from pathlib import Path
 
 from mikrodock.chr import machine
 from mikrodock.chr.ports import pick_free
-from mikrodock.chr.state import allocation_lock, list_records
+from mikrodock.chr.state import Link, allocation_lock, list_records
 from mikrodock.chr.status import list_machines
 from mikrodock.errors import MachineError, UsageError
 from mikrodock.lab.labfile import Lab, LabRouter, load_lab
@@ -41,31 +41,29 @@ def _ether(interface: str) -> int:
     return int(interface.removeprefix("ether"))
 
 
-def plan_links(
-    lab: Lab, ports: list[int], macs: Callable[[], str]
-) -> dict[str, list[dict[str, object]]]:
+def plan_links(lab: Lab, ports: list[int], macs: Callable[[], str]) -> dict[str, list[Link]]:
     """Extra NICs per router (ether2 first), wired as the lab's links say.
 
     ``ports`` gives one free UDP port per NIC; pure apart from ``macs``.
     """
     wanted = _highest_ether(lab)
     supply = iter(ports)
-    nics: dict[str, list[dict[str, object]]] = {}
+    nics: dict[str, list[Link]] = {}
     for router in lab.routers:
         nics[router.name] = [
-            {"local": next(supply), "remote": 0, "mac": macs(), "peer": ""}
-            for _ in range(wanted[router.name] - 1)
+            Link(interface=f"ether{ether}", local=next(supply), remote=0, mac=macs())
+            for ether in range(2, wanted[router.name] + 1)
         ]
     for link in lab.links:
         a = nics[link.a.router][_ether(link.a.interface) - 2]
         b = nics[link.b.router][_ether(link.b.interface) - 2]
-        a["remote"], b["remote"] = b["local"], a["local"]
-        a["peer"] = f"{link.b.router}:{link.b.interface}"
-        b["peer"] = f"{link.a.router}:{link.a.interface}"
+        a.remote, b.remote = b.local, a.local
+        a.peer = f"{link.b.router}:{link.b.interface}"
+        b.peer = f"{link.a.router}:{link.a.interface}"
     for router_nics in nics.values():
         for nic in router_nics:
-            if not nic["remote"]:
-                nic["remote"] = next(supply)  # a port nobody listens on: an unplugged cable
+            if not nic.remote:
+                nic.remote = next(supply)  # a port nobody listens on: an unplugged cable
     return nics
 
 
@@ -82,9 +80,7 @@ def _ports_needed(lab: Lab) -> int:
     return 2 * sum(highest - 1 for highest in _highest_ether(lab).values())
 
 
-def _start_one(
-    lab: Lab, router: LabRouter, nics: list[dict[str, object]], note: Note
-) -> machine.RunResult:
+def _start_one(lab: Lab, router: LabRouter, nics: list[Link], note: Note) -> machine.RunResult:
     request = machine.RunRequest(
         image=router.version, image_path=router.image, name=machine_name(lab.name, router.name),
         arch=router.arch, memory=router.memory, cpus=router.cpus, links=tuple(nics),
@@ -112,11 +108,9 @@ def lab_up(path: Path, *, note: Note = lambda _: None) -> list[machine.RunResult
             hint=f"take it down first: mikrodock lab down {path}",
         )
     with allocation_lock():
-        taken = {p for r in list_records()[0] for p in r.ports.values()}
-        taken |= {
-            int(str(nic[end])) for r in list_records()[0] for nic in r.links
-            for end in ("local", "remote")
-        }  # fmt: skip
+        records = list_records()[0]
+        taken = {p.host for r in records for p in r.ports}
+        taken |= {port for r in records for nic in r.links for port in (nic.local, nic.remote)}
         ports = pick_free(_ports_needed(lab), taken, udp=True)
     nics = plan_links(lab, ports, machine.random_mac)
     results: list[machine.RunResult] = []

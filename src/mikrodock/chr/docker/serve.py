@@ -41,7 +41,9 @@ from mikrodock.chr.ports import check_free, pick_free
 from mikrodock.chr.provision import generate_password, router_for, set_password
 from mikrodock.chr.qmp import qmp_call
 from mikrodock.chr.state import (
+    Link,
     MachineRecord,
+    PortForward,
     allocation_lock,
     list_records,
     load_record,
@@ -140,15 +142,15 @@ class _Signals:
             raise _Stop()
 
 
-def _ports(request: ServeRequest) -> tuple[dict[str, int], bool]:
+def _ports(request: ServeRequest) -> tuple[tuple[PortForward, ...], bool]:
     tcp = [port for port, proto in CONTAINER_PORTS if proto == "tcp"]
     if request.ports == "container":
-        ports = {str(p): p + request.port_offset for p in tcp}
-        return ports, True
+        return tuple(PortForward(p, p + request.port_offset) for p in tcp), True
     with allocation_lock():
         records, _ = list_records()
-        taken = {port for record in records for port in record.ports.values()}
-        return dict(zip(map(str, tcp), pick_free(len(tcp), taken), strict=True)), False
+        taken = {port.host for record in records for port in record.ports}
+        free = pick_free(len(tcp), taken)
+        return tuple(PortForward(g, h) for g, h in zip(tcp, free, strict=True)), False
 
 
 def _udp_forwards(request: ServeRequest) -> list[tuple[int, int]]:
@@ -183,10 +185,10 @@ def _create(request: ServeRequest, note: Note) -> MachineRecord:
     note(f"first start: making {request.name}'s disk from RouterOS {base.version}")
     _make_disk(base.disk, folder)
     record = MachineRecord(
-        name=request.name, arch=request.arch, version=base.version, base_image=base.path,
+        name=request.name, arch=request.arch, image=base.version, base_image=base.disk,
         memory_mib=mib, cpus=request.cpus, accel_requested=request.accel, ports=ports,
         mac=machine.random_mac(), publish_all=publish_all, status="created",
-        created_at=time.time(), firmware_code=str(firmware[0]) if firmware else "",
+        created_at=time.time(), firmware_code=firmware[0] if firmware else None,
     )  # fmt: skip
     if firmware:
         process.make_vars(firmware[0], firmware[1], folder / "vars.fd")
@@ -196,10 +198,10 @@ def _create(request: ServeRequest, note: Note) -> MachineRecord:
 
 def _data_nics(record: MachineRecord, wiring: Wiring) -> None:
     """The record's extra NICs: one TAP per data interface, MACs kept from the last start."""
-    macs = [str(nic.get("mac")) for nic in record.links]
+    macs = [nic.mac for nic in record.links]
     record.links = [
-        {"local": 0, "remote": 0, "peer": "", "tap": wiring.tap(ether),
-         "mac": macs[ether - 2] if ether - 2 < len(macs) else machine.random_mac()}
+        Link(interface=f"ether{ether}", local=0, remote=0, tap=wiring.tap(ether),
+             mac=macs[ether - 2] if ether - 2 < len(macs) else machine.random_mac())
         for ether in range(2, wiring.count + 2)
     ]  # fmt: skip
 
@@ -232,6 +234,7 @@ def _provision(record: MachineRecord, request: ServeRequest, note: Note) -> None
             note("the admin password was set on the first start; a new one is not applied")
     elif request.password != "":
         set_password(record, request.password or generate_password())
+        save_record(record)
         note(f"admin password set (kept in {record.dir / record.password_file}, mode 0600)")
     identity_marker = record.dir / IDENTITY_MARKER
     if not identity_marker.exists():  # the first start's; the router's own config after that
@@ -281,8 +284,8 @@ def _check(request: ServeRequest) -> list[str]:
 
 
 def _check_ports(record: MachineRecord) -> None:
-    for port in record.ports.values():
-        check_free(port, (), publish_all=record.publish_all)
+    for port in record.ports:
+        check_free(port.host, (), publish_all=record.publish_all)
 
 
 def _copy_console(log: Path, out: BinaryIO, done: threading.Event) -> None:
@@ -341,7 +344,7 @@ def _serve(
         data = DataLinks(request.wiring, note)
         if request.wiring.count:
             data.make_taps()
-        base = Path(record.base_image)
+        base = record.base_image
         fresh = not (record.dir / BOOTED_MARKER).exists()
 
         def renew_disk() -> None:  # a router that never came up: start again from the base
