@@ -45,6 +45,8 @@ def test_cli_names_every_refused_flag_at_once(run_cli: Any) -> None:
 def test_python_api_refuses_the_same() -> None:
     with pytest.raises(UsageError, match="--memory"):
         Chr().run(from_snapshot="src:ready", memory="1G")
+    with pytest.raises(UsageError, match="--cpus"):
+        Chr().launch(RunRequest(from_snapshot="src:ready", cpus=2))
     assert list_machines() == []
 
 

@@ -63,6 +63,8 @@ def test_save_clone_restore(guest_disk: Path, run_cli: Any) -> None:
     assert nic["main-mac"].upper() == c1.mac.upper()
     assert abs(_clock_inside(c1.url, password) - time.time()) < 30
     assert c1.source == "src:ready"
+    assert c1.routeros_version == src.routeros_version == "7.22.3"  # as the routers report it
+    assert snapshots.load_snapshot("src", "ready").routeros_version == "7.22.3"
     disk_bytes = (c1.dir / "disk.qcow2").stat().st_size
     assert disk_bytes < 2 << 20  # a clone's own disk is a small overlay
 

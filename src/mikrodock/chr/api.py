@@ -7,6 +7,7 @@
         print(router.url, router.execute(":put [/system/identity/get name]"))
         router.snapshot("ready")
     clone = chr.run(from_snapshot="r1:ready", name="r2")  # about a second, no boot
+    same = chr.launch(RunRequest(from_snapshot="r1:ready", name="r3"))  # the request chr run builds
 
 Every method maps to one ``mikrodock chr`` command and raises the same errors.
 """
@@ -21,11 +22,12 @@ from mikrodock.chr import console, images, machine, snapshots, status
 from mikrodock.chr.boot import password_of
 from mikrodock.chr.download import Progress
 from mikrodock.chr.launch import launch
+from mikrodock.chr.machine import RunRequest
 from mikrodock.chr.provision import router_for
 from mikrodock.chr.state import MachineRecord, load_record
 from mikrodock.routeros.client import RouterClient
 
-__all__ = ["Chr", "Machine"]
+__all__ = ["Chr", "Machine", "RunRequest"]
 
 
 class Machine:
@@ -151,12 +153,17 @@ class Chr:
         ``packages``: extra RouterOS packages (``("container",)``); ``links``: ``PEER:etherN``
         wiring a new NIC of each running peer to this machine (like ``chr run --link``).
         """
-        request = machine.RunRequest(
+        request = RunRequest(
             image=version, image_path=Path(image) if image else None, name=name, arch=arch,
             memory=memory, cpus=cpus, publish=ports, publish_all=publish_all, accel=accel,
             password=password, device_mode=dict(device_mode or {}), timeout=timeout,
             packages=tuple(packages), link_to=tuple(links), from_snapshot=from_snapshot,
         )  # fmt: skip
+        return self.launch(request)
+
+    def launch(self, request: RunRequest) -> Machine:
+        """A new ready machine from the request ``chr run`` builds (``from_snapshot`` clones;
+        a field a clone cannot honour is refused, naming it)."""
         result = launch(request)
         return Machine(result.record.name, result.timings, result.notes)
 
