@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mikrodock.chr import machine, state
+from mikrodock.chr import guard, machine, state
 from mikrodock.chr.api import Chr
 from mikrodock.chr.machine import RunRequest, RunResult
 from mikrodock.chr.state import Link, MachineRecord, PortForward, load_record
@@ -149,3 +149,20 @@ def test_a_run_saves_once_per_state_and_keeps_the_reported_version(
     machine.stop("r1")
     machine.start("r1", timeout=120)
     assert written == [("r1", "stopped"), ("r1", "running")]  # the version did not change
+
+
+def test_a_machine_being_created_is_not_stopped_or_removed_without_force(run_cli: Any) -> None:
+    # its chr run holds the record without a pid until it is provisioned (one save per state)
+    record = MachineRecord.from_dict({**EARLIER, "name": "new", "status": "provisioning"})
+    record.dir.mkdir(mode=0o700)
+    held = guard.Unfinished(record.dir)  # as the chr run working on it holds it
+    try:
+        state.save_record(record)
+        for command in ("stop", "rm"):
+            code, _, err = run_cli("chr", command, "new")
+            assert code == 2 and "still being created" in err and "chr rm -f new" in err
+            assert load_record("new").status == "provisioning"
+        assert run_cli("chr", "rm", "-f", "new").code == 0
+        assert not record.dir.exists()
+    finally:
+        held.release()

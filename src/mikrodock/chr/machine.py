@@ -386,6 +386,11 @@ def start(name: str, *, timeout: float = 300.0, note: Note = _quiet) -> RunResul
 def stop(name: str, *, force: bool = False, timeout: float = 30.0) -> MachineRecord:
     """ACPI power-down through QMP; ``quit`` after ``timeout``; ``force`` kills at once."""
     record = load_record(name)
+    if _being_created(record):
+        raise UsageError(
+            f"{name} is still being created by its chr run",
+            hint=f"wait until that returns, or remove it: mikrodock chr rm -f {name}",
+        )
     pid = running_pid(record)
     if pid and not force:
         sock = record.dir / "qmp.sock"
@@ -402,6 +407,11 @@ def stop(name: str, *, force: bool = False, timeout: float = 30.0) -> MachineRec
     record.status, record.pid = "stopped", 0
     save_record(record)
     return record
+
+
+def _being_created(record: MachineRecord) -> bool:
+    """A new machine whose ``chr run`` still works on it (its record holds no pid yet)."""
+    return record.status == "provisioning" and not guard.abandoned(record)
 
 
 def remove(name: str, *, force: bool = False) -> None:
@@ -424,6 +434,10 @@ def remove(name: str, *, force: bool = False) -> None:
         end_process(qemu_pid_for(folder))
         shutil.rmtree(folder, ignore_errors=True)
         return
+    if _being_created(record) and not force:
+        raise UsageError(
+            f"{name} is still being created by its chr run", hint=f"use `chr rm -f {name}`"
+        )
     if running_pid(record) and not force and not guard.abandoned(record):
         raise UsageError(f"{name} is running", hint=f"stop it first or use `chr rm -f {name}`")
     links_mod.unlink_peers(record)
