@@ -143,7 +143,8 @@ def test_a_run_saves_once_per_state_and_keeps_the_reported_version(
     [row] = [line.split() for line in out.splitlines() if line.startswith("r1 ")]
     assert row[1] == "7.22.3"
     code, out, _ = run_cli("chr", "ls", "--json")
-    assert json.loads(out)[0]["version"] == "7.22.3"
+    [listed] = json.loads(out)
+    assert listed["version"] == "7.22.3" and listed["image"] == record.image
 
     written.clear()
     machine.stop("r1")

@@ -40,6 +40,8 @@ class MachineStatus:
     machine.json) | stray (QEMU without folder)"""
     version: str = ""
     """the RouterOS version the router reported (the image's before it first answered)"""
+    image: str = ""
+    """the cached image it was made from, as ``chr images`` names it"""
     arch: str = ""
     accel: str = ""
     ports: tuple[PortForward, ...] = ()
@@ -52,7 +54,8 @@ class MachineStatus:
 
     def to_dict(self) -> dict[str, object]:
         return {
-            "name": self.name, "state": self.state, "version": self.version, "arch": self.arch,
+            "name": self.name, "state": self.state, "version": self.version, "image": self.image,
+            "arch": self.arch,
             "accel": self.accel, "ports": ports_json(self.ports), "uptime": round(self.uptime, 1),
             "pid": self.pid, "url": self.url, "source": self.source,
             "links": [_link(nic) for nic in self.links],
@@ -94,6 +97,7 @@ def list_machines() -> list[MachineStatus]:
                 name=record.name,
                 state=state,
                 version=record.version,
+                image=record.image,
                 arch=record.arch,
                 accel=record.accel,
                 ports=record.ports,
