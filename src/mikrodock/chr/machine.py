@@ -239,8 +239,14 @@ def create_overlay(disk: Path, backing: Path, backing_format: str) -> None:
 
 
 def destroy(record: MachineRecord) -> None:
-    """End the machine's process and remove its folder (used when a run fails, and by rm)."""
-    end_process(running_pid(record) or qemu_pid_for(record.dir))
+    """End the machine's process and remove its folder (used when a run fails, and by rm).
+
+    A QEMU that has not written its pidfile yet (its ``chr run`` killed a moment after starting
+    it) is found by its ``-pidfile`` argument, so it cannot write into the folder as it goes."""
+    pids = {running_pid(record), qemu_pid_for(record.dir)}
+    pids.update(guard.pids_with_pidfile(record.dir / "qemu.pid"))
+    for pid in sorted(pids - {0}):
+        end_process(pid)
     shutil.rmtree(record.dir, ignore_errors=True)
 
 
