@@ -48,6 +48,18 @@ DAMAGE: dict[str, Any] = {
         "links": [{"local": "1", "remote": 2, "mac": "52:54:00:00:00:02"}],
     },
     "guest-port-zero": {**_fields(), "ports": {"0": 20080}},
+    # what would reach QEMU's command line as it is: option injection
+    "mac-with-options": {**_fields(), "mac": "52:54:00:00:00:01,romfile=/etc/shadow"},
+    "link-mac-with-options": {
+        **_fields(),
+        "links": [{"local": 1, "remote": 2, "mac": "52:54:00:00:00:02,x=y"}],
+    },
+    "tap-with-options": {
+        **_fields(),
+        "links": [{"local": 0, "remote": 0, "mac": "52:54:00:00:00:02", "tap": "t,script=/x"}],
+    },
+    "accel-unknown": {**_fields(), "accel": "whpx"},
+    "arch-unknown": {**_fields(), "arch": "mips"},
     "base-image-empty": {**_fields(), "base_image": ""},
 }
 

@@ -58,17 +58,20 @@ _PORTS = st.lists(
     st.builds(PortForward, st.integers(1, 65535), st.integers(0, 65535)),
     unique_by=lambda p: p.guest,
 ).map(lambda found: tuple(sorted(found)))
+_MACS = st.lists(st.integers(0, 255), min_size=6, max_size=6).map(
+    lambda octets: ":".join(f"{o:02x}" for o in octets)
+)
 _LINKS = st.lists(
     st.builds(
         Link,
         interface=st.integers(2, 40).map(lambda n: f"ether{n}"),
         local=st.integers(0, 65535),
         remote=st.integers(0, 65535),
-        mac=st.text(max_size=17),
+        mac=_MACS,
         peer=st.text(max_size=10),
         peer_machine=st.text(max_size=10),
         hotplug=st.booleans(),
-        tap=st.text(max_size=8),
+        tap=st.from_regex(r"[a-z0-9]{0,15}", fullmatch=True),
     ),
     max_size=3,
 )
@@ -82,7 +85,8 @@ _RECORDS = st.builds(
     cpus=st.integers(1, 64),
     accel_requested=st.sampled_from(["auto", "kvm", "tcg"]),
     ports=_PORTS,
-    mac=st.text(max_size=17),
+    mac=_MACS,
+    accel=st.sampled_from(["", "kvm", "hvf", "tcg"]),
     status=st.sampled_from(["created", "creating", "provisioning", "running", "stopped"]),
     pid=st.integers(0, 1 << 22),
     started_at=st.floats(0, 2e9),

@@ -24,6 +24,8 @@ from typing import Any, Literal, cast, get_args
 
 import filelock
 
+from mikrodock.chr.accel import ACCELS
+from mikrodock.chr.argv import ARCHES
 from mikrodock.errors import ConfigError, UsageError
 from mikrodock.paths import atomic_write, state_dir
 
@@ -44,6 +46,9 @@ __all__ = [
 ]
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+_MAC = re.compile(r"^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$")
+_TAP = re.compile(r"^[A-Za-z0-9_.-]{0,15}$")
+_INTERFACE = re.compile(r"^ether([2-9]|[1-9][0-9]+)$")
 
 Status = Literal["created", "creating", "provisioning", "running", "stopped"]
 """created (``chr serve``'s first start, not booted yet) | creating (a clone being restored) |
@@ -234,6 +239,27 @@ def _path(value: object) -> Path:
     return Path(text)
 
 
+def _matching(pattern: re.Pattern[str]) -> Callable[[object], str]:
+    """Text the pattern matches in full (what goes on QEMU's command line as it is)."""
+
+    def check(value: object) -> str:
+        text = _text(value)
+        if not pattern.match(text):
+            raise TypeError
+        return text
+
+    return check
+
+
+def _one_of(*allowed: str) -> Callable[[object], str]:
+    def check(value: object) -> str:
+        if value not in allowed:
+            raise TypeError
+        return str(value)
+
+    return check
+
+
 def _optional_path(value: object) -> Path | None:
     text = _text(value)
     return Path(text) if text else None
@@ -272,14 +298,14 @@ def _links(value: object) -> list[Link]:
         links.append(
             Link(
                 # records of earlier releases: lab NICs without their name (ether2 first)
-                interface=_text(nic.get("interface") or f"ether{index + 2}"),
+                interface=_matching(_INTERFACE)(nic.get("interface") or f"ether{index + 2}"),
                 local=_port(nic["local"]),
                 remote=_port(nic["remote"]),
-                mac=_text(nic["mac"]),
+                mac=_matching(_MAC)(nic["mac"]),
                 peer=_text(nic.get("peer", "")),
                 peer_machine=_text(nic.get("peer_machine", "")),
                 hotplug=_flag(nic.get("hotplug", False)),
-                tap=_text(nic.get("tap", "")),
+                tap=_matching(_TAP)(nic.get("tap", "")),
             )
         )
     return links
@@ -294,12 +320,7 @@ def _notes(value: object) -> list[str]:
 _FROM_JSON: dict[str, Callable[[object], Any]] = {
     **dict.fromkeys(
         (
-            "name",
-            "arch",
             "image",
-            "accel_requested",
-            "mac",
-            "accel",
             "user",
             "source",
             "lab",
@@ -309,6 +330,11 @@ _FROM_JSON: dict[str, Callable[[object], Any]] = {
     ),
     **dict.fromkeys(("memory_mib", "cpus", "pid"), _int),
     "provision_port": _port,
+    "name": _matching(_NAME),
+    "arch": _one_of(*ARCHES),
+    "accel_requested": _one_of(*ACCELS),
+    "accel": _one_of("", *ACCELS[1:]),
+    "mac": _matching(_MAC),
     **dict.fromkeys(("started_at", "created_at"), _number),
     "publish_all": _flag,
     "base_image": _path,
