@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from mikrodock.chr import machine, snapshots
+from mikrodock.chr import machine, snapshots, state
 from mikrodock.chr.qmp import qmp_call
 from mikrodock.chr.state import load_record
 
@@ -37,7 +37,9 @@ def _qemu_argv(pid: int) -> str:
     return Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " ")
 
 
-def test_save_clone_restore(guest_disk: Path, run_cli: Any) -> None:
+def test_save_clone_restore(
+    guest_disk: Path, run_cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     source = machine.run(machine.RunRequest(image_path=guest_disk, name="src", accel="tcg"))
     src = source.record
     password = (src.dir / "password").read_text().strip()
@@ -50,8 +52,18 @@ def test_save_clone_restore(guest_disk: Path, run_cli: Any) -> None:
     assert code == 0, err
     assert _resource(src.url, password).status_code == 200  # the source keeps running
 
+    written: list[str] = []
+    write = state.atomic_write
+
+    def recording(path: Path, text: str, **kwargs: Any) -> None:
+        if path.name == "machine.json":
+            written.append(json.loads(text)["status"])
+        write(path, text, **kwargs)
+
+    monkeypatch.setattr(state, "atomic_write", recording)
     code, out, err = run_cli("chr", "run", "--from", "src:ready", "--name", "c1")
     assert code == 0, err
+    assert written == ["creating", "running"]  # one save per state of the clone
     c1 = load_record("c1")
     assert _resource(c1.url, password).json()["board-name"]
     assert not {p.host for p in c1.ports} & {p.host for p in src.ports}
