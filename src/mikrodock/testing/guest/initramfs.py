@@ -17,6 +17,7 @@ from pathlib import Path
 from mikrodock.errors import ImageError
 from mikrodock.testing.guest import scripts
 from mikrodock.testing.guest.kernel import GuestKernel
+from mikrodock.testing.guest.listener import LISTEN_ELF
 
 __all__ = ["BUSYBOX", "CpioWriter", "build_initramfs"]
 
@@ -97,6 +98,7 @@ def build_initramfs(kernel: GuestKernel, busybox: Path = BUSYBOX) -> bytes:
     for applet in _applets(busybox):
         if applet != "busybox":
             archive.symlink(f"bin/{applet}", "busybox")
+    archive.file("bin/listen", LISTEN_ELF, 0o755)
     archive.file("init", scripts.INIT.encode(), 0o755)
     archive.file("etc/http.sh", scripts.HTTP_HANDLER.encode(), 0o755)
     archive.file("etc/udhcpc.script", scripts.UDHCPC_SCRIPT.encode(), 0o755)

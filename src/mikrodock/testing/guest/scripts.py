@@ -2,8 +2,8 @@
 
 ``INIT`` is PID 1: it loads the kernel modules, mounts the FAT partition (``/flash``, where the
 admin password lives in ``/flash/password``), takes an address by DHCP, starts the HTTP server
-(busybox ``nc -ll`` running ``HTTP_HANDLER`` once per connection), watches the ACPI power button and
-prints the RouterOS login banner on the serial console.
+(``listen`` from :mod:`.listener`, running ``HTTP_HANDLER`` once per connection), watches the
+ACPI power button and prints the RouterOS login banner on the serial console.
 
 ``HTTP_HANDLER`` answers a small, RouterOS-shaped REST API. Only the parts the CHR tests rely
 on: readiness (``/rest/system/resource``), Basic auth, password changes, ``/rest/execute``,
@@ -91,7 +91,7 @@ ip link set eth0 up
 udhcpc -i eth0 -s /etc/udhcpc.script -q -n -t 20 -T 1 -f >/dev/null 2>&1 ||
     echo "guest: no DHCP lease on eth0"
 stage dhcp
-nc -ll -p 80 -e /etc/http.sh &
+listen 80 /etc/http.sh &  # see listener.py: nc -ll drops all but 2 waiting connections
 stage http
 
 printf '\n\n  MikroTik %s\n  https://www.mikrotik.com/\n\n' "$(cat /etc/version)"
