@@ -47,3 +47,21 @@ def test_a_typo_on_run_suggests_the_real_flag(typed: str, meant: str, run_cli: A
 def test_a_docker_flag_routeros_cannot_honour_keeps_its_own_message(run_cli: Any) -> None:
     code, _out, err = run_cli("run", "--cap-add", "NET_ADMIN", "alpine")
     assert code == 2 and "--cap-add has no RouterOS counterpart" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "problem", "where"),
+    [
+        (("ps", "--nosuch"), "no such option: --nosuch", "mikrodock ps -h"),
+        (("--timeout", "nan", "ps"), "give a number of seconds above 0", "mikrodock -h"),
+        (("nosuchcmd",), "no such command 'nosuchcmd'", "mikrodock -h"),
+        (("chr", "ls", "extra"), "unexpected extra argument", "mikrodock chr ls -h"),
+    ],
+)
+def test_usage_errors_are_one_line_naming_the_help(
+    argv: tuple[str, ...], problem: str, where: str, run_cli: Any
+) -> None:
+    code, out, err = run_cli(*argv)
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1, err
+    assert err.startswith("mikrodock: error: ") and problem in err and f"(see `{where}`)" in err

@@ -81,7 +81,15 @@ def _main(argv: list[str]) -> None:
         _echo_err("mikrodock: aborted")
         sys.exit(1)
     except typer.TyperException as error:  # usage errors of the (vendored) click parser
-        show = getattr(error, "show", None)
-        if callable(show):
-            show()
+        _echo_err(f"mikrodock: error: {_usage_line(error)}")
         sys.exit(int(getattr(error, "exit_code", 2)))
+
+
+def _usage_line(error: Exception) -> str:
+    """A click usage error as one of our lines: the problem, then where the help is."""
+    format_message = getattr(error, "format_message", None)
+    text = " ".join(str(format_message() if callable(format_message) else error).split())
+    text = text[:1].lower() + text[1:]
+    ctx = getattr(error, "ctx", None)
+    path = getattr(ctx, "command_path", "")
+    return f"{text} (see `{path} -h`)" if path else text
