@@ -104,3 +104,16 @@ def test_console_of_an_unknown_machine_prints_only_the_error(
     assert captured.err.strip().splitlines() == [
         "mikrodock: error: no machine named 'nosuch' (see `mikrodock chr ls` for the machines)"
     ]
+
+
+@pytest.mark.parametrize("seconds", ["nan", "inf", "-1", "0", "1e9"])
+@pytest.mark.parametrize(
+    "command", [("run", "stable"), ("run", "--from", "r1:ready"), ("start", "r1"), ("stop", "r1")]
+)
+def test_an_unusable_timeout_is_refused_before_anything_happens(
+    seconds: str, command: tuple[str, ...], capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    monkeypatch.setenv("MIKRODOCK_UPGRADE_URL", "http://127.0.0.1:9")  # no network reached
+    err = _fails(capsys, *command, "--timeout", seconds)
+    assert "is not a usable wait" in err and "e.g. 300" in err

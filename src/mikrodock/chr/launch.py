@@ -14,6 +14,7 @@ from dataclasses import fields
 from mikrodock.chr import machine, snapshots
 from mikrodock.chr.download import Progress
 from mikrodock.chr.machine import Note, RunRequest, RunResult
+from mikrodock.chr.ready import check_timeout
 from mikrodock.errors import UsageError
 
 __all__ = ["CLONE_FIELDS", "launch", "not_for_clone"]
@@ -53,6 +54,7 @@ def launch(
     request: RunRequest, *, note: Note | None = None, progress: Progress | None = None
 ) -> RunResult:
     """Boot a new machine, or clone ``request.from_snapshot``; returns once REST answers."""
+    check_timeout(request.timeout)
     if request.from_snapshot:
         refused = not_for_clone(request)
         if refused:

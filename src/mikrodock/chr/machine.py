@@ -36,6 +36,7 @@ from mikrodock.chr.process import (
 )
 from mikrodock.chr.provision import generate_password, router_for, set_device_mode, set_password
 from mikrodock.chr.qmp import qmp_call
+from mikrodock.chr.ready import check_timeout
 from mikrodock.chr.state import (
     Link,
     MachineRecord,
@@ -358,6 +359,7 @@ def boot_wait(record: MachineRecord, timeout: float) -> dict[str, float]:
 
 def start(name: str, *, timeout: float = 300.0, note: Note = _quiet) -> RunResult:
     """Boot a stopped machine again (its disk keeps what the router wrote)."""
+    check_timeout(timeout)
     record = load_record(name)
     if record.status == "provisioning":
         raise UsageError(
@@ -391,6 +393,7 @@ def start(name: str, *, timeout: float = 300.0, note: Note = _quiet) -> RunResul
 
 def stop(name: str, *, force: bool = False, timeout: float = 30.0) -> MachineRecord:
     """ACPI power-down through QMP; ``quit`` after ``timeout``; ``force`` kills at once."""
+    check_timeout(timeout)
     record = load_record(name)
     if _being_created(record):
         raise UsageError(

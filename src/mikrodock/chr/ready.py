@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -37,9 +38,23 @@ from dataclasses import dataclass
 
 import httpx
 
-from mikrodock.errors import AuthError
+from mikrodock.errors import AuthError, UsageError
 
-__all__ = ["NotReady", "Ready", "Watch", "reported_version", "wait_ready"]
+__all__ = ["NotReady", "Ready", "Watch", "check_timeout", "reported_version", "wait_ready"]
+
+_MAX_TIMEOUT = 7 * 24 * 3600.0
+
+
+def check_timeout(seconds: float, flag: str = "--timeout") -> float:
+    """``seconds`` when it is a usable wait (finite, above 0, at most a week), else a UsageError
+    raised before anything is downloaded or started."""
+    if not math.isfinite(seconds) or not 0 < seconds <= _MAX_TIMEOUT:
+        raise UsageError(
+            f"{flag} {seconds:g} is not a usable wait",
+            hint="give seconds above 0 and up to a week (604800), e.g. 300",
+        )
+    return seconds
+
 
 _POLL = 0.1
 _POLL_UP = 0.05
