@@ -57,6 +57,10 @@ def test_docker_commands(version: str, cli: Any) -> None:
         code, out, err = cli(sim, "exec", "web", "echo", "a b")
         if dialect.has_shell_cmd:
             assert (code, out) == (0, "a b\n"), err
+            # the command's own exit status comes back (docker exec does the same)
+            assert cli(sim, "exec", "web", "false")[:2] == (1, "")
+            assert cli(sim, "exec", "web", "sh", "-c", "echo out; exit 3")[:2] == (3, "out\n")
+            assert cli(sim, "exec", "web", "nosuch")[0] == 127
         else:
             assert code == 2 and "7.20" in err
 

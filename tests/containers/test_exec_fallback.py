@@ -5,6 +5,7 @@ that behaves so (the simulator always answers with the output)."""
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 
 import pytest
@@ -39,10 +40,11 @@ class SilentShellRouter:
     async def command(self, menu: str, command: str, args: dict[str, str]) -> Any:
         cmd = args["cmd"]
         self.ran.append(cmd)
-        if " > " in cmd:
-            _program, target = cmd.rsplit(" > ", 1)
-            path = target.removesuffix(" 2>&1").strip("'").replace("/srv/", "disk1/web/")
-            self.files[path] = "hello world\n"
+        # what sh does with `( CMD ) > FILE 2>&1; echo MARK$? >> FILE` (CMD printed, exit 0)
+        spooled = re.fullmatch(r"\( (.*) \) > (\S+) 2>&1; echo (\S+)\$\? >> (\S+)", cmd)
+        if spooled:
+            path = spooled[2].strip("'").replace("/srv/", "disk1/web/")
+            self.files[path] = f"hello world\n{spooled[3]}0\n"
         return []
 
     async def remove(self, menu: str, item: str) -> None:
@@ -51,7 +53,7 @@ class SilentShellRouter:
 
 def test_output_comes_back_through_a_mounted_file() -> None:
     router = SilentShellRouter()
-    text = asyncio.run(
+    result = asyncio.run(
         exec_command(
             router,
             Dialect.for_version("7.22"),
@@ -59,11 +61,9 @@ def test_output_comes_back_through_a_mounted_file() -> None:
             ["echo", "hello world"],
         )
     )
-    assert text == "hello world\n"
-    user_runs = [cmd for cmd in router.ran if "probe" not in cmd]
-    assert user_runs == [
-        "echo 'hello world' > /srv/.mikrodock-exec-" + user_runs[0].split(".mikrodock-exec-")[1]
-    ]
+    assert (result.exit_code, result.output) == (0, "hello world")
+    [user_run] = [cmd for cmd in router.ran if "probe" not in cmd]
+    assert user_run.startswith("( echo 'hello world' ) > /srv/.mikrodock-exec-")
     assert router.files == {}  # the spool file is removed
 
 

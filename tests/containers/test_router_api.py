@@ -41,7 +41,8 @@ def test_sync_router_facade(transport: str) -> None:
         assert "ready" in [line.message for line in router.logs("api", since="10m")]
         assert router.logs("api", since="2999-01-01T00:00") == []
         assert [line.message for line in router.logs("api", tail=1)] == ["ready"]
-        assert router.exec("api", ["echo", "$HOME"]) == "$HOME"
+        assert router.exec("api", ["echo", "$HOME"]).output == "$HOME"
+        assert router.exec("api", ["sh", "-c", "exit 3"]).exit_code == 3
         assert "/container" in router.rm("api", force=True)[0]
         assert router.ps(all=True) == []
 

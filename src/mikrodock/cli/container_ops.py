@@ -133,9 +133,13 @@ def exec_(
     name: Name,
     command: Annotated[list[str], typer.Argument(help="Command and args")],
 ) -> None:
-    """Run a command in a running container and print its output (RouterOS 7.20+)."""
-    text = _call(lambda r: r.exec(name, command))
-    typer.echo(text, nl=not text.endswith("\n"))
+    """Run a command in a running container and print its output (RouterOS 7.20+); exit with
+    the command's own exit status."""
+    result = _call(lambda r: r.exec(name, command))
+    if result.output:
+        typer.echo(result.output, nl=not result.output.endswith("\n"))
+    if result.exit_code:
+        raise typer.Exit(result.exit_code)
 
 
 def pull(name: Name) -> None:

@@ -3,7 +3,8 @@
 RouterOS logs a container's output under topics ``container,...`` as ``NAME: LINE`` (only while
 a ``/system/logging`` rule keeps topic ``container``). ``exec`` runs one command through
 ``/container/shell cmd=`` (7.20+), which hands it to ``sh -c``: the argv is quoted for sh so that
-what the user typed is what runs.
+what the user typed is what runs. RouterOS answers with the output only, so the command is
+followed by ``echo MARKER$?`` and its exit status read back from the end of the output.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from mikrodock.routeros.dialect import Dialect
 if TYPE_CHECKING:
     from mikrodock.routeros.client import AsyncRouterClient
 
-__all__ = ["LogLine", "exec_command", "follow_logs", "parse_tail", "read_logs"]
+__all__ = ["ExecResult", "LogLine", "exec_command", "follow_logs", "parse_tail", "read_logs"]
 
 
 @dataclass(frozen=True)
@@ -183,10 +184,28 @@ async def _writable_mount(ros: AsyncRouterClient, record: dict[str, str]) -> tup
     return None
 
 
+@dataclass(frozen=True)
+class ExecResult:
+    """What ``exec`` gives back: the command's output and its exit status (``None`` when the
+    command ended the shell itself, as ``exit 3`` does, so no status came back)."""
+
+    exit_code: int | None
+    output: str
+
+
+def _split_status(text: str, marker: str) -> ExecResult:
+    at = text.rfind(marker)
+    if at < 0:
+        return ExecResult(None, text)
+    digits = re.match(r"[0-9]{1,3}", text[at + len(marker) :])
+    output = text[:at]
+    return ExecResult(int(digits.group()) if digits else None, output.removesuffix("\n"))
+
+
 async def exec_command(
     ros: AsyncRouterClient, dialect: Dialect, name: str, argv: Sequence[str]
-) -> str:
-    """Run ``argv`` once in the running container and return its output.
+) -> ExecResult:
+    """Run ``argv`` once in the running container; return its output and exit status.
 
     Where this router's REST answer carries no output (found with a harmless probe first), the
     command's output goes to a file on one of the container's writable mounts, which is read
@@ -203,9 +222,12 @@ async def exec_command(
         )
     item = {dialect.item_arg("container", "shell") or "number": record[".id"]}
     command = shlex.join(argv)
+    marker = f"mikrodock-exit-{secrets.token_hex(4)}:"
     probe = _output(await ros.command("container", "shell", {**item, "cmd": f"echo {_PROBE}"}))
     if probe is not None and _PROBE in probe:
-        return _output(await ros.command("container", "shell", {**item, "cmd": command})) or ""
+        wrapped = f"{command}; echo {marker}$?"
+        answer = await ros.command("container", "shell", {**item, "cmd": wrapped})
+        return _split_status(_output(answer) or "", marker)
     mount = await _writable_mount(ros, record)
     if mount is None:
         raise UsageError(
@@ -216,9 +238,10 @@ async def exec_command(
     src, dst = mount
     spool = f".mikrodock-exec-{secrets.token_hex(4)}"
     target = shlex.quote(f"{dst.rstrip('/')}/{spool}")
-    await ros.command("container", "shell", {**item, "cmd": f"{command} > {target} 2>&1"})
+    wrapped = f"( {command} ) > {target} 2>&1; echo {marker}$? >> {target}"
+    await ros.command("container", "shell", {**item, "cmd": wrapped})
     found = await ros.print("file", where={"name": f"{src.strip('/')}/{spool}"})
     if not found:
-        return ""
+        return ExecResult(None, "")
     await ros.remove("file", found[0][".id"])
-    return found[0].get("contents", "")
+    return _split_status(found[0].get("contents", ""), marker)

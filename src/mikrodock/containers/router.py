@@ -177,7 +177,7 @@ class AsyncRouter:
             self.ros, name, since=since, tail=tail, stop_when_stopped=until_stopped
         )
 
-    async def exec(self, name: str, argv: Sequence[str]) -> str:
+    async def exec(self, name: str, argv: Sequence[str]) -> output.ExecResult:
         return await output.exec_command(self.ros, await self.dialect(), name, argv)
 
     async def network_create(
@@ -259,7 +259,7 @@ class Router:
     ) -> list[output.LogLine]:
         return _sync(self._core.logs(name, since, tail))
 
-    def exec(self, name: str, argv: Sequence[str]) -> str:
+    def exec(self, name: str, argv: Sequence[str]) -> output.ExecResult:
         return _sync(self._core.exec(name, argv))
 
     def network_create(self, name: str, subnet: str | None = None) -> housekeeping.NetworkInfo:

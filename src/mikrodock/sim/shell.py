@@ -5,10 +5,13 @@ Nothing runs. The simulator fakes, and only fakes, this much:
 * **stdout**: a container whose entrypoint/cmd is ``echo WORDS`` (also ``sh -c "echo ..."``)
   prints WORDS once when it starts; an image named ``*hello-world*`` prints
   ``Hello from Docker!``. Nothing else prints.
-* **shell** (``/container/shell cmd=...``, 7.20+): ``echo ARGS``, ``cat PATH`` (PATH under a
-  mount's ``dst`` reads the ``/file`` at the mount's ``src``), ``ls PATH``, ``env``,
-  ``hostname``, ``pwd``, ``id``, ``uname -m``, ``true``, ``false``; any other command answers
-  ``sh: CMD: not found``.
+* **shell** (``/container/shell cmd=...``, 7.20+), run as ``sh -c`` runs it: ``echo ARGS``,
+  ``cat PATH`` (PATH under a mount's ``dst`` reads the ``/file`` at the mount's ``src``),
+  ``ls PATH``, ``env``, ``hostname``, ``pwd``, ``id``, ``uname -m``, ``true``, ``false``,
+  ``exit N`` and ``sh -c SCRIPT``, joined by ``;``, ``&&`` and ``||`` with ``$?`` expanded
+  (exit statuses as busybox gives them: 1 for a failed ``cat``/``ls``/``false``, 127 for a
+  command not found, which answers ``sh: CMD: not found``). No pipes, redirections or
+  variables other than ``$?``.
 * **image archives** (``file=``): the archive must be a tar with ``manifest.json`` naming one
   uncompressed layer that is itself a tar, as RouterOS requires; the image shows as the first
   ``RepoTags`` entry.
@@ -147,39 +150,76 @@ def _file_for(router: SimRouter, item: Item, path: str) -> tuple[str, Item | Non
     return "", None
 
 
+_OPERATORS = (";", "&&", "||")
+_MAX_DEPTH = 8
+
+
 def run(router: SimRouter, item: Item, command: str) -> str:
-    """The output of ``command`` in the (fake) container."""
+    """The output of ``command`` in the (fake) container, run as ``sh -c`` runs it."""
+    return _script(router, item, command, 0)[0]
+
+
+def _script(router: SimRouter, item: Item, command: str, depth: int) -> tuple[str, int]:
+    """(output, exit status) of a command list: simple commands joined by ``;``, ``&&`` and
+    ``||``, with ``$?`` (the last status) expanded; ``exit N`` ends the list."""
     try:
-        words = shlex.split(command)
+        lexer = shlex.shlex(command, posix=True, punctuation_chars=";&|")
+        lexer.whitespace_split = True
+        tokens = list(lexer)
     except ValueError as error:
-        return f"sh: syntax error: {error}"
-    if not words:
-        return ""
+        return f"sh: syntax error: {error}", 2
+    out: list[str] = []
+    status, words, skip = 0, [], False
+    for token in [*tokens, ";"]:
+        if token not in _OPERATORS and not set(token) <= set(";&|"):
+            words.append(token)
+            continue
+        if token not in _OPERATORS:
+            return "\n".join([*out, f"sh: syntax error: unexpected {token!r}"]), 2
+        if words and not skip:
+            words = [word.replace("$?", str(status)) for word in words]
+            if words[0] == "exit":
+                code = words[1] if len(words) > 1 else str(status)
+                return "\n".join(out), int(code) % 256 if code.isdigit() else 2
+            text, status = _simple(router, item, words, depth)
+            if text:
+                out.append(text)
+        words = []
+        skip = (token == "&&" and status != 0) or (token == "||" and status == 0)
+    return "\n".join(out), status
+
+
+def _simple(router: SimRouter, item: Item, words: list[str], depth: int) -> tuple[str, int]:
+    """(output, exit status) of one command."""
     head, args = words[0].rsplit("/", 1)[-1], words[1:]
+    if head in ("sh", "ash", "bash") and args[:1] == ["-c"] and len(args) > 1:
+        if depth >= _MAX_DEPTH:
+            return "sh: too deeply nested", 2
+        return _script(router, item, args[1], depth + 1)
     if head == "echo":
-        return " ".join(args)
+        return " ".join(args), 0
     if head == "cat":
-        out = []
+        out, status = [], 0
         for path in args:
             name, found = _file_for(router, item, path)
             if found is None or found.get("type") == "directory":
                 out.append(f"cat: can't open '{path}': No such file or directory")
+                status = 1
             else:
                 out.append(file_bytes(found).decode("utf-8", "replace").rstrip("\n"))
-        return "\n".join(out)
+        return "\n".join(out), status
     if head == "ls":
         path = args[0] if args else item.get("workdir") or "/"
         name, found = _file_for(router, item, path)
         if found is None:
-            return f"ls: {path}: No such file or directory"
+            return f"ls: {path}: No such file or directory", 1
         prefix = name.strip("/") + "/"
-        return "\n".join(
-            sorted(
-                f.get("name", "")[len(prefix) :]
-                for f in router.state.menu("file").items
-                if f.get("name", "").startswith(prefix) and "/" not in f["name"][len(prefix) :]
-            )
+        listed = sorted(
+            f.get("name", "")[len(prefix) :]
+            for f in router.state.menu("file").items
+            if f.get("name", "").startswith(prefix) and "/" not in f["name"][len(prefix) :]
         )
+        return "\n".join(listed), 0
     simple: dict[str, Callable[[], str]] = {
         "env": lambda: "\n".join(f"{k}={v}" for k, v in environment(router, item)),
         "hostname": lambda: item.get("hostname") or item.get("name", ""),
@@ -193,8 +233,9 @@ def run(router: SimRouter, item: Item, command: str) -> str:
             else "Linux"
         ),
         "true": lambda: "",
-        "false": lambda: "",
     }
     if head in simple:
-        return simple[head]()
-    return f"sh: {head}: not found"
+        return simple[head](), 0
+    if head == "false":
+        return "", 1
+    return f"sh: {head}: not found", 127
