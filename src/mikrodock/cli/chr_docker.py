@@ -117,8 +117,15 @@ def serve(
             " else generated).",
         ),
     ] = None,
-    empty_password: Annotated[
-        bool, typer.Option("--empty-password", help="Keep RouterOS's empty admin password.")
+    no_password: Annotated[
+        bool,
+        typer.Option(
+            "--no-password",
+            help="Keep RouterOS's empty admin password (tests only; as chr run --no-password).",
+        ),
+    ] = False,
+    empty_password: Annotated[  # the older spelling of --no-password, kept for one release
+        bool, typer.Option("--empty-password", hidden=True)
     ] = False,
     startup_script: Annotated[
         Path | None,
@@ -181,7 +188,7 @@ def serve(
 
     check_connection_mode(connection_mode)
     wiring, wiring_note = plan(os.environ)
-    password = "" if empty_password else admin_password(os.environ, password_file)
+    password = "" if no_password or empty_password else admin_password(os.environ, password_file)
     if password is None and clab_password:
         password = clab_password
     startup_script = default_startup(startup_script)

@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from mikrodock.cli._common import JsonOpt, print_json
+from mikrodock.cli.tables import print_table
 
 __all__ = ["register"]
 
@@ -67,9 +68,11 @@ def lab_ls(as_json: JsonOpt = False) -> None:
     if as_json:
         print_json([{"name": item.name, "machines": item.machines} for item in found])
         return
-    for item in found:
-        states = ", ".join(f"{name} {state}" for name, state in sorted(item.machines.items()))
-        typer.echo(f"{item.name}: {states}")
+    rows = [
+        (item.name, ", ".join(f"{name} {state}" for name, state in sorted(item.machines.items())))
+        for item in found
+    ]
+    print_table(("LAB", "MACHINES"), rows, empty="no labs (start one with: mikrodock lab up FILE)")
 
 
 @lab_app.command("export")
