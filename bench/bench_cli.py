@@ -40,6 +40,15 @@ def main() -> None:
     cli = [python, "-m", "mikrodock"]
     with tempfile.TemporaryDirectory() as home, running(version="7.22") as sim:
         env = {**os.environ, "MIKRODOCK_HOME": home, "MIKRODOCK_PASSWORD": sim.password}
+        # As installed: with bytecode. (A PYTHONDONTWRITEBYTECODE=1 environment would compile
+        # mikrodock's sources on every start, adding about 40 ms to each command.)
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        import mikrodock
+
+        subprocess.run(
+            [python, "-m", "compileall", "-q", os.path.dirname(mikrodock.__file__)],
+            env=env, check=True,
+        )  # fmt: skip
         for index in range(10):
             subprocess.run(
                 [*cli, "-H", sim.url, "create", "--name", f"c{index}", "alpine"],

@@ -63,7 +63,7 @@ def check_url(url: str) -> str:
     """Return ``url`` without a trailing slash, or raise UsageError when it is not http(s) or
     carries a password (it would be saved, shown and logged; a user name may stay).
     ``api://`` and ``api-ssl://`` (the RouterOS API protocol) are router URLs too."""
-    from mikrodock.routeros.api_client import split_api_url
+    from mikrodock.routeros.wire import split_api_url
 
     if split_api_url(url) is not None:  # refuses user@ and password@ itself
         return url.rstrip("/")

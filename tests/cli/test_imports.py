@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 
@@ -71,3 +72,28 @@ def test_root_help_loads_no_command_module() -> None:
         "mikrodock.cli.signals",
         "mikrodock.cli._click",
     }, commands
+
+
+def test_ps_loads_no_deploy_code_api_client_or_pin_file(routeros_sim: Any) -> None:
+    """``ps`` reads the router: no planner, no deploy steps, no API-protocol client, no file
+    locking for TLS pins (a plain http:// router)."""
+    probe = PROBE.replace('n.split(".")[0] for', "n for")
+    url = routeros_sim.url
+    done = subprocess.run(
+        [sys.executable, "-c", probe, "-H", url, "ps", "-a"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "MIKRODOCK_PASSWORD": routeros_sim.password},
+        check=True,
+    )
+    modules = set(json.loads(done.stdout.splitlines()[-1]))
+    unwanted = {
+        "mikrodock.containers.apply",
+        "mikrodock.containers.plan",
+        "mikrodock.containers.spec",
+        "mikrodock.containers.housekeeping",
+        "mikrodock.routeros.api_client",
+        "filelock",
+    }
+    assert not modules & unwanted, modules & unwanted

@@ -133,8 +133,9 @@ def exec_(
     name: Name,
     command: Annotated[list[str], typer.Argument(help="Command and args")],
 ) -> None:
-    """Run a command in a running container and print its output (RouterOS 7.20+); exit with
-    the command's own exit status."""
+    """Run a command in a running container and print its output (RouterOS 7.20+).
+
+    Exits with the command's own exit status, as docker exec does."""
     result = _call(lambda r: r.exec(name, command))
     if result.output:
         typer.echo(result.output, nl=not result.output.endswith("\n"))

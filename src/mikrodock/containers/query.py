@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from mikrodock.containers.spec import TAG_PREFIX
+from mikrodock.containers.tags import TAG_PREFIX
 from mikrodock.errors import UsageError
 from mikrodock.images.reference import parse_reference
 from mikrodock.routeros.models import Container

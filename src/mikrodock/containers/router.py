@@ -14,22 +14,27 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import AsyncIterator, Sequence
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from mikrodock.containers import housekeeping, lifecycle, output
-from mikrodock.containers.apply import Progress, wait_for_state
-from mikrodock.containers.plan import plan_run, reads_for
 from mikrodock.containers.query import ContainerInfo, describe, owner_of
-from mikrodock.containers.retry import deploy
-from mikrodock.containers.spec import ContainerSpec
-from mikrodock.containers.state import ALL, Reads, RouterState, read_state
-from mikrodock.containers.steps import Plan
+from mikrodock.containers.state import ALL, MENUS, Reads, RouterState, read_state
 from mikrodock.routeros.client import AsyncRouterClient
 from mikrodock.routeros.dialect import Dialect
 from mikrodock.routeros.loop import run_sync as _sync
 from mikrodock.routeros.version import parse_version
 
+if TYPE_CHECKING:  # the rest is imported by the methods that use it: `ps` loads no deploy code
+    from mikrodock.containers import housekeeping, output
+    from mikrodock.containers.apply import Progress
+    from mikrodock.containers.spec import ContainerSpec
+    from mikrodock.containers.steps import Plan
+
 __all__ = ["AsyncRouter", "Router", "RunResult"]
+
+_PS_READS = Reads(
+    skip=frozenset(MENUS) - {"containers", "nat", "veths"} | {"disks", "containers_allowed"}
+)
+"""What ``ps`` shows comes from the containers, their VETHs and the dst-nat rules only."""
 
 T = TypeVar("T")
 
@@ -97,6 +102,8 @@ class AsyncRouter:
 
     async def plan(self, spec: ContainerSpec) -> Plan:
         """The steps ``run`` would take (reads what the plan needs, changes nothing)."""
+        from mikrodock.containers.plan import plan_run, reads_for
+
         return plan_run(spec, await self.state(reads_for(spec)))
 
     async def run(
@@ -109,6 +116,8 @@ class AsyncRouter:
     ) -> RunResult:
         """Plan and apply; on any failure the router is left as it was. Other mikrodock
         processes may deploy to the same router at the same time (see ``retry.deploy``)."""
+        from mikrodock.containers.retry import deploy
+
         plan, applied = await deploy(self.ros, spec, progress=progress, timeout=timeout, poll=poll)
         return RunResult(
             spec.name,
@@ -118,11 +127,13 @@ class AsyncRouter:
         )
 
     async def ps(self, all: bool = False) -> list[ContainerInfo]:
-        state = await self.state()
+        state = await self.state(_PS_READS)
         rows = [describe(c, state.nat, state.veths) for c in state.containers]
         return [r for r in rows if all or r.state in ("running", "starting")]
 
     async def inspect(self, name: str) -> dict[str, object]:
+        from mikrodock.containers import lifecycle
+
         record = await lifecycle.find_record(self.ros, name)
         state = await self.state()
         info = describe(record, state.nat, state.veths)
@@ -132,6 +143,9 @@ class AsyncRouter:
     async def start(self, name: str, timeout: float = 60) -> None:
         """Start the container and return once RouterOS says it is no longer starting (like
         ``docker start``, which returns once the process runs)."""
+        from mikrodock.containers import lifecycle
+        from mikrodock.containers.apply import wait_for_state
+
         await lifecycle.start(self.ros, await self.dialect(), name)
         record = await lifecycle.find_record(self.ros, name)
         await wait_for_state(
@@ -144,26 +158,40 @@ class AsyncRouter:
         )
 
     async def stop(self, name: str, timeout: float = 10) -> None:
+        from mikrodock.containers import lifecycle
+
         await lifecycle.stop(self.ros, await self.dialect(), name, timeout=timeout)
 
     async def restart(self, name: str, timeout: float = 10) -> None:
+        from mikrodock.containers import lifecycle
+
         await lifecycle.restart(self.ros, await self.dialect(), name, timeout=timeout)
 
     async def kill(self, name: str, signal: str = "KILL") -> None:
+        from mikrodock.containers import lifecycle
+
         await lifecycle.kill(self.ros, await self.dialect(), name, signal)
 
     async def rm(self, name: str, force: bool = False) -> list[str]:
+        from mikrodock.containers import lifecycle
+
         return await lifecycle.remove(self.ros, await self.dialect(), name, force=force)
 
     async def pull(self, name: str) -> None:
+        from mikrodock.containers import lifecycle
+
         await lifecycle.pull(self.ros, await self.dialect(), name)
 
     async def stats(self, name: str) -> dict[str, str]:
+        from mikrodock.containers import lifecycle
+
         return await lifecycle.stats(self.ros, name)
 
     async def logs(
         self, name: str, since: str | None = None, tail: int | None = None
     ) -> list[output.LogLine]:
+        from mikrodock.containers import output
+
         return await output.read_logs(self.ros, name, since=since, tail=tail)
 
     def follow(
@@ -173,30 +201,44 @@ class AsyncRouter:
         tail: int | None = None,
         until_stopped: bool = False,
     ) -> AsyncIterator[output.LogLine]:
+        from mikrodock.containers import output
+
         return output.follow_logs(
             self.ros, name, since=since, tail=tail, stop_when_stopped=until_stopped
         )
 
     async def exec(self, name: str, argv: Sequence[str]) -> output.ExecResult:
+        from mikrodock.containers import output
+
         return await output.exec_command(self.ros, await self.dialect(), name, argv)
 
     async def network_create(
         self, name: str, subnet: str | None = None
     ) -> housekeeping.NetworkInfo:
+        from mikrodock.containers import housekeeping
+
         return await housekeeping.create_network(self.ros, name, subnet)
 
     async def networks(self) -> list[housekeeping.NetworkInfo]:
+        from mikrodock.containers import housekeeping
+
         return await housekeeping.list_networks(self.ros)
 
     async def network_rm(self, name: str) -> list[str]:
+        from mikrodock.containers import housekeeping
+
         return await housekeeping.remove_network(self.ros, name)
 
     async def leftovers(self) -> list[housekeeping.Leftover]:
+        from mikrodock.containers import housekeeping
+
         state = await self.state()
         apps = await housekeeping.apps_log_containers(self.ros, state.version)
         return housekeeping.leftovers(state, apps_logging=apps)
 
     async def prune(self, items: list[housekeeping.Leftover] | None = None) -> list[str]:
+        from mikrodock.containers import housekeeping
+
         chosen = items if items is not None else await self.leftovers()
         return await housekeeping.prune(self.ros, chosen)
 

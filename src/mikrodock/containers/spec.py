@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from mikrodock.containers.tags import APP_MARKER_PREFIX, TAG_PREFIX, app_marker, tag_for
+
 __all__ = [
     "APP_MARKER_PREFIX",
     "DEFAULT_NETWORK",
@@ -26,24 +28,6 @@ __all__ = [
 
 DEFAULT_NETWORK = "mikrodock"
 """The network a container joins when ``--network`` is not given."""
-
-TAG_PREFIX = "mikrodock:"
-"""Every object mikrodock creates on a router carries the comment ``mikrodock:<owner>``."""
-
-
-def tag_for(owner: str) -> str:
-    """The ownership comment for objects created for a container (or a network)."""
-    return f"{TAG_PREFIX}{owner}"
-
-
-APP_MARKER_PREFIX = f"# {TAG_PREFIX}"
-"""/app records take no comment: the YAML of an /app mikrodock made starts with this line."""
-
-
-def app_marker(project: str) -> str:
-    """The first line of the /app YAML mikrodock writes for ``project``."""
-    return f"{APP_MARKER_PREFIX}{project}\n"
-
 
 Protocol = Literal["tcp", "udp"]
 

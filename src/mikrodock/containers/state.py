@@ -115,14 +115,19 @@ def no_container_package() -> UnsupportedError:
 class Reads:
     """Which menus of :data:`MENUS` :func:`read_state` reads (default: all of them).
 
-    ``skip``: fields not read at all (left empty). ``when``: fields read only if their predicate
-    holds for the router's dialect; they queue last, so the version is known by their turn."""
+    ``skip``: fields not read at all (left empty; besides the fields of :data:`MENUS` also
+    ``disks`` and ``containers_allowed``). ``when``: fields read only if their predicate holds
+    for the router's dialect; they queue last, so the version is known by their turn."""
 
     skip: frozenset[str] = frozenset()
     when: Mapping[str, Callable[[Dialect], bool]] = field(default_factory=dict)
 
 
 ALL = Reads()
+
+
+async def _nothing(value: T) -> T:
+    return value
 
 
 async def read_state(ros: AsyncRouterClient, reads: Reads = ALL) -> RouterState:
@@ -148,8 +153,12 @@ async def read_state(ros: AsyncRouterClient, reads: Reads = ALL) -> RouterState:
 
     resource = asyncio.ensure_future(read(ros.get, "system/resource"))
     config_task = asyncio.ensure_future(config())
-    mode_task = asyncio.ensure_future(read(_device_mode, ros))
-    disks_task = asyncio.ensure_future(read(_print, ros, "disk"))
+    mode_task = asyncio.ensure_future(
+        _nothing(None) if "containers_allowed" in reads.skip else read(_device_mode, ros)
+    )
+    disks_task = asyncio.ensure_future(
+        _nothing([]) if "disks" in reads.skip else read(_print, ros, "disk")
+    )
     tasks = {
         name: asyncio.ensure_future(read(_print, ros, menu))
         for name, menu in MENUS.items()

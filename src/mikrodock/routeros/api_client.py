@@ -31,31 +31,11 @@ from mikrodock.routeros.api_codec import (
     parse_reply,
 )
 from mikrodock.routeros.retry import RetryPolicy
-from mikrodock.routeros.wire import wire_props, wire_value
+from mikrodock.routeros.wire import split_api_url, wire_props, wire_value
 
 __all__ = ["ApiTransport", "split_api_url"]
 
 log = logging.getLogger(__name__)
-
-DEFAULT_PORTS = {"api": 8728, "api-ssl": 8729}
-
-
-def split_api_url(url: str) -> tuple[str, str, int] | None:
-    """``(scheme, host, port)`` of an ``api://`` or ``api-ssl://`` URL, None for another."""
-    scheme, sep, rest = url.partition("://")
-    if not sep or scheme not in DEFAULT_PORTS:
-        return None
-    hostport = rest.split("/", 1)[0]
-    if "@" in hostport:
-        raise UsageError(
-            "a user or password in a router URL is refused",
-            hint="pass the user with --router-user and the password with --password-stdin",
-        )
-    host, _, port = hostport.rpartition(":") if hostport.count(":") == 1 else (hostport, "", "")
-    host = host.strip("[]")
-    if not host or (port and not port.isdigit()):
-        raise UsageError(f"not a router URL: {url!r}", hint="write it like api-ssl://192.168.88.1")
-    return scheme, host, int(port) if port else DEFAULT_PORTS[scheme]
 
 
 class ApiTransport:

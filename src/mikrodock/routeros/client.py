@@ -44,7 +44,7 @@ import ssl
 import time
 from collections.abc import Mapping, Sequence
 from types import TracebackType
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import anyio
 import httpx
@@ -53,7 +53,6 @@ from mikrodock.errors import (
     UsageError,
 )
 from mikrodock.routeros.answers import connection_failed, decode, router_error
-from mikrodock.routeros.api_client import ApiTransport, split_api_url
 from mikrodock.routeros.loop import run_sync
 from mikrodock.routeros.retry import RETRYABLE_STATUSES, RetryPolicy, may_retry
 from mikrodock.routeros.timeouts import TIMEOUT_ENV, Timeouts
@@ -65,6 +64,9 @@ from mikrodock.routeros.tls import (
     ssl_context,
 )
 from mikrodock.routeros.wire import item_path, menu_path, split_url, wire_props, wire_value
+
+if TYPE_CHECKING:  # the API protocol's client loads for api:// and api-ssl:// URLs only
+    from mikrodock.routeros.api_client import ApiTransport
 
 __all__ = ["TIMEOUT_ENV", "AsyncRouterClient", "RouterClient", "Timeouts", "wire_value"]
 
@@ -108,10 +110,15 @@ class AsyncRouterClient:
     ) -> None:
         mode = self._tls_mode(tls, insecure=insecure)
         self._api: ApiTransport | None = None
-        api = split_api_url(url)
-        if api is not None:  # the API protocol: same calls, another transport
-            self._open_api(url, api, user, password, mode, ca_file, known_hosts, timeouts, retry)
-            return
+        if url.split("://", 1)[0].strip().lower() in ("api", "api-ssl"):
+            from mikrodock.routeros.wire import split_api_url
+
+            api = split_api_url(url)
+            if api is not None:  # the API protocol: same calls, another transport
+                self._open_api(
+                    url, api, user, password, mode, ca_file, known_hosts, timeouts, retry
+                )
+                return
         base, url_user, url_password = split_url(url)
         user = user or url_user or "admin"
         password = password or url_password
@@ -172,6 +179,8 @@ class AsyncRouterClient:
             context = ssl_context(
                 mode, host=host, port=port, ca_file=ca_file, known_hosts=known_hosts
             )
+        from mikrodock.routeros.api_client import ApiTransport
+
         self._api = ApiTransport(
             self.url, host, port, self.user, password, tls=context,
             connect_timeout=self.timeouts.connect, read_timeout=self.timeouts.read,

@@ -34,12 +34,12 @@ import socket
 import ssl
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Literal
-
-import filelock
+from typing import TYPE_CHECKING, Literal
 
 from mikrodock.errors import CertificateChanged, UsageError
-from mikrodock.paths import atomic_write, config_dir
+
+if TYPE_CHECKING:  # the pins file's helpers load when a pin is looked up, not for http://
+    import filelock
 
 __all__ = [
     "TLS_MODES",
@@ -121,9 +121,15 @@ class KnownHosts:
     """The pinned fingerprints file (``host:port sha256-hex`` lines), safe across processes."""
 
     def __init__(self, path: Path | None = None) -> None:
-        self.path = path if path is not None else config_dir() / "known_hosts"
+        if path is None:
+            from mikrodock.paths import config_dir
+
+            path = config_dir() / "known_hosts"
+        self.path = path
 
     def _lock(self) -> filelock.FileLock:
+        import filelock
+
         return filelock.FileLock(str(self.path) + ".lock", timeout=10)
 
     def _read(self) -> dict[str, str]:
@@ -139,6 +145,8 @@ class KnownHosts:
         return entries
 
     def _write(self, entries: dict[str, str]) -> None:
+        from mikrodock.paths import atomic_write
+
         lines = "".join(f"{key} {value}\n" for key, value in sorted(entries.items()))
         atomic_write(self.path, lines, mode=0o600)
 

@@ -15,7 +15,15 @@ import httpx
 from mikrodock.errors import UsageError
 from mikrodock.routeros.values import format_bool
 
-__all__ = ["item_path", "menu_path", "split_url", "wire_props", "wire_value"]
+__all__ = [
+    "API_PORTS",
+    "item_path",
+    "menu_path",
+    "split_api_url",
+    "split_url",
+    "wire_props",
+    "wire_value",
+]
 
 
 def wire_value(value: object) -> str:
@@ -65,3 +73,24 @@ def split_url(url: str) -> tuple[httpx.URL, str, str]:
         path += "/rest"
     base = parsed.copy_with(username=None, password=None, path=path + "/", query=None)
     return base, user, password
+
+
+API_PORTS = {"api": 8728, "api-ssl": 8729}
+
+
+def split_api_url(url: str) -> tuple[str, str, int] | None:
+    """``(scheme, host, port)`` of an ``api://`` or ``api-ssl://`` URL, None for another."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme not in API_PORTS:
+        return None
+    hostport = rest.split("/", 1)[0]
+    if "@" in hostport:
+        raise UsageError(
+            "a user or password in a router URL is refused",
+            hint="pass the user with --router-user and the password with --password-stdin",
+        )
+    host, _, port = hostport.rpartition(":") if hostport.count(":") == 1 else (hostport, "", "")
+    host = host.strip("[]")
+    if not host or (port and not port.isdigit()):
+        raise UsageError(f"not a router URL: {url!r}", hint="write it like api-ssl://192.168.88.1")
+    return scheme, host, int(port) if port else API_PORTS[scheme]
