@@ -158,6 +158,7 @@ def boot(
     incoming_state: Path | None = None,
     before_retry: Callable[[], None] | None = None,
     before_ready: Callable[[], list[str]] | None = None,
+    phase: Note | None = None,
 ) -> dict[str, float]:
     """Start QEMU for ``record`` and wait until ready; updates the record.
 
@@ -170,7 +171,7 @@ def boot(
     ``before_ready`` (with ``incoming_state``): fixes for the restored machine, made as soon as it
     runs and before its readiness is confirmed (it has been up all along; one request after
     another, so an emulated guest warming up is not asked three things at once); the notes it
-    returns go to ``note``."""
+    returns go to ``note``. ``phase`` hears when QEMU runs and the wait for the router begins."""
     binary = find_qemu(record.arch)
     folder = record.dir
     log = folder / "qemu.log"
@@ -193,6 +194,8 @@ def boot(
             record.status = "running"
             save_record(record)
         check = _watch(proc.pid, proc.poll, accel, log, offset, folder / "serial.log")
+        if phase is not None:
+            phase(f"QEMU runs ({accel.upper()}); waiting for {record.name} to answer")
         try:
             if incoming_state is not None:
                 _incoming(record, incoming_state, check)

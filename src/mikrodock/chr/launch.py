@@ -51,7 +51,11 @@ def not_for_clone(request: RunRequest) -> list[str]:
 
 
 def launch(
-    request: RunRequest, *, note: Note | None = None, progress: Progress | None = None
+    request: RunRequest,
+    *,
+    note: Note | None = None,
+    progress: Progress | None = None,
+    phase: Note | None = None,
 ) -> RunResult:
     """Boot a new machine, or clone ``request.from_snapshot``; returns once REST answers."""
     check_timeout(request.timeout)
@@ -70,6 +74,5 @@ def launch(
             publish_all=request.publish_all,
             timeout=request.timeout,
         )
-    if note is None:
-        return machine.run(request, progress=progress)
-    return machine.run(request, note=note, progress=progress)
+    quiet: Note = lambda _: None  # noqa: E731
+    return machine.run(request, note=note or quiet, progress=progress, phase=phase or quiet)

@@ -257,8 +257,17 @@ def _base_for(request: RunRequest, progress: Progress | None) -> images.ImageInf
     return images.pull(request.image, request.arch, progress)
 
 
-def run(request: RunRequest, *, note: Note = _quiet, progress: Progress | None = None) -> RunResult:
-    """Make, boot and provision a new machine; returns once its REST API is ready."""
+def run(
+    request: RunRequest,
+    *,
+    note: Note = _quiet,
+    progress: Progress | None = None,
+    phase: Note = _quiet,
+) -> RunResult:
+    """Make, boot and provision a new machine; returns once its REST API is ready.
+
+    ``phase`` hears each step as it begins (QEMU starting, the wait for the router, the
+    password, device-mode, packages, the forwarded ports), for a status line."""
     if request.arch not in ARCHES:
         raise UsageError(f"unknown architecture {request.arch!r}", hint="use x86_64 or aarch64")
     if request.name is not None:
@@ -313,20 +322,28 @@ def run(request: RunRequest, *, note: Note = _quiet, progress: Progress | None =
         fresh_disk()
         if firmware:
             make_vars(firmware[0], firmware[1], record.dir / "vars.fd")
-        timings = boot(record, accels, timeout=request.timeout, note=say, before_retry=fresh_disk)
+        phase(f"starting QEMU for {record.name}")
+        timings = boot(
+            record, accels, timeout=request.timeout, note=say, before_retry=fresh_disk,
+            phase=phase,
+        )  # fmt: skip
         password = generate_password() if request.password is None else request.password
         if password:
+            phase("setting the admin password")
             set_password(record, password)  # kept in the record by the one save below
         if request.device_mode:
+            phase("changing device-mode (the router is power-cycled)")
             set_device_mode(record, request.device_mode)
             timings.update(boot_wait(record, request.timeout))
         if wanted_packages:
+            phase(f"installing {', '.join(wanted_packages)}")
             timings.update(
                 packages_mod.install(
                     record, wanted_packages, timeout=request.timeout, note=say, progress=progress
                 )
             )
             timings.update(boot_wait(record, request.timeout))
+        phase("opening the forwarded ports")
         guard.open_forwards(record)  # only now, with the password set
         record.provision_port, record.status = 0, "running"
         boot_wait(record, request.timeout)  # ready on its own ports too (the first answer)

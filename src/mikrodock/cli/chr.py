@@ -15,6 +15,7 @@ import typer
 from rich.progress import Progress
 
 from mikrodock.cli._common import Command, JsonOpt, print_json, read_secret
+from mikrodock.cli.progress import phase_status
 from mikrodock.cli.tables import print_table
 from mikrodock.errors import RouterError, UsageError
 
@@ -205,11 +206,18 @@ def run(
         timeout=timeout, link_to=tuple(link or ()), from_snapshot=from_snapshot,
     )  # fmt: skip
     bar, update = _progress_bar()
-    try:
-        result = launch(request, note=lambda text: _err(f"note: {text}"), progress=update)
-    finally:
+
+    def end_bar() -> None:
         if bar.live.is_started:
             bar.stop()
+
+    try:
+        with phase_status(quiet=as_json, before_first=end_bar) as phase:
+            result = launch(
+                request, note=lambda text: _err(f"note: {text}"), progress=update, phase=phase
+            )
+    finally:
+        end_bar()
     elapsed = time.monotonic() - started
     if as_json:
         print_json({"name": result.record.name, "url": result.record.url,

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-__all__ = ["step_status"]
+__all__ = ["phase_status", "step_status"]
 
 
 @contextmanager
@@ -27,3 +27,32 @@ def step_status(first: str, *, quiet: bool = False) -> Iterator[Callable[[Any], 
             status.update(str(getattr(step, "why", step)))
 
         yield on_step
+
+
+@contextmanager
+def phase_status(
+    *, quiet: bool = False, before_first: Callable[[], None] = lambda: None
+) -> Iterator[Callable[[str], None]]:
+    """A callback that shows each phase of a long job (``chr run``'s boot) as a status line on
+    stderr, started at the first phase (after ``before_first``, which ends a download bar: a
+    terminal has one live line at a time). Does nothing off a terminal or when ``quiet``."""
+    if quiet or not sys.stderr.isatty():
+        yield lambda _text: None
+        return
+    from rich.console import Console
+
+    shown: list[Any] = []
+
+    def on_phase(text: str) -> None:
+        if not shown:
+            before_first()
+            status = Console(stderr=True).status(text)
+            status.start()
+            shown.append(status)
+        shown[0].update(text)
+
+    try:
+        yield on_phase
+    finally:
+        if shown:
+            shown[0].stop()
