@@ -59,3 +59,22 @@ def test_lab_up_ls_down(guest_disk: Path, tmp_path: Path,
     code, out, _ = run_cli("lab", "down", str(lab_file))
     assert code == 0 and sorted(out.split()) == ["pair-r1", "pair-r2"]
     assert lab_mod.lab_ls() == []
+
+
+@pytest.mark.qemu
+@pytest.mark.slow
+@pytest.mark.usefixtures("no_machines_left")
+def test_lab_up_tells_each_routers_phases(guest_disk: Path, tmp_path: Path) -> None:
+    (tmp_path / "hello.rsc").write_text(':put "configured"\n')
+    lab_file = tmp_path / "one.yaml"
+    lab_file.write_text(
+        f"name: one\ndefaults: {{image: {guest_disk}}}\nrouters:\n  r1: {{startup: hello.rsc}}\n"
+    )
+    heard: list[tuple[str, str]] = []
+    lab_mod.lab_up(lab_file, phase=lambda router, text: heard.append((router, text)))
+    try:
+        said = [text for router, text in heard if router == "r1"]
+        assert any("waiting for one-r1 to answer" in text for text in said), said
+        assert said[-2:] == ["running its startup script hello.rsc", "ready"]
+    finally:
+        lab_mod.lab_down("one")

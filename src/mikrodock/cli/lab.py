@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from mikrodock.cli._common import JsonOpt, print_json
+from mikrodock.cli.progress import phases_status
 from mikrodock.cli.tables import print_table
 
 __all__ = ["register"]
@@ -34,7 +35,8 @@ def lab_up(file: Annotated[Path, typer.Argument(help="The lab file (YAML).")],
     from mikrodock.lab import machines
 
     began = time.monotonic()
-    results = machines.lab_up(file, note=lambda text: _err(f"note: {text}"))
+    with phases_status(quiet=as_json) as phase:
+        results = machines.lab_up(file, note=lambda text: _err(f"note: {text}"), phase=phase)
     if as_json:
         print_json([
             {"name": r.record.name, "url": r.record.url, "ports": ports_json(r.record.ports),

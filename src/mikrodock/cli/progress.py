@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-__all__ = ["phase_status", "step_status"]
+__all__ = ["phase_status", "phases_status", "step_status"]
 
 
 @contextmanager
@@ -56,3 +56,26 @@ def phase_status(
     finally:
         if shown:
             shown[0].stop()
+
+
+@contextmanager
+def phases_status(*, quiet: bool = False) -> Iterator[Callable[[str, str], None]]:
+    """Like :func:`phase_status` for jobs that run side by side (a lab's routers): the status
+    line shows each one's phase, ``r1: waiting ... | r2: ready``. Callable from any thread."""
+    if quiet or not sys.stderr.isatty():
+        yield lambda _key, _text: None
+        return
+    import threading
+
+    from rich.console import Console
+
+    now: dict[str, str] = {}
+    lock = threading.Lock()
+    with Console(stderr=True).status("starting") as status:
+
+        def on_phase(key: str, text: str) -> None:
+            with lock:
+                now[key] = text
+                status.update(" | ".join(f"{k}: {v}" for k, v in sorted(now.items())))
+
+        yield on_phase

@@ -80,21 +80,32 @@ def _ports_needed(lab: Lab) -> int:
     return 2 * sum(highest - 1 for highest in _highest_ether(lab).values())
 
 
-def _start_one(lab: Lab, router: LabRouter, nics: list[Link], note: Note) -> machine.RunResult:
+Phase = Callable[[str, str], None]
+"""Hears ``(router, what it is doing now)`` while a lab comes up."""
+
+
+def _start_one(
+    lab: Lab, router: LabRouter, nics: list[Link], note: Note, phase: Phase
+) -> machine.RunResult:
     request = machine.RunRequest(
         image=router.version, image_path=router.image, name=machine_name(lab.name, router.name),
         arch=router.arch, memory=router.memory, cpus=router.cpus, links=tuple(nics),
         lab=lab.name,
     )  # fmt: skip
-    result = machine.run(request, note=note)
+    result = machine.run(request, note=note, phase=lambda text: phase(router.name, text))
     if router.startup is not None:
+        phase(router.name, f"running its startup script {router.startup.name}")
         script = router.startup.read_text()
         machine.exec_script(result.record.name, script)
+    phase(router.name, "ready")
     return result
 
 
-def lab_up(path: Path, *, note: Note = lambda _: None) -> list[machine.RunResult]:
-    """Start every router of the lab file at ``path`` with its links; all or nothing."""
+def lab_up(
+    path: Path, *, note: Note = lambda _: None, phase: Phase = lambda _router, _text: None
+) -> list[machine.RunResult]:
+    """Start every router of the lab file at ``path`` with its links; all or nothing.
+    ``phase`` hears each router's boot phases (they boot side by side)."""
     lab = load_lab(path)
     existing = {record.name for record in list_records()[0]}
     clash = [
@@ -116,7 +127,7 @@ def lab_up(path: Path, *, note: Note = lambda _: None) -> list[machine.RunResult
     results: list[machine.RunResult] = []
     failures: list[BaseException] = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=len(lab.routers)) as pool:
-        futures = [pool.submit(_start_one, lab, r, nics[r.name], note) for r in lab.routers]
+        futures = [pool.submit(_start_one, lab, r, nics[r.name], note, phase) for r in lab.routers]
         for future in futures:
             try:
                 results.append(future.result())
