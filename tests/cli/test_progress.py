@@ -23,9 +23,11 @@ def sim() -> Iterator[Simulator]:
         yield s
 
 
-def _run(sim: Simulator, tmp_path: Path, *, terminal: bool) -> tuple[int, str, str]:
+def _run(
+    sim: Simulator, tmp_path: Path, *, terminal: bool, argv: tuple[str, ...] = ()
+) -> tuple[int, str, str]:
     env = {**os.environ, "MIKRODOCK_PASSWORD": sim.password, "MIKRODOCK_HOME": str(tmp_path)}
-    argv = [str(MIKRODOCK), "-H", sim.url, "run", "-d", "--name", "web", "nginx:1.27"]
+    argv = (str(MIKRODOCK), "-H", sim.url, *(argv or ("run", "-d", "--name", "web", "nginx:1.27")))
     if not terminal:
         done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120)
         return done.returncode, done.stdout, done.stderr
@@ -56,3 +58,14 @@ def test_on_a_terminal_the_step_under_way_is_shown(sim: Simulator, tmp_path: Pat
 def test_on_a_pipe_nothing_but_the_answer(sim: Simulator, tmp_path: Path) -> None:
     code, out, err = _run(sim, tmp_path, terminal=False)
     assert (code, out, err) == (0, "web\n", "")
+
+
+def test_compose_up_shows_each_services_step(sim: Simulator, tmp_path: Path) -> None:
+    compose = tmp_path / "compose.yaml"
+    compose.write_text("services:\n  web:\n    image: nginx:1.27\n  cache:\n    image: redis:7\n")
+    argv = ("compose", "-f", str(compose), "-p", "shop", "up", "-d", "--mode", "containers")
+    code, out, err = _run(sim, tmp_path, terminal=True, argv=argv)
+    assert code == 0, err
+    assert "web: wait until the image is downloaded and extracted" in err, err
+    assert "cache: wait until the image is downloaded and extracted" in err, err
+    assert "created" in out

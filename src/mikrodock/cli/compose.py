@@ -25,6 +25,7 @@ from mikrodock.cli._common import (
     run,
     with_router,
 )
+from mikrodock.cli.progress import step_status
 from mikrodock.cli.tables import print_table
 
 __all__ = ["register"]
@@ -135,9 +136,13 @@ def up_command(
     options: _Options = ctx.obj
     project = options.project()
 
-    result = options.call(
-        lambda ros: compose_up(ros, project, mode=mode, force_service_port=force_service_port)
-    )
+    with step_status("compose up", quiet=json_output) as on_step:
+        report = on_step or (lambda _text: None)
+        result = options.call(
+            lambda ros: compose_up(
+                ros, project, mode=mode, force_service_port=force_service_port, report=report
+            )
+        )
     if json_output:
         print_json(result.to_json())
     else:

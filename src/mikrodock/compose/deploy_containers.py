@@ -12,7 +12,7 @@ steps differ is recreated, and a service no longer in the file is removed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from mikrodock.compose.model import ComposeProject
@@ -23,7 +23,7 @@ from mikrodock.containers.query import container_state
 from mikrodock.containers.router import AsyncRouter
 from mikrodock.containers.spec import DEFAULT_NETWORK, TAG_PREFIX, ContainerSpec, tag_for
 from mikrodock.containers.state import MENUS, Record, RouterState
-from mikrodock.containers.steps import Plan
+from mikrodock.containers.steps import Plan, Step
 from mikrodock.errors import UsageError
 from mikrodock.routeros.client import AsyncRouterClient
 
@@ -155,7 +155,9 @@ async def up_containers(
     timeout: float = 600.0,
     poll: float = 1.0,
     force_service_port: bool = False,
+    report: Callable[[str], None] = lambda _text: None,
 ) -> list[Change]:
+    """Deploy each service in start order; ``report`` hears ``SERVICE: what it does now``."""
     router = AsyncRouter(ros)
     state = await router.state()
     disk = storage_disk(state)
@@ -179,6 +181,7 @@ async def up_containers(
             await router.rm(name, force=True)
             changes.append(Change("removed", "container", name))
     for service_name, spec in specs:
+        report(f"{service_name}: comparing with the router")
         state = await router.state()
         tag = tag_for(spec.name)
         existing = next((c for c in state.containers if c.get("comment") == tag), None)
@@ -196,10 +199,17 @@ async def up_containers(
                 f"a container named {spec.name} exists and is not mikrodock's",
                 hint="remove or rename it, or give the project another name (-p)",
             )
-        await router.run(spec, timeout=timeout, poll=poll)
+        await router.run(spec, timeout=timeout, poll=poll, progress=_prefixed(report, service_name))
         action = "recreated" if existing is not None else "created"
         changes.append(Change(action, "container", spec.name, service_name))
     return changes
+
+
+def _prefixed(report: Callable[[str], None], service: str) -> Callable[[Step], None]:
+    def on_step(step: Step) -> None:
+        report(f"{service}: {step.why}")
+
+    return on_step
 
 
 async def down_containers(

@@ -7,7 +7,7 @@ Switching modes moves the project: ``up`` removes what the other mode left of it
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -93,23 +93,27 @@ async def compose_up(
     timeout: float = 600.0,
     poll: float = 1.0,
     force_service_port: bool = False,
+    report: Callable[[str], None] = lambda _text: None,
 ) -> UpResult:
     """Make the router run ``project``; change only what differs from what is there.
 
     A published port the router serves itself (WebFig, SSH, ...) is refused before anything
-    changes, in both modes, unless ``force_service_port``."""
+    changes, in both modes, unless ``force_service_port``. ``report`` hears what is under way
+    (``SERVICE: step`` in containers mode)."""
     version = await _version(ros)
     chosen = resolve_mode(mode, version)
     if not force_service_port:
         await _check_service_ports(ros, project)
     if chosen == "app":
         _text, dropped = app_yaml(project)
+        report(f"/app {project.name}: deploying {len(project.services)} service(s)")
         changes = await up_app(ros, project, version)
         changes += await down_containers(ros, project.name)
         return UpResult("app", tuple(changes), tuple(str(d) for d in dropped))
     changes = await up_containers(
-        ros, project, timeout=timeout, poll=poll, force_service_port=force_service_port
-    )
+        ros, project, timeout=timeout, poll=poll, force_service_port=force_service_port,
+        report=report,
+    )  # fmt: skip
     if Dialect.for_version(version).has_app_add:
         changes += await down_app(ros, project.name)
     return UpResult("containers", tuple(changes), tuple(unsupported_in_containers(project)))
