@@ -53,6 +53,7 @@ def test_on_a_terminal_the_step_under_way_is_shown(sim: Simulator, tmp_path: Pat
     assert code == 0, err
     assert out == "web\n"
     assert "downloaded and extracted" in err  # the wait step, as the status line said it
+    assert "(RouterOS: extracting)" in err  # and the state RouterOS reports meanwhile
 
 
 def test_on_a_pipe_nothing_but_the_answer(sim: Simulator, tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ plans again). The rollback releases shared objects only when nobody uses them.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -66,19 +67,25 @@ async def wait_for_state(
     poll: float,
     what: str,
     look_now: bool = True,
+    seen: Callable[[str], None] | None = None,
 ) -> dict[str, str]:
     """Poll ``/container/<item>`` until ``done(state)``; raise on errors and on timeout.
 
     ``look_now=False`` skips the look at once, for a state that has only just been set in
-    motion (right after the add or the start): RouterOS cannot have moved on yet."""
+    motion (right after the add or the start): RouterOS cannot have moved on yet. ``seen``
+    hears each state RouterOS reports on the way (once per change), for a status line."""
     deadline = time.monotonic() + timeout
     delay = min(poll, 0.05)
     if not look_now:
         await anyio.sleep(delay)
         delay = min(poll, delay * 1.5)
+    told = ""
     while True:
         record = await ros.get("container", item)
         state = container_state(record)
+        if seen is not None and state != told:
+            seen(state)
+            told = state
         error = container_error(record)
         if error and state != "running":
             raise PlanError(
@@ -141,6 +148,7 @@ async def _run(
     dialect: Dialect,
     timeout: float,
     poll: float,
+    progress: Progress | None = None,
 ) -> None:
     body = _body(step, applied.ids)
     if step.action == "add":
@@ -195,7 +203,20 @@ async def _run(
             poll=poll,
             what="downloading and extracting the image",
             look_now=not _just_added(step, applied),
+            seen=_telling(progress, step),
         )
+
+
+def _telling(progress: Progress | None, step: Step) -> Callable[[str], None] | None:
+    """For a wait step: each state RouterOS reports goes to ``progress`` as the step again,
+    its ``why`` followed by the state (``... (RouterOS: extracting)``)."""
+    if progress is None:
+        return None
+
+    def seen(state: str) -> None:
+        progress(dataclasses.replace(step, why=f"{step.why} (RouterOS: {state})"))
+
+    return seen
 
 
 def _taken_meanwhile(step: Step, error: RouterError) -> bool:
@@ -318,7 +339,7 @@ async def apply_plan(
         for step in plan.steps:
             if progress is not None:
                 progress(step)
-            await _run(ros, step, applied, dialect, timeout, poll)
+            await _run(ros, step, applied, dialect, timeout, poll, progress)
     except BaseException as error:
         conflict = isinstance(error, Conflict)
         problems = await rollback(ros, applied, dialect, poll, keep_shared=conflict)
