@@ -88,8 +88,9 @@ def test_run_ls_exec_logs_stop_start_rm(guest_disk: Path, run_cli: Any
     assert [m.state for m in status.list_machines()] == ["stopped"]
     assert not (record.dir / "qmp.sock").exists()
 
-    code, out, err = run_cli("chr", "start", "r1")
+    code, out, err = run_cli("chr", "start", "r1", "--json")
     assert code == 0, err
+    assert json.loads(out)["url"] == load_record("r1").url  # --json as chr run gives it
     # the password survived the reboot: it lives on the router's disk (the overlay)
     assert httpx.get(resource, auth=("admin", password), timeout=30).status_code == 200
     pid = load_record("r1").pid

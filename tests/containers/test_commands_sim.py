@@ -103,6 +103,9 @@ def test_networks_and_prune(version: str, cli: Any) -> None:
     with running(version=version, delays=FAST) as sim:
         code, out, err = cli(sim, "network", "create", "--subnet", "10.99.0.0/24", "lab")
         assert (code, out.strip()) == (0, "lab 10.99.0.0/24"), err
+        code, out, err = cli(sim, "network", "create", "--json", "--subnet", "10.98.0.0/24", "l2")
+        assert code == 0 and json.loads(out)["subnet"] == "10.98.0.0/24", err
+        assert cli(sim, "network", "rm", "l2")[0] == 0
         code, out, err = cli(
             sim, "run", "-d", "--name", "db", "--network", "lab", "--ip", "10.99.0.7", "redis"
         )

@@ -109,11 +109,17 @@ def rmi(
     typer.echo(f"removed {arch} {version}")
 
 
-def _print_ready(result: object, elapsed: float) -> None:
+def _print_ready(result: object, elapsed: float, *, as_json: bool = False) -> None:
     from mikrodock.chr.machine import RunResult
+    from mikrodock.chr.state import ports_json
 
     assert isinstance(result, RunResult)
     record = result.record
+    if as_json:
+        print_json({"name": record.name, "url": record.url, "ports": ports_json(record.ports),
+                    "accel": record.accel, "credentials": result.credentials,
+                    "notes": result.notes, "seconds": round(elapsed, 2)})  # fmt: skip
+        return
     ports = " ".join(f"{port.host}->{port.guest}" for port in sorted(record.ports))
     typer.echo(f"{record.name} ready in {elapsed:.1f} s ({record.accel.upper()}): {record.url}")
     typer.echo(f"  ports (127.0.0.1 host->guest): {ports}")
@@ -179,7 +185,6 @@ def run(
     """Start a new CHR machine; returns (detached) when its REST API answers."""
     from mikrodock.chr import machine
     from mikrodock.chr.launch import launch
-    from mikrodock.chr.state import ports_json
 
     password: str | None = None
     if password_stdin:
@@ -219,13 +224,9 @@ def run(
     finally:
         end_bar()
     elapsed = time.monotonic() - started
+    _print_ready(result, elapsed, as_json=as_json)
     if as_json:
-        print_json({"name": result.record.name, "url": result.record.url,
-                    "ports": ports_json(result.record.ports), "accel": result.record.accel,
-                    "credentials": result.credentials, "notes": result.notes,
-                    "seconds": round(elapsed, 2)})  # fmt: skip
         return
-    _print_ready(result, elapsed)
     for nic in result.record.links:
         typer.echo(f"  {nic.interface} linked to {nic.peer or '-'}")
     if attach_console:
@@ -283,13 +284,13 @@ def stop(names: Annotated[list[str], typer.Argument(help="Machine names.")],
 @chr_app.command("start")
 def start(name: NameArg,
           timeout: Annotated[float, typer.Option("--timeout", help="Seconds to ready.")] = 300,
-          ) -> None:  # fmt: skip
+          as_json: JsonOpt = False) -> None:  # fmt: skip
     """Boot a stopped machine again."""
     from mikrodock.chr import machine
 
     began = time.monotonic()
     result = machine.start(name, timeout=timeout, note=lambda text: _err(f"note: {text}"))
-    _print_ready(result, time.monotonic() - began)
+    _print_ready(result, time.monotonic() - began, as_json=as_json)
 
 
 @chr_app.command("rm", cls=Command)
@@ -374,14 +375,14 @@ def snapshot_save(ref: SnapRef, old_tag: OldTag = None) -> None:
 
 
 @snapshot_app.command("restore")
-def snapshot_restore(ref: SnapRef, old_tag: OldTag = None) -> None:
+def snapshot_restore(ref: SnapRef, old_tag: OldTag = None, as_json: JsonOpt = False) -> None:
     """Bring a machine back to a snapshot, running."""
     name, tag = _snapshot_ref(ref, old_tag)
     from mikrodock.chr import snapshots
 
     began = time.monotonic()
     result = snapshots.restore(name, tag, note=lambda text: _err(f"note: {text}"))
-    _print_ready(result, time.monotonic() - began)
+    _print_ready(result, time.monotonic() - began, as_json=as_json)
 
 
 @snapshot_app.command("ls")

@@ -168,10 +168,15 @@ system_app = typer.Typer(
 
 
 def network_create(
-    name: Name, subnet: Annotated[str | None, typer.Option("--subnet")] = None
+    name: Name,
+    subnet: Annotated[str | None, typer.Option("--subnet")] = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Create a network (bridge, gateway address, masquerade)."""
     info = _call(lambda r: r.network_create(name, subnet))
+    if as_json:
+        print_json(info.to_json())
+        return
     typer.echo(f"{info.name} {info.subnet}")
 
 
