@@ -40,3 +40,11 @@ def test_bad_values_get_routeros_errors_and_change_nothing(rest: httpx.Client) -
     assert rest.get("/ip/firewall/filter").json() == []
     assert rest.get("/system/reboot").status_code == 400
     assert rest.delete("/ip/service/*1").status_code == 400  # no remove on /ip/service
+
+
+def test_ether1_set_in_interface_ethernet_shows_in_interface(rest: httpx.Client) -> None:
+    # One record, two menus: a setting made on /interface/ethernet reads back on /interface.
+    answer = rest.patch("/interface/ethernet/ether1", json={"mtu": "1400", "comment": "up"})
+    assert answer.status_code == 200, answer.text
+    row = rest.get("/interface/ether1").json()
+    assert (row["name"], row["mtu"], row["comment"]) == ("ether1", "1400", "up")

@@ -128,9 +128,14 @@ def _interface_row(name: str, kind: str, mac: str, disabled: str) -> Item:
 
 def _interfaces(router: SimRouter) -> list[Item]:
     """``/interface``: ether1 plus every bridge and VETH, in that order."""
-    rows: list[Item] = [
-        {**_interface_row("ether1", "ether", factory.ETHER1_MAC, "false"), "default-name": "ether1"}
-    ]
+    rows: list[Item] = []
+    ethers = router.state.menu("interface/ethernet").items or [{"default-name": "ether1"}]
+    for ether in ethers:  # /interface shows the /interface/ethernet record itself
+        row = _interface_row(ether.get("name", "ether1"), "ether", factory.ETHER1_MAC, "false")
+        row.update(
+            {k: ether[k] for k in ("mtu", "comment", "disabled", "default-name") if k in ether}
+        )
+        rows.append(row)
     for menu, kind in (("interface/bridge", "bridge"), ("interface/veth", "veth")):
         if not router.available(menu):
             continue
