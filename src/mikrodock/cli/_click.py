@@ -4,7 +4,6 @@ moves it is fixed here."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any, get_args, get_origin
@@ -58,15 +57,9 @@ def _convert(kind: Any, value: Any, param: Any, ctx: Context) -> Any:
     if kind is str or isinstance(value, kind):
         return value if kind is not str else str(value)
     try:
-        converted = kind(value)
+        return kind(value)
     except (TypeError, ValueError):
         raise BadParameter(f"{value!r} is not a valid {_NAMES[kind]}.", ctx, param) from None
-    if kind is float and not math.isfinite(converted):
-        from mikrodock.errors import UsageError as Refused
-
-        flag = (getattr(param, "opts", None) or [getattr(param, "name", "value")])[0]
-        raise Refused(f"{flag} {value!r} is not a finite number", hint="give a number like 30")
-    return converted
 
 
 def _simple(annotation: Any) -> bool:

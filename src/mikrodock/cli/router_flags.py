@@ -76,9 +76,7 @@ def _store(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
     if value is None or value is False or param.name is None:
         return value
     if param.name == "timeout" and not value > 0:
-        from mikrodock.errors import UsageError
-
-        raise UsageError(f"--timeout {value!r} is not above 0", hint="give seconds like 10")
+        raise click.BadParameter("give a number of seconds above 0", ctx, param)  # type: ignore[arg-type]
     if param.name == "tls_pin_fingerprint":
         from mikrodock.cli import tls_pin
 
