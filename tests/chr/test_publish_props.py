@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -28,6 +29,13 @@ def test_publish_gives_ports_in_range_or_refuses(text: str) -> None:
         return
     ((host, guest),) = pairs
     assert 0 <= host < 65536 and 0 < guest < 65536
+    assert text.isascii()  # what is accepted is written in ASCII digits, as a user reads it
+
+
+@pytest.mark.parametrize("text", [" 80", "+80", "8_0", "\u0668\u0660", "80 ", "08080:80x"])
+def test_publish_takes_ascii_digits_only(text: str) -> None:
+    with pytest.raises(UsageError, match="bad -p"):
+        parse_publish((text,))
 
 
 @settings(max_examples=200, deadline=None)

@@ -146,10 +146,9 @@ def parse_publish(items: tuple[str, ...]) -> list[tuple[int, int]]:
     pairs: list[tuple[int, int]] = []
     for item in items:
         parts = item.removesuffix("/tcp").split(":")
-        try:
-            numbers = [int(part) for part in parts]
-        except ValueError:
-            numbers = []
+        # ASCII digits only: int() also takes " 80", "+80", "8_0" and other scripts' digits
+        good = all(part.isascii() and part.isdigit() and len(part) <= 5 for part in parts)
+        numbers = [int(part) for part in parts] if good else []
         if len(numbers) not in (1, 2) or not all(0 < n < 65536 for n in numbers):
             raise UsageError(f"bad -p {item!r}", hint="write -p HOST:GUEST (like -p 8080:80)")
         pairs.append((numbers[0], numbers[1]) if len(numbers) == 2 else (0, numbers[0]))

@@ -12,6 +12,7 @@ change (:meth:`SimState.save_if_dirty`) and read back on start.
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -33,14 +34,14 @@ def format_id(number: int) -> str:
     return f"*{number:X}"
 
 
+_ID = re.compile(r"\*[0-9A-Fa-f]{1,16}")
+
+
 def parse_id(text: str) -> int | None:
     """``*1E`` -> 30; None when ``text`` is not an id."""
-    if not text.startswith("*"):
+    if not _ID.fullmatch(text):  # not int()'s leniency: "*-1", "*0x1f", "* 1f" are no ids
         return None
-    try:
-        return int(text[1:], 16)
-    except ValueError:
-        return None
+    return int(text[1:], 16)
 
 
 def public(item: Item) -> Item:
