@@ -205,3 +205,62 @@ def test_faults_apply_to_the_api(routeros_sim: Simulator) -> None:
         list(api.path("ip", "address"))
     assert fault.fired == 1
     api.close()
+
+
+def test_refusals_carry_routeros_trap_categories(routeros_sim: Simulator, raw: Raw) -> None:
+    raw.login(routeros_sim)
+    raw.send("/ip/address/add", "=address=10.1.1.1/24", "=interface=ether1", "=bogus=1")
+    assert raw.until_done()[0] == ["!trap", "=category=1", "=message=unknown parameter bogus"]
+    raw.send("/ip/address/frobnicate")
+    trap = raw.until_done()[0]
+    assert trap == ["!trap", "=category=0", "=message=no such command or directory (frobnicate)"]
+    raw.send("/ip/address/set", "=.id=*FFFF", "=comment=x")
+    assert raw.until_done()[0] == ["!trap", "=category=0", "=message=no such item"]
+
+
+def test_get_and_execute_answer_from_the_same_router(routeros_sim: Simulator, raw: Raw) -> None:
+    raw.login(routeros_sim)
+    raw.send("/system/identity/set", "=name=seen-over-api")
+    assert raw.until_done() == [["!done"]]
+    raw.send("/system/identity/get", "=value-name=name")
+    assert raw.until_done() == [["!done", "=ret=seen-over-api"]]
+    raw.send("/execute", "=script=:put [/system/identity/get name]", "=as-string=")
+    assert raw.until_done() == [["!done", "=ret=seen-over-api"]]
+    rest = httpx.get(
+        f"{routeros_sim.url}/rest/system/identity",
+        auth=(routeros_sim.user, routeros_sim.password),
+    )
+    assert rest.json()["name"] == "seen-over-api"
+
+
+def test_follow_follow_only_and_listen_stream_side_by_side_until_each_is_cancelled(
+    routeros_sim: Simulator, raw: Raw
+) -> None:
+    raw.login(routeros_sim)
+    raw.send("/ip/address/print", "=follow=", "=.proplist=.id,comment", ".tag=F")
+    raw.send("/ip/address/print", "=follow-only=", "=.proplist=comment", ".tag=O")
+    raw.send("/ip/address/listen", ".tag=L")
+    raw.send("/ip/address/add", "=address=10.8.8.1/24", "=interface=ether1", "=comment=one",
+             ".tag=A")  # fmt: skip
+    new_id = raw.until_done("A")[-1][1].removeprefix("=ret=")
+    streams: dict[str, list[list[str]]] = {"F": [], "O": [], "L": []}
+
+    def wait_for(tag: str, word: str) -> None:
+        while not any(word in s for s in streams[tag]):
+            sentence = raw.read()
+            for key in streams:
+                if f".tag={key}" in sentence:
+                    streams[key].append(sentence)
+
+    for tag in "FOL":
+        wait_for(tag, "=comment=one")
+    assert all(s[0] == "!re" for tag in "FOL" for s in streams[tag])
+    assert ["!re", "=comment=one", ".tag=O"] in streams["O"]  # follow-only: no old items
+    raw.send("/cancel", "=tag=O", ".tag=X1")
+    raw.send("/ip/address/remove", f"=.id={new_id}", ".tag=R")
+    wait_for("L", "=.dead=true")
+    wait_for("O", "!done")
+    assert streams["O"][-2][:3] == ["!trap", "=category=2", "=message=interrupted"]
+    raw.send("/cancel", ".tag=X2")  # without =tag=: every stream ends
+    wait_for("F", "!done")
+    wait_for("L", "!done")

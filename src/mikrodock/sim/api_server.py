@@ -2,8 +2,12 @@
 
 One :class:`ApiSession` per connection. Every command runs as its own task, so several tagged
 commands can be in flight on one connection; replies carry the command's ``.tag``. Commands
-are mapped onto the same model the REST side uses (:class:`~mikrodock.sim.rest.Rest`), so an
-object added over REST is seen over the API and the other way round.
+go straight to the router's protocol-neutral core, :meth:`SimRouter.call(path, command, args)
+<mikrodock.sim.router.SimRouter.call>`, the same core the REST side maps onto, so an object
+added over REST is seen over the API and the other way round. The API's own parts stay here:
+login, tags, ``?`` query words (:mod:`mikrodock.routeros.api_query`), ``=.proplist=``,
+``count-only``, ``!empty``, the streams and ``/cancel``; a :class:`SimError` of the core becomes
+a ``!trap`` with RouterOS's ``category``.
 
 What RouterOS answers, and where that is documented (see docs/SIM.md):
 
@@ -11,7 +15,9 @@ What RouterOS answers, and where that is documented (see docs/SIM.md):
   password (6)``, ``!done``, then the connection is closed;
 * a command before login: ``!trap =message=not logged in``;
 * an unknown command: ``!trap =category=0 =message=no such command or directory (x)``;
-* a missing item: ``!trap =message=no such item``;
+* a missing item: ``!trap =category=0 =message=no such item``;
+* a bad argument (``unknown parameter x``, ``missing =x=``, ``input does not match any value of
+  x``, out of range): ``!trap =category=1``; a ``failure: ...``: ``!trap =category=4``;
 * ``/cancel =tag=N``: the cancelled command ends with ``!trap =category=2
   =message=interrupted`` and ``!done``; ``/cancel`` itself with ``!done``;
 * ``print`` that finds nothing: ``!empty`` then ``!done`` from 7.18 on;
@@ -24,7 +30,8 @@ import asyncio
 import contextlib
 import logging
 import ssl
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from mikrodock.routeros.api_codec import (
     Command,
@@ -36,8 +43,12 @@ from mikrodock.routeros.api_codec import (
     reply_words,
 )
 from mikrodock.routeros.api_query import matches
+from mikrodock.sim import script
+from mikrodock.sim.base import SimError, to_text
 from mikrodock.sim.faults import FaultSet
-from mikrodock.sim.rest import Rest
+
+if TYPE_CHECKING:
+    from mikrodock.sim.router import SimRouter
 
 __all__ = ["ApiServer", "ApiSession", "start_api_server"]
 
@@ -48,6 +59,8 @@ POLL = 0.2
 MAX_WORD = 16 * 1024 * 1024
 
 _READS = ("print", "getall")
+_API_ONLY = frozenset({"count-only", "follow", "follow-only", ".proplist", ".id"})
+"""print arguments the API side handles itself (the core sees the rest, and checks them)."""
 
 
 class _Trap(Exception):
@@ -70,12 +83,12 @@ class ApiSession:
 
     def __init__(
         self,
-        rest: Rest,
-        faults: FaultSet,
+        server: ApiServer,
         reader: asyncio.StreamReader,
         writer: asyncio.StreamWriter,
     ) -> None:
-        self.rest, self.faults = rest, faults
+        self.server = server
+        self.router, self.faults = server.router, server.faults
         self.reader, self.writer = reader, writer
         self.user: str | None = None
         self.tasks: dict[str | None, asyncio.Task[None]] = {}
@@ -152,27 +165,27 @@ class ApiSession:
             raise _Trap("not logged in")
         await self._faults(command)
         if path == "/cancel":
-            return await self._cancel(command)
+            return self._cancel(command)
         menu, name = command.menu, command.command
-        if not menu and name != "execute":
+        if name == "execute" and not menu:
+            return await self._execute(command)
+        if not menu:
             raise _Trap(f"no such command or directory ({name})", 0)
         if name in _READS:
             return await self._print(command)
         if name == "listen":
             await self._stream(command, listen=True)
             return []
-        if name == "add":
-            item = await self._rest("PUT", menu, dict(command.attrs))
-            return [Reply("!done", {"ret": str(item.get(".id", ""))})]
-        if name in ("set", "remove"):
-            return await self._change(command)
-        if name == "get":
-            return await self._get(command)
-        if name == "execute":
-            out = await self._rest("POST", "execute", {**command.attrs, "as-string": ""})
-            return [Reply("!done", {"ret": str(out.get("ret", ""))})]
-        answer = await self._rest("POST", f"{menu}/{name}", dict(command.attrs))
-        return _answer_replies(answer)
+        if name == "get" and "value-name" not in command.attrs:
+            return await self._get_record(command)
+        return _answer_replies(await self._call(command.menu, name, command.attrs))
+
+    async def _call(self, menu: str, name: str, args: dict[str, str]) -> Any:
+        """One command on the router's core; a refusal as the API says it."""
+        try:
+            return await self.router.call(_path(menu), name, args)
+        except SimError as error:
+            raise _trap_of(error, name) from None
 
     async def _faults(self, command: Command) -> None:
         for fault in self.faults.check("API", command.path):
@@ -186,7 +199,7 @@ class ApiSession:
     async def _login(self, command: Command) -> list[Reply]:
         name = command.attrs.get("name")
         password = command.attrs.get("password", "")
-        if name is not None and self.rest.router.check_login(name, password):
+        if name is not None and self.router.check_login(name, password):
             self.user = name
             return [Reply("!done")]
         self.send(Reply("!trap", {"message": "invalid user name or password (6)"}), command.tag)
@@ -194,62 +207,59 @@ class ApiSession:
         await self.close()
         return []
 
-    async def _cancel(self, command: Command) -> list[Reply]:
+    def _cancel(self, command: Command) -> list[Reply]:
         wanted = command.attrs.get("tag")
         for tag, task in list(self.tasks.items()):
             if wanted is None or tag == wanted:
                 task.cancel()
         return [Reply("!done")]
 
-    async def _rest(self, method: str, path: str, body: Any = None) -> Any:
-        reply = await self.rest.handle(method, path, {}, body)
-        if reply.status >= 400:
-            raise _trap_of(reply.status, reply.body)
-        return reply.body if reply.body is not None else {}
+    async def _execute(self, command: Command) -> list[Reply]:
+        """``/execute =script=``: with ``=as-string=`` its output, else a job id."""
+        self.router.advance()
+        try:
+            output = await script.run(self.router.engine, command.attrs.get("script", ""))
+        except SimError as error:
+            raise _trap_of(error, "execute") from None
+        finally:
+            self.router.state.save_if_dirty()
+        if "as-string" in command.attrs:
+            return [Reply("!done", {"ret": output})]
+        self.server.jobs += 1
+        return [Reply("!done", {"ret": f"*{self.server.jobs:X}"})]
 
-    async def _records(self, menu: str) -> list[dict[str, str]]:
-        body = await self._rest("GET", menu)
-        return [body] if isinstance(body, dict) else list(body or [])
+    async def _records(self, command: Command, args: dict[str, str]) -> list[dict[str, str]]:
+        """What ``print`` shows of the command's menu, filtered by its query words."""
+        found = await self._call(command.menu, "print", args)
+        rows = [found] if isinstance(found, dict) else list(found or [])
+        try:
+            return [_text(r) for r in rows if matches(command.queries, _text(r))]
+        except ProtocolError as error:
+            raise _Trap(str(error), 5) from None
 
     async def _print(self, command: Command) -> list[Reply]:
         attrs = command.attrs
         if "follow" in attrs or "follow-only" in attrs:
             await self._stream(command, listen=False, only_new="follow-only" in attrs)
             return []
-        chosen = [r for r in await self._records(command.menu) if matches(command.queries, r)]
+        args = {k: v for k, v in attrs.items() if k not in _API_ONLY}
+        chosen = await self._records(command, args)
         if "count-only" in attrs:
             return [Reply("!done", {"ret": str(len(chosen))})]
         replies = [Reply("!re", _proplist(r, command.proplist)) for r in chosen]
-        if not replies and self.rest.router.version.series >= (7, 18):
+        if not replies and self.router.version.series >= (7, 18):
             replies.append(Reply("!empty"))
         return [*replies, Reply("!done")]
 
-    async def _change(self, command: Command) -> list[Reply]:
-        attrs = dict(command.attrs)
-        ids = attrs.pop(".id", None) or attrs.pop("numbers", None)
-        menu = command.menu
-        if ids is None:
-            if command.command == "remove":
-                raise _Trap("expected .id or numbers", 1)
-            await self._rest("PATCH", menu, attrs)
-            return [Reply("!done")]
-        for item in ids.split(","):
-            if command.command == "set":
-                await self._rest("PATCH", f"{menu}/{item}", attrs)
-            else:
-                await self._rest("DELETE", f"{menu}/{item}")
-        return [Reply("!done")]
-
-    async def _get(self, command: Command) -> list[Reply]:
-        attrs = command.attrs
-        item = attrs.get(".id") or attrs.get("number")
-        record = await self._rest("GET", command.menu if item is None else f"{command.menu}/{item}")
-        name = attrs.get("value-name")
-        if name is None:
-            return [Reply("!re", dict(record)), Reply("!done")]
-        if name not in record:
-            raise _Trap(f"no such property ({name})", 0)
-        return [Reply("!done", {"ret": str(record[name])})]
+    async def _get_record(self, command: Command) -> list[Reply]:
+        """``get`` without ``value-name``: the whole item (or the singleton) as one ``!re``."""
+        key = command.attrs.get(".id") or command.attrs.get("number")
+        records = await self._records(command, {})
+        if key is not None:
+            records = [r for r in records if key in (r.get(".id"), r.get("name"))]
+            if not records:
+                raise _Trap("no such item", 0)
+        return [*(Reply("!re", r) for r in records[:1]), Reply("!done")]
 
     async def _stream(self, command: Command, *, listen: bool, only_new: bool = False) -> None:
         """``follow``/``follow-only``/``listen``: answer changes until ``/cancel``."""
@@ -259,9 +269,7 @@ class ApiSession:
             seen: dict[str, dict[str, str]] = {}
             quiet = listen or only_new  # the first look only sets what counts as known
             while True:
-                records = [
-                    r for r in await self._records(command.menu) if matches(command.queries, r)
-                ]
+                records = await self._records(command, {})
                 now = {r.get(".id", str(i)): r for i, r in enumerate(records)}
                 if not quiet:
                     for key, record in now.items():
@@ -279,49 +287,75 @@ class ApiSession:
             self.tasks.pop(tag, None)
 
 
-def _proplist(record: dict[str, Any], proplist: list[str] | None) -> dict[str, str]:
+def _path(menu: str) -> tuple[str, ...]:
+    return tuple(part for part in menu.split("/") if part)
+
+
+def _text(record: Mapping[str, Any]) -> dict[str, str]:
+    return {k: v if isinstance(v, str) else to_text(v) for k, v in record.items()}
+
+
+def _proplist(record: dict[str, str], proplist: list[str] | None) -> dict[str, str]:
     if proplist is None:
-        return {k: str(v) for k, v in record.items()}
-    return {k: str(record[k]) for k in proplist if k in record}
+        return record
+    return {k: record[k] for k in proplist if k in record}
 
 
 def _answer_replies(answer: Any) -> list[Reply]:
+    """What a command's result looks like as sentences: rows as ``!re``, ``ret`` in ``!done``."""
     if isinstance(answer, list):
-        return [*(Reply("!re", _proplist(r, None)) for r in answer if isinstance(r, dict)),
-                Reply("!done")]  # fmt: skip
+        return [*(Reply("!re", _text(r)) for r in answer if isinstance(r, dict)), Reply("!done")]
     if isinstance(answer, dict) and set(answer) <= {"ret"}:
-        return [Reply("!done", {k: str(v) for k, v in answer.items()})]
+        return [Reply("!done", _text(answer))]
     if isinstance(answer, dict):
-        return [Reply("!re", _proplist(answer, None)), Reply("!done")]
+        return [Reply("!re", _text(answer)), Reply("!done")]
     return [Reply("!done")]
 
 
-def _trap_of(status: int, body: Any) -> _Trap:
-    """A REST error as the API says it."""
-    detail = body.get("detail") if isinstance(body, dict) else None
-    message = body.get("message") if isinstance(body, dict) else None
-    if status == 404:
+# RouterOS's !trap categories (MikroTik API manual): 0 missing item or command, 1 argument
+# value failure, 2 execution interrupted, 3 scripting failure, 4 general failure, 5 API
+# failure. Which refusal gets which category is the simulator's reading of those names.
+_ARGUMENT_FAILURES = (
+    "unknown parameter",
+    "missing =",
+    "input does not match",
+    "value of ",
+    "invalid value",
+    "invalid query",
+    "expected ",
+)
+
+
+def _trap_of(error: SimError, command: str) -> _Trap:
+    """A refusal of the router's core in the API's words."""
+    detail = error.detail
+    if error.status == 404 or detail == "no such item":
         return _Trap("no such item", 0)
-    text = str(detail or message or f"error {status}")
-    category = 0 if text.startswith("no such command") else None
-    if status >= 500:
-        category = 4
-    return _Trap(text, category)
+    if detail == "no such command":
+        return _Trap(f"no such command or directory ({command})", 0)
+    if detail.startswith("no such command"):
+        return _Trap(detail, 0)
+    if detail.startswith(_ARGUMENT_FAILURES):
+        return _Trap(detail, 1)
+    if error.status >= 500:
+        return _Trap(detail or error.message, 4)
+    return _Trap(detail or error.message, 4 if detail.startswith("failure") else None)
 
 
 async def start_api_server(
-    rest: Rest,
+    router: SimRouter,
     faults: FaultSet,
     sock: Any,
     tls: ssl.SSLContext | None = None,
 ) -> ApiServer:
-    """Serve the API on the bound, listening socket ``sock`` (on the running loop)."""
-    server = ApiServer()
+    """Serve the API for ``router`` on the bound, listening socket ``sock`` (on the running
+    loop that serves the router's other requests)."""
+    server = ApiServer(router, faults)
 
     async def on_connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         server.writers.add(writer)
         try:
-            await ApiSession(rest, faults, reader, writer).serve()
+            await ApiSession(server, reader, writer).serve()
         finally:
             server.writers.discard(writer)
 
@@ -332,9 +366,12 @@ async def start_api_server(
 class ApiServer:
     """A listening API server and its open connections."""
 
-    def __init__(self) -> None:
+    def __init__(self, router: SimRouter, faults: FaultSet) -> None:
+        self.router, self.faults = router, faults
         self.server: asyncio.Server | None = None
         self.writers: set[asyncio.StreamWriter] = set()
+        self.jobs = 0
+        """``/execute`` job ids handed out (a script run without ``as-string``)."""
 
     def close(self) -> None:
         """Stop listening and cut every connection."""

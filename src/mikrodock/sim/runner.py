@@ -223,7 +223,7 @@ class Simulator:
 
                 context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
                 context.load_cert_chain(str(self.cert_path), self._key_path)
-            return await start_api_server(self.rest, self.faults, sock, context)
+            return await start_api_server(self.router, self.faults, sock, context)
 
         return start
 
