@@ -131,6 +131,36 @@ def run_cli(capsys: pytest.CaptureFixture[str]) -> RunCli:
     return run
 
 
+def _on_terminal(argv: list[str], env: dict[str, str] | None = None, timeout: float = 300) -> Ran:
+    """Run ``argv`` as its own process with stderr on a pseudo-terminal (where progress shows)
+    and stdout on a pipe; returns its exit code, stdout and what the terminal received."""
+    import os
+    import pty
+    import subprocess
+
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=follower, text=True)
+    os.close(follower)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    out, _ = proc.communicate(timeout=timeout)
+    os.close(leader)
+    return Ran(proc.returncode, out, seen.decode("utf-8", "replace"))
+
+
+@pytest.fixture
+def on_terminal() -> Callable[..., Ran]:
+    """``on_terminal(argv, env)``: a real process whose stderr is a terminal (see above)."""
+    return _on_terminal
+
+
 @pytest.fixture
 def sim_cli(run_cli: RunCli, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Ran]:
     def run(sim: Any, *args: str) -> Ran:

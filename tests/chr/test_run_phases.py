@@ -4,11 +4,10 @@ A real process on the test guest, its stderr on a pseudo-terminal."""
 
 from __future__ import annotations
 
-import os
-import pty
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,36 +16,19 @@ pytestmark = [pytest.mark.qemu, pytest.mark.slow, pytest.mark.usefixtures("no_ma
 MIKRODOCK = Path(sys.executable).with_name("mikrodock")
 
 
-def _run(guest_disk: Path, name: str, *, terminal: bool) -> tuple[int, str, str]:
-    argv = [str(MIKRODOCK), "chr", "run", "--image", str(guest_disk), "--name", name]
-    argv += ["--accel", "tcg"]
-    if not terminal:
-        done = subprocess.run(argv, capture_output=True, text=True, timeout=300)
-        return done.returncode, done.stdout, done.stderr
-    leader, follower = pty.openpty()
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=follower, text=True)
-    os.close(follower)
-    seen = b""
-    while True:
-        try:
-            chunk = os.read(leader, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        seen += chunk
-    out, _ = proc.communicate(timeout=300)
-    os.close(leader)
-    return proc.returncode, out, seen.decode("utf-8", "replace")
+def _argv(guest_disk: Path, name: str) -> list[str]:
+    return [str(MIKRODOCK), "chr", "run", "--image", str(guest_disk), "--name", name, "--accel",
+            "tcg"]  # fmt: skip
 
 
-def test_the_boot_phases_show_on_a_terminal_only(guest_disk: Path) -> None:
-    code, out, err = _run(guest_disk, "ph1", terminal=True)
+def test_the_boot_phases_show_on_a_terminal_only(guest_disk: Path, on_terminal: Any) -> None:
+    code, out, err = on_terminal(_argv(guest_disk, "ph1"))
     assert code == 0, err
     # the status line is redrawn a few times a second: the long phase is always seen
     assert "QEMU runs (TCG); waiting for ph1 to answer" in err, err
     assert "ph1" in out
 
-    code, out, err = _run(guest_disk, "ph2", terminal=False)
+    done = subprocess.run(_argv(guest_disk, "ph2"), capture_output=True, text=True, timeout=300)
+    code, err = done.returncode, done.stderr
     assert code == 0, err
     assert "waiting for" not in err and "starting QEMU" not in err

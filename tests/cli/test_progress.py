@@ -4,11 +4,11 @@ stdout carries only the answer. A real process, its stderr on a pseudo-terminal.
 from __future__ import annotations
 
 import os
-import pty
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,32 +24,21 @@ def sim() -> Iterator[Simulator]:
 
 
 def _run(
-    sim: Simulator, tmp_path: Path, *, terminal: bool, argv: tuple[str, ...] = ()
+    sim: Simulator, tmp_path: Path, terminal: Any = None, argv: tuple[str, ...] = ()
 ) -> tuple[int, str, str]:
+    """``terminal``: the ``on_terminal`` fixture (stderr on a pty), or None for pipes."""
     env = {**os.environ, "MIKRODOCK_PASSWORD": sim.password, "MIKRODOCK_HOME": str(tmp_path)}
     argv = (str(MIKRODOCK), "-H", sim.url, *(argv or ("run", "-d", "--name", "web", "nginx:1.27")))
-    if not terminal:
+    if terminal is None:
         done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120)
         return done.returncode, done.stdout, done.stderr
-    leader, follower = pty.openpty()
-    proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=follower, text=True)
-    os.close(follower)
-    seen = b""
-    while True:
-        try:
-            chunk = os.read(leader, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        seen += chunk
-    out, _ = proc.communicate(timeout=120)
-    os.close(leader)
-    return proc.returncode, out, seen.decode("utf-8", "replace")
+    return tuple(terminal(list(argv), env, 120))  # type: ignore[return-value]
 
 
-def test_on_a_terminal_the_step_under_way_is_shown(sim: Simulator, tmp_path: Path) -> None:
-    code, out, err = _run(sim, tmp_path, terminal=True)
+def test_on_a_terminal_the_step_under_way_is_shown(
+    sim: Simulator, tmp_path: Path, on_terminal: Any
+) -> None:
+    code, out, err = _run(sim, tmp_path, on_terminal)
     assert code == 0, err
     assert out == "web\n"
     assert "downloaded and extracted" in err  # the wait step, as the status line said it
@@ -57,15 +46,17 @@ def test_on_a_terminal_the_step_under_way_is_shown(sim: Simulator, tmp_path: Pat
 
 
 def test_on_a_pipe_nothing_but_the_answer(sim: Simulator, tmp_path: Path) -> None:
-    code, out, err = _run(sim, tmp_path, terminal=False)
+    code, out, err = _run(sim, tmp_path)
     assert (code, out, err) == (0, "web\n", "")
 
 
-def test_compose_up_shows_each_services_step(sim: Simulator, tmp_path: Path) -> None:
+def test_compose_up_shows_each_services_step(
+    sim: Simulator, tmp_path: Path, on_terminal: Any
+) -> None:
     compose = tmp_path / "compose.yaml"
     compose.write_text("services:\n  web:\n    image: nginx:1.27\n  cache:\n    image: redis:7\n")
     argv = ("compose", "-f", str(compose), "-p", "shop", "up", "-d", "--mode", "containers")
-    code, out, err = _run(sim, tmp_path, terminal=True, argv=argv)
+    code, out, err = _run(sim, tmp_path, on_terminal, argv)
     assert code == 0, err
     assert "web: wait until the image is downloaded and extracted" in err, err
     assert "cache: wait until the image is downloaded and extracted" in err, err
