@@ -76,3 +76,19 @@ def test_uefi_vars_are_as_large_as_the_code(tmp_path: Path) -> None:
     assert out.stat().st_size == 4096 and out.read_bytes()[:100] == b"\2" * 100
     process.make_vars(code, None, out)
     assert out.read_bytes() == b"\0" * 4096
+
+
+def test_a_port_coming_free_within_the_grace_is_taken() -> None:
+    import socket
+    import threading
+
+    from mikrodock.chr.ports import check_free
+
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", 0))
+    holder.listen(1)
+    port = int(holder.getsockname()[1])
+    with pytest.raises(UsageError, match=f"host port {port} is already in use"):
+        check_free(port)  # no grace: held now, refused now
+    threading.Timer(0.3, holder.close).start()  # like a QEMU that was just killed
+    check_free(port, grace=5.0)

@@ -388,8 +388,8 @@ def start(name: str, *, timeout: float = 300.0, note: Note = _quiet) -> RunResul
     with allocation_lock():
         records, _ = list_records()
         taken = _taken_ports([r for r in records if r.name != name and running_pid(r)])
-        for port in record.ports:
-            check_free(port.host, taken, publish_all=record.publish_all)
+        for port in record.ports:  # its own ports: a QEMU just killed may still hold them
+            check_free(port.host, taken, publish_all=record.publish_all, grace=5.0)
     for nic in record.links:
         nic.hotplug = False  # from now on on QEMU's command line, like the other NICs
     accels = (

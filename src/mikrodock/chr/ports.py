@@ -8,6 +8,7 @@ host may still be promised to a machine that is starting.
 from __future__ import annotations
 
 import socket
+import time
 from collections.abc import Iterable
 
 from mikrodock.errors import UsageError
@@ -48,11 +49,20 @@ def pick_free(count: int, taken: Iterable[int] = (), *, udp: bool = False) -> li
     return picked
 
 
-def check_free(port: int, taken: Iterable[int] = (), *, publish_all: bool = False) -> None:
-    """Raise a UsageError naming the fix when ``port`` cannot be used for a forward."""
+def check_free(
+    port: int, taken: Iterable[int] = (), *, publish_all: bool = False, grace: float = 0.0
+) -> None:
+    """Raise a UsageError naming the fix when ``port`` cannot be used for a forward.
+
+    ``grace``: seconds to wait for the port to come free (a machine's own port, held a moment
+    longer by its QEMU that was just killed: a process gives its sockets back only after its
+    memory, which takes a while for a guest's)."""
     if not 0 < port < 65536:
         raise UsageError(f"bad port {port}", hint="host ports are 1-65535")
     address = "0.0.0.0" if publish_all else "127.0.0.1"
+    deadline = time.monotonic() + grace
+    while port not in set(taken) and not is_free(port, address) and time.monotonic() < deadline:
+        time.sleep(0.05)
     if port in set(taken) or not is_free(port, address):
         raise UsageError(
             f"host port {port} is already in use",
