@@ -63,7 +63,14 @@ from mikrodock.routeros.tls import (
     plain_http_context,
     ssl_context,
 )
-from mikrodock.routeros.wire import item_path, menu_path, split_url, wire_props, wire_value
+from mikrodock.routeros.wire import (
+    item_path,
+    menu_path,
+    split_api_url,
+    split_url,
+    wire_props,
+    wire_value,
+)
 
 if TYPE_CHECKING:  # the API protocol's client loads for api:// and api-ssl:// URLs only
     from mikrodock.routeros.api_client import ApiTransport
@@ -110,15 +117,10 @@ class AsyncRouterClient:
     ) -> None:
         mode = self._tls_mode(tls, insecure=insecure)
         self._api: ApiTransport | None = None
-        if url.split("://", 1)[0].strip().lower() in ("api", "api-ssl"):
-            from mikrodock.routeros.wire import split_api_url
-
-            api = split_api_url(url)
-            if api is not None:  # the API protocol: same calls, another transport
-                self._open_api(
-                    url, api, user, password, mode, ca_file, known_hosts, timeouts, retry
-                )
-                return
+        api = split_api_url(url)
+        if api is not None:  # the API protocol: same calls, another transport
+            self._open_api(url, api, user, password, mode, ca_file, known_hosts, timeouts, retry)
+            return
         base, url_user, url_password = split_url(url)
         user = user or url_user or "admin"
         password = password or url_password
