@@ -13,7 +13,7 @@ from dataclasses import fields
 
 from mikrodock.chr import machine, snapshots
 from mikrodock.chr.download import Progress
-from mikrodock.chr.machine import Note, RunRequest, RunResult
+from mikrodock.chr.machine import Note, RunRequest, RunResult, _quiet
 from mikrodock.chr.ready import check_timeout
 from mikrodock.errors import UsageError
 
@@ -53,9 +53,9 @@ def not_for_clone(request: RunRequest) -> list[str]:
 def launch(
     request: RunRequest,
     *,
-    note: Note | None = None,
+    note: Note = _quiet,
     progress: Progress | None = None,
-    phase: Note | None = None,
+    phase: Note = _quiet,
 ) -> RunResult:
     """Boot a new machine, or clone ``request.from_snapshot``; returns once REST answers."""
     check_timeout(request.timeout)
@@ -74,5 +74,4 @@ def launch(
             publish_all=request.publish_all,
             timeout=request.timeout,
         )
-    quiet: Note = lambda _: None  # noqa: E731
-    return machine.run(request, note=note or quiet, progress=progress, phase=phase or quiet)
+    return machine.run(request, note=note, progress=progress, phase=phase)
