@@ -242,7 +242,7 @@ def resolve_target(
         raise UsageError(
             "no router given",
             hint="pass -H URL, --context NAME, or add one with: mikrodock context add NAME "
-            "--url URL --user USER",
+            "-H URL --router-user USER",
         )
     ctx = store.get(name)
     return Target(

@@ -25,7 +25,18 @@ def test_our_errors_are_one_line_with_the_fix(capsys: pytest.CaptureFixture[str]
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert err.startswith("mikrodock: error: no router given")
-    assert "mikrodock context add" in err
+    assert "mikrodock context add NAME -H URL --router-user USER" in err  # today's flag names
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-1", "0"])
+def test_a_bad_pull_timeout_is_named_before_any_router_is_looked_for(
+    value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as done:
+        main(["run", "-d", "--pull-timeout", value, "alpine"])  # and no router given
+    assert done.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--pull-timeout" in err, err
 
 
 def test_exit_codes_of_commands_reach_the_shell(tmp_path: Path) -> None:

@@ -77,6 +77,9 @@ class PlanFlags:
 
 
 def _check(opts: RunOptions, how: PlanFlags) -> None:
+    from mikrodock.containers.flags import check_seconds
+
+    check_seconds(how.pull_timeout, "--pull-timeout")  # before a router is looked for
     if how.local and opts.image_file:
         raise UsageError("--local and --image-file both given", hint="choose one")
     if how.local and how.dry_run:
