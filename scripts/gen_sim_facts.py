@@ -14,7 +14,15 @@ The output (default ``src/mikrodock/sim/facts/tree.json.gz``) is one gzip'd JSON
 - ``cmds``: argument tables, each ``{arg: type index or -1}``;
 - ``props``: readable-property lists;
 - ``nodes``: menus, each ``[{command: cmds index}, {child: nodes index}, props index, required]``;
-- ``roots``: version -> the root node.
+- ``roots``: version -> the root node;
+- ``packages``: menu or command path -> the extra package that brings it (every path not
+  under one of these belongs to the base system, ``routeros``).
+
+Which menus are extra: the whole trees were crawled with every x86 extra package installed, the
+deep crawls with the base package only, so for the versions that have both (7.21.5, 7.22.3) the
+extra menus are the difference. Which package each one belongs to is :data:`PACKAGES` (MikroTik's
+package documentation); the script refuses to run when the difference names a menu the table
+lacks, or the table names a menu the base system has.
 
 Equal subtrees are stored once, so versions share most of their nodes. Versions without a
 deep-inspect file borrow the readable properties of the nearest version that has one; menus it
@@ -30,6 +38,34 @@ from pathlib import Path
 from typing import Any
 
 Node = dict[str, Any]
+
+PACKAGES: dict[str, str] = {
+    # menu or command path -> extra package. Sources: MikroTik manual, "Packages" (the list of
+    # extra packages and what each enables) and each feature's page ("requires the X
+    # package"); `lora` as its own package and rose-storage's file commands are guessed.
+    "app": "container",
+    "container": "container",
+    "interface/veth": "container",
+    "caps-man": "wireless",
+    "interface/wireless": "wireless",
+    "dude": "dude",
+    "iot": "iot",
+    "lora": "lora",
+    "openflow": "openflow",
+    "system/gps": "gps",
+    "tool/calea": "calea",
+    "tr069-client": "tr069-client",
+    "user-manager": "user-manager",
+    "disk/btrfs": "rose-storage",
+    "disk/nvme-discover": "rose-storage",
+    "disk/raid-scrub": "rose-storage",
+    "file/export": "rose-storage",
+    "file/recursive-print": "rose-storage",
+    "file/rsync-daemon": "rose-storage",
+    "file/sync": "rose-storage",
+    "rsync-daemon": "rose-storage",
+}
+"""The extra package of each menu (and command) a fresh CHR lacks; everything else is base."""
 _SKIP_PROPS = frozenset({"copy-from", "numbers", "number", "value-name"})
 
 
@@ -139,6 +175,30 @@ class Builder:
         return self._intern("p", self.props, names)
 
 
+def _paths(tree: Node, prefix: tuple[str, ...] = ()) -> set[tuple[str, ...]]:
+    """Every menu and command path of ``tree``."""
+    out: set[tuple[str, ...]] = set()
+    for name, child in tree.items():
+        if isinstance(child, dict) and child.get("_type") in ("dir", "path", "cmd"):
+            out.add((*prefix, name))
+            if child.get("_type") != "cmd":
+                out |= _paths(child, (*prefix, name))
+    return out
+
+
+def check_packages(whole: Node, base: Node, version: str) -> None:
+    """Every path ``whole`` has beyond ``base`` must be under a :data:`PACKAGES` entry."""
+    extra = _paths(whole) - _paths(base)
+    tops = {path for path in extra if path[:-1] not in extra}
+    known = {tuple(path.split("/")) for path in PACKAGES}
+    unknown = sorted("/".join(path) for path in tops - known)
+    if unknown:
+        raise SystemExit(f"{version}: extra menus without a package in PACKAGES: {unknown}")
+    wrong = sorted("/".join(path) for path in known & _paths(base))
+    if wrong:
+        raise SystemExit(f"{version}: PACKAGES names menus of the base system: {wrong}")
+
+
 def _required(schema: Path) -> dict[str, dict[str, list[str]]]:
     out: dict[str, dict[str, list[str]]] = {}
     for file in sorted((schema / "required-args").glob("required-args.v*.json")):
@@ -172,6 +232,8 @@ def build(schema: Path) -> dict[str, Any]:
                 path = schema / "deep-inspect" / f"{deep_version}.base.json"
                 deep_cache[deep_version] = json.loads(path.read_text())
             deep = deep_cache[deep_version]
+            if deep_version == version:
+                check_packages(tree, deep, version)
         req_version = _nearest(version, sorted(required, key=_key))
         roots[version] = builder.node(tree, deep, required.get(req_version or "", {}), ())
         print(f"{version}: {len(builder.nodes)} nodes so far", file=sys.stderr)
@@ -182,6 +244,7 @@ def build(schema: Path) -> dict[str, Any]:
         "props": builder.props,
         "nodes": builder.nodes,
         "roots": roots,
+        "packages": PACKAGES,
     }
 
 

@@ -3,7 +3,8 @@
 In process (no HTTP), through :meth:`SimRouter.call`, the way every front end reaches the
 router: an ``add`` with a valid value for each argument the live router requires, then the
 new item in ``print``, a ``set`` of its comment, and ``remove``. No answer may be anything but
-a result or a RouterOS error, and these must all succeed.
+a result or a RouterOS error, and these must all succeed. The router has every extra package
+installed, so their menus are walked too.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from mikrodock.routeros.version import parse_version
 from mikrodock.sim.argtypes import parse_type
 from mikrodock.sim.base import SimError
 from mikrodock.sim.router import SimOptions, SimRouter
-from mikrodock.sim.tree import facts_versions
+from mikrodock.sim.tree import facts_versions, tree_for
 
 _REFERENCES = dict.fromkeys(
     ("interface", "in-interface", "out-interface", "master-interface"), "ether1"
@@ -42,7 +43,8 @@ def _required_args(router: SimRouter, menu: str, counter: int) -> dict[str, str]
 
 
 async def _walk(version: str) -> list[str]:
-    router = SimRouter(SimOptions(version=parse_version(version)))
+    every_package = tree_for(version).extra_packages()
+    router = SimRouter(SimOptions(version=parse_version(version), extra_packages=every_package))
     failures: list[str] = []
     menus = ["/".join(path) for path in router.tree.menus()]
     for counter, menu in enumerate(menus):

@@ -45,9 +45,20 @@ class Engine:
     def spec(self, menu: str) -> MenuSpec:
         spec = self.router.spec(menu)
         if spec is None:
-            last = menu.rsplit("/", 1)[-1]
-            raise SimError(400, f"no such command or directory ({last})")
+            raise SimError(400, f"no such command or directory ({self._first_unknown(menu)})")
         return spec
+
+    def _first_unknown(self, menu: str) -> str:
+        """The first word of ``menu`` this router lacks (RouterOS names that one)."""
+        parts = tuple(part for part in menu.split("/") if part)
+        tree = self.router.tree
+        for end in range(1, len(parts) + 1):
+            prefix = parts[:end]
+            if tree.menu(prefix) is None or not self.router.package_installed(
+                tree.package_of(prefix)
+            ):
+                return parts[end - 1]
+        return parts[-1] if parts else ""
 
     # --- items and menus ---------------------------------------------------------------
     def view(self, spec: MenuSpec, item: Item) -> Item:

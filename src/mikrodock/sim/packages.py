@@ -1,6 +1,7 @@
 """Packages, device-mode, identity and reboots: what decides whether containers may run.
 
-``/system/package`` lists ``routeros`` and ``container``; without the container package the
+``/system/package`` lists ``routeros``, ``container`` and the extra packages the router started
+with (``SimOptions.extra_packages``); without the container package the
 ``container`` row shows as available but disabled (as after ``check-for-updates``). It gets
 installed by ``enable`` plus a reboot (``apply-changes`` or ``/system/reboot``), or by
 uploading ``container-<version>[-<arch>].npk`` to ``/file`` and rebooting.
@@ -31,15 +32,16 @@ _IDS = {"routeros": "*1", "container": "*2"}
 
 def _packages(router: SimRouter) -> list[Item]:
     rows = []
-    for name in ("routeros", "container"):
+    extras = sorted(router.options.extra_packages - {"routeros", "container"})
+    for name in ("routeros", "container", *extras):
         installed = router.package_installed(name)
         rows.append(
             {
-                ".id": _IDS[name],
+                ".id": _IDS.get(name) or f"*{3 + extras.index(name):X}",
                 "name": name,
                 "version": str(router.version) if installed else "",
                 "build-time": _BUILD_TIME if installed else "",
-                "size": _SIZES[name],
+                "size": _SIZES.get(name, "1048576"),
                 "disabled": "false" if installed else "true",
                 "available": "false" if installed else "true",
                 "scheduled": router.state.flags.get(f"{name}-scheduled", ""),

@@ -35,17 +35,11 @@ if TYPE_CHECKING:
 
 __all__ = ["ARCHES", "Delays", "SimOptions", "SimRouter"]
 
-_CONTAINER_MENUS = ("container", "app", "interface/veth")
-
-
-def _package_of(menu: str) -> str:
-    """The package that brings ``menu`` (the tree holds every extra package's menus)."""
-    if any(menu == m or menu.startswith(m + "/") for m in _CONTAINER_MENUS):
-        return "container"
-    return "routeros"
-
-
 ARCHES = ("x86_64", "arm64", "arm")
+
+
+def _parts(menu: str) -> tuple[str, ...]:
+    return tuple(part for part in menu.split("/") if part)
 
 
 @dataclass(frozen=True)
@@ -69,6 +63,9 @@ class SimOptions:
     version: RouterOSVersion = field(default_factory=lambda: parse_version("7.22.3"))
     arch: str = "x86_64"
     container_package: bool = True
+    extra_packages: frozenset[str] = frozenset()
+    """Other extra packages installed from the start (``iot``, ``user-manager``, ...); a
+    fresh CHR has none, and their menus answer ``no such command or directory``."""
     device_mode_locked: bool = False
     delays: Delays = field(default_factory=Delays)
     user: str = "admin"
@@ -94,6 +91,12 @@ class SimRouter:
         self.options = options
         self.version = options.version
         self.tree: Tree = tree_for(str(options.version))
+        unknown = sorted(options.extra_packages - self.tree.extra_packages())
+        if unknown:
+            raise UsageError(
+                f"unknown extra package {', '.join(unknown)}",
+                hint=f"use some of {', '.join(sorted(self.tree.extra_packages()))}",
+            )
         self.specs: dict[str, MenuSpec] = build_specs()
         self._generic: dict[str, MenuSpec | None] = {}
         self.engine = Engine(self)
@@ -123,6 +126,8 @@ class SimRouter:
                 "container-package": "installed" if self.options.container_package else "",
                 "device-mode-container": "false" if self.options.device_mode_locked else "true",
             }
+            for name in self.options.extra_packages:
+                self.state.flags[f"{name}-package"] = "installed"
             for spec in self.specs.values():
                 if spec.seed is None:
                     continue
@@ -189,20 +194,21 @@ class SimRouter:
                 return spec
             return None
         if menu in self._generic:
-            return self._generic[menu]
-        node = self._node(menu)
-        found = generic_spec(menu, node) if node is not None else None
-        if found is not None and _package_of(menu) != "routeros":
-            found.package = _package_of(menu)
-            if not self.package_installed(found.package):
-                found = None
-        if found is not None and menu == "system/clock":
-            found.view = lambda router, item: {**factory.clock(router), **item}
-        self._generic[menu] = found
+            found = self._generic[menu]
+        else:
+            node = self._node(menu)
+            found = generic_spec(menu, node) if node is not None else None
+            if found is not None:
+                found.package = self.tree.package_of(_parts(menu))
+            if found is not None and menu == "system/clock":
+                found.view = lambda router, item: {**factory.clock(router), **item}
+            self._generic[menu] = found
+        if found is not None and not self.package_installed(found.package):
+            return None  # the menu of an extra package this router lacks
         return found
 
     def _node(self, menu: str) -> Node | None:
-        return self.tree.menu(tuple(part for part in menu.split("/") if part)) if menu else None
+        return self.tree.menu(_parts(menu)) if menu else None
 
     def available(self, menu: str) -> bool:
         """Whether ``menu`` exists on this router (version and installed packages)."""
@@ -216,6 +222,8 @@ class SimRouter:
         node = self._node(menu)
         if node is None or command not in node.commands:
             return None
+        if not self.package_installed(self.tree.package_of((*_parts(menu), command))):
+            return None  # a command an extra package adds to a base menu
         return frozenset(node.commands[command])
 
     def arg_types(self, menu: str, command: str) -> dict[str, str | None]:

@@ -52,6 +52,9 @@ class _Facts:
         self.props: list[list[str]] = raw["props"]
         self.nodes: list[list[Any]] = raw["nodes"]
         self.roots: dict[str, int] = raw["roots"]
+        self.packages: dict[tuple[str, ...], str] = {
+            tuple(path.split("/")): name for path, name in raw.get("packages", {}).items()
+        }
         self._built: dict[int, Node] = {}
 
     def node(self, index: int) -> Node:
@@ -113,6 +116,20 @@ class Tree:
         with _LOCK:
             self._menus[path] = found
         return found
+
+    def package_of(self, path: tuple[str, ...]) -> str:
+        """The package that brings the menu or command at ``path``: ``routeros`` (the base
+        system) or the extra package (``container``, ``iot``, ...) a fresh CHR lacks."""
+        packages = self._facts.packages
+        for end in range(1, len(path) + 1):
+            found = packages.get(path[:end])
+            if found is not None:
+                return found
+        return "routeros"
+
+    def extra_packages(self) -> frozenset[str]:
+        """Every extra package the facts name (what a CHR with all of them installed has)."""
+        return frozenset(self._facts.packages.values())
 
     def menus(self) -> list[tuple[str, ...]]:
         """Every menu path of this version (the root excluded)."""
