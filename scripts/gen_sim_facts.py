@@ -101,7 +101,9 @@ def _lookup(tree: Node, path: tuple[str, ...]) -> Node | None:
 
 def _enum(arg: Node) -> str | None:
     completion = arg.get("_completion")
-    if not isinstance(completion, dict) or not completion:
+    if not isinstance(completion, dict) or len(completion) < 2:
+        # One completion (``auto``, ``none``, ``unlimited``, ...) is a special value next to
+        # a number or a name (``/interface set mtu=1400`` or ``mtu=auto``), not a closed list.
         return None
     if all(isinstance(v, dict) and v.get("style") == "arg" for v in completion.values()):
         return "enum:" + "|".join(completion)

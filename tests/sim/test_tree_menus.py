@@ -48,3 +48,25 @@ def test_ether1_set_in_interface_ethernet_shows_in_interface(rest: httpx.Client)
     assert answer.status_code == 200, answer.text
     row = rest.get("/interface/ether1").json()
     assert (row["name"], row["mtu"], row["comment"]) == ("ether1", "1400", "up")
+
+
+def test_interface_set_writes_through_to_the_interface_record(rest: httpx.Client) -> None:
+    # RouterOS's /interface lists every interface; a set there changes the record itself.
+    answer = rest.patch("/interface/ether1", json={"mtu": "1400", "comment": "wan"})
+    assert answer.status_code == 200, answer.text
+    assert (answer.json()["mtu"], answer.json()["comment"]) == ("1400", "wan")
+    ether = rest.get("/interface/ethernet/ether1").json()
+    assert (ether["mtu"], ether["comment"]) == ("1400", "wan")
+    bridge = rest.put("/interface/bridge", json={"name": "br9"}).json()
+    row_id = next(r[".id"] for r in rest.get("/interface").json() if r["name"] == "br9")
+    assert rest.post("/interface/set", json={".id": row_id, "comment": "lan"}).json() == []
+    assert rest.post("/interface/disable", json={"numbers": "br9"}).json() == []
+    assert rest.get(f"/interface/bridge/{bridge['.id']}").json()["comment"] == "lan"
+    assert rest.get("/interface/br9").json()["disabled"] == "true"
+    got = rest.post("/interface/get", json={"number": "br9", "value-name": "type"})
+    assert got.json() == {"ret": "bridge"}
+    assert rest.patch("/interface/nope", json={"comment": "x"}).status_code == 404
+    bad = rest.patch("/interface/ether1", json={"comment": "other", "bogus": "1"})
+    assert (bad.status_code, bad.json()["detail"]) == (400, "unknown parameter bogus")
+    assert rest.get("/interface/ether1").json()["comment"] == "wan"
+    assert rest.delete("/interface/ether1").status_code == 400  # /interface has no remove

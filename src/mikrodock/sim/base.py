@@ -101,6 +101,9 @@ class MenuSpec:
     view: Callable[[SimRouter, Item], Item] | None = None
     """Computed fields: gets the stored item (``_`` keys included), returns a new dict."""
     source: Callable[[SimRouter], list[Item]] | None = None
+    records: Callable[[SimRouter, str], tuple[str, Item] | None] | None = None
+    """For a computed menu that shows other menus' records (``/interface``): the menu and
+    stored item a ``*ID`` or name stands for; set, enable, disable, comment write there."""
     commands: dict[str, CommandHandler] = field(default_factory=dict)
     builtin_args: Mapping[str, frozenset[str]] | None = None
     gated: bool = False

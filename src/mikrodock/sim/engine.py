@@ -75,6 +75,9 @@ class Engine:
 
     def find(self, spec: MenuSpec, key: str) -> Item | None:
         """The stored item with ``.id`` (or, failing that, ``name``) ``key``."""
+        if spec.records is not None:
+            found_record = spec.records(self.router, key)
+            return found_record[1] if found_record is not None else None
         if spec.kind != "list" or spec.source is not None:
             return None
         menu = self.router.state.menu(spec.name)
@@ -132,11 +135,13 @@ class Engine:
             return self.view(spec, item)
 
     def set_item(self, spec: MenuSpec, item: Item, args: Mapping[str, Any]) -> Item:
-        if not spec.writable:
+        if not spec.writable and spec.records is None:
             raise bad_request("no such command")
         props = self.check_args(spec, "set", args)
         for key in _NUMBERS:
             props.pop(key, None)
+        if spec.records is not None:
+            return self._set_record(spec, item, props)
         self.router.check_device_mode(spec.name)
         with self.router.state.lock:
             if spec.generic or spec.name in records.CHECKED_MENUS:
@@ -148,6 +153,16 @@ class Engine:
             item.update(props)
             self.router.state.touch()
             return self.view(spec, item)
+
+    def _set_record(self, spec: MenuSpec, item: Item, props: Item) -> Item:
+        """``set`` on a menu of other menus' records: the record's own menu takes it."""
+        found = spec.records(self.router, item.get("name", "")) if spec.records else None
+        owner = self.router.spec(found[0]) if found is not None else None
+        if found is None or owner is None:
+            raise bad_request("no such item")
+        self.set_item(owner, found[1], props)
+        shown = self.find_view(spec, found[1].get("name", ""))
+        return shown if shown is not None else self.view(owner, found[1])
 
     def remove_item(self, spec: MenuSpec, item: Item) -> None:
         if not spec.writable or self.router.args(spec.name, "remove") is None:
@@ -220,7 +235,9 @@ class Engine:
         if command == "get":
             item = self.items(spec)[0] if spec.kind == "singleton" else None
             if item is None:
-                item = self.view(spec, self.resolve(spec, to_text(args.get("number", "")))[0])
+                stored = self.resolve(spec, to_text(args.get("number", "")))[0]
+                shown = self.find_view(spec, stored.get("name", "")) if spec.records else None
+                item = shown if shown is not None else self.view(spec, stored)
             name = to_text(args.get("value-name", ""))
             if name not in item and name not in records.readable(self.router, spec):
                 raise bad_request(f"no such property {name}")

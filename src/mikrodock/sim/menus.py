@@ -141,16 +141,32 @@ def _interfaces(router: SimRouter) -> list[Item]:
             continue
         for item in router.state.menu(menu).items:
             name = item.get("name", "")
-            rows.append(
-                _interface_row(
-                    name, kind, item.get("mac-address", ""), item.get("disabled", "false")
-                )
-            )
+            row = _interface_row(name, kind, item.get("mac-address", ""), "false")
+            row.update({k: item[k] for k in ("mtu", "comment", "disabled") if k in item})
+            rows.append(row)
     shown = set(readable_props(router, "interface"))
     return [
         {".id": f"*{n + 1:X}", **{k: v for k, v in row.items() if not shown or k in shown}}
         for n, row in enumerate(rows)
     ]
+
+
+def _interface_record(router: SimRouter, key: str) -> tuple[str, Item] | None:
+    """The record behind an ``/interface`` row (by ``*ID`` or name): ether1 lives in
+    ``/interface/ethernet``, bridges and VETHs in their menus; a set on ``/interface`` lands
+    there, as on RouterOS, where ``/interface`` lists every interface of every kind."""
+    row = next((r for r in _interfaces(router) if key in (r.get(".id"), r.get("name"))), None)
+    if row is None:
+        return None
+    for menu in _INTERFACE_OWNERS:
+        if router.available(menu):
+            for item in router.state.menu(menu).items:
+                if item.get("name") == row.get("name"):
+                    return menu, item
+    return None
+
+
+_INTERFACE_OWNERS = ("interface/ethernet", "interface/bridge", "interface/veth")
 
 
 def readable_props(router: SimRouter, menu: str) -> tuple[str, ...]:
@@ -164,6 +180,7 @@ def _generic() -> list[MenuSpec]:
             "interface",
             writable=False,
             source=_interfaces,
+            records=_interface_record,
         ),
         MenuSpec("interface/veth", package="container", unique="name", defaults=_veth_defaults),
         MenuSpec("interface/bridge", unique="name", defaults=_bridge_defaults),
