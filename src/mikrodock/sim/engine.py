@@ -220,9 +220,23 @@ class Engine:
         return self._generic_command(spec, command, args)
 
     def print(self, spec: MenuSpec, args: Mapping[str, Any]) -> Any:
+        """``print``: ``from`` (items by ``*ID`` or name), ``.query``, then ``.proplist``
+        (or ``proplist``); ``count-only`` answers the count. The options that only change how
+        the console renders (``detail``, ``terse``, ``without-paging``, ``brief``,
+        ``show-ids``, ``as-value``, ...) were checked against the tree and change nothing."""
         predicate = compile_query(args.get(".query"))
         proplist = parse_proplist(args.get(".proplist") or args.get("proplist"))
-        found = [apply_proplist(i, proplist) for i in self.items(spec) if predicate(i)]
+        rows = self.items(spec)
+        wanted = [w.strip() for w in to_text(args.get("from", "")).split(",") if w.strip()]
+        if wanted and spec.kind != "singleton":
+            picked = []
+            for word in wanted:
+                row = next((r for r in rows if word in (r.get(".id"), r.get("name"))), None)
+                if row is None:
+                    raise bad_request("no such item")
+                picked.append(id(row))
+            rows = [r for r in rows if id(r) in picked]
+        found = [apply_proplist(i, proplist) for i in rows if predicate(i)]
         if spec.kind == "singleton":
             return found[0] if found else {}
         if to_text(args.get("count-only", "false")) in ("", "true", "yes"):
