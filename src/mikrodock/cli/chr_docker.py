@@ -57,6 +57,22 @@ def dockerfile(
             help="A folder of wheels (mikrodock and its dependencies): install with no index.",
         ),
     ] = None,
+    snapshot: Annotated[
+        bool,
+        typer.Option(
+            "--snapshot",
+            help="Boot the router once during the build and bake its memory snapshot into the"
+            " image: containers resume it instead of booting (x86_64).",
+        ),
+    ] = False,
+    snapshot_nics: Annotated[
+        int,
+        typer.Option(
+            "--snapshot-nics",
+            help="Data interfaces in the snapshot (a container wired to another number boots"
+            " cold).",
+        ),
+    ] = 0,
     json_: JsonOpt = False,
 ) -> None:
     """Write a Docker build context for an image that runs one CHR (mikrodock as entrypoint)."""
@@ -70,7 +86,8 @@ def dockerfile(
     label = (version or "local") if image is not None else resolve_version(version or "stable")
     spec = DockerImageSpec(
         label, arch=arch, image_file=image, wheel=wheel, memory=memory, cpus=cpus,
-        base_image=base_image, wheelhouse=wheelhouse,
+        base_image=base_image, wheelhouse=wheelhouse, snapshot=snapshot,
+        snapshot_nics=snapshot_nics,
     )  # fmt: skip
     written = write_context(spec, out, compose=compose)
     if json_:
@@ -176,6 +193,24 @@ def serve(
     trace: Annotated[
         bool, typer.Option("--trace", help="containerlab: also copy the serial console.")
     ] = False,
+    snapshot: Annotated[
+        Path | None,
+        typer.Option(
+            "--snapshot",
+            envvar="MIKRODOCK_SNAPSHOT",
+            help="A snapshot baked into the image: resumed on the first start instead of a boot.",
+        ),
+    ] = None,
+    bake: Annotated[
+        Path | None,
+        typer.Option(
+            "--bake",
+            help="Image build step: boot once under TCG, save a snapshot into this folder, exit.",
+        ),
+    ] = None,
+    bake_nics: Annotated[
+        int, typer.Option("--bake-nics", help="With --bake: data interfaces in the snapshot.")
+    ] = 0,
 ) -> None:
     """Run one router in the foreground until SIGTERM (a container's entrypoint; also the
     containerlab mikrotik_ros node contract)."""
@@ -198,11 +233,18 @@ def serve(
         accel=accel, ports=ports, port_offset=port_offset, password=password,
         startup_script=startup_script, stop_timeout=stop_timeout, boot_timeout=timeout,
         identity=NodeIdentity(username=username, hostname=hostname), wiring=wiring,
-        wiring_note=wiring_note,
+        wiring_note=wiring_note, snapshot=snapshot,
     )  # fmt: skip
 
     def note(text: str) -> None:
         typer.echo(f"mikrodock: {text}", err=True)
+
+    if bake is not None:
+        from mikrodock.chr.docker.baked import bake as bake_snapshot
+
+        made = bake_snapshot(request, bake, bake_nics, note)
+        typer.echo(f"snapshot in {bake}: {made.state_bytes} bytes of state ({made.qemu})")
+        return
 
     def ready(text: str) -> None:
         typer.echo(text)

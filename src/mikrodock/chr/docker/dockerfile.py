@@ -65,6 +65,7 @@ HOME = "/var/lib/mikrodock"
 STATE_VOLUME = f"{HOME}/state"
 SECRET_NAME = "routeros_admin_password"
 STARTUP_PATH = "/config/startup.rsc"
+SNAPSHOT_DIR = f"{HOME}/snapshot"
 MANAGEMENT_HOST_OFFSET = 10000
 """docker-compose.yml publishes management port P on 127.0.0.1:(P + 10000)."""
 
@@ -97,6 +98,11 @@ class DockerImageSpec:
     """a folder of wheels (mikrodock and its dependencies): installed with no package index"""
     stop_timeout: int = 50
     """seconds the router gets to power down after SIGTERM (compose allows it 60)"""
+    snapshot: bool = False
+    """boot the router once during the build and bake its memory snapshot into the image, so a
+    container resumes it instead of booting (x86_64)"""
+    snapshot_nics: int = 0
+    """data interfaces in the baked snapshot: a container with another number boots cold"""
 
     def __post_init__(self) -> None:
         if self.arch not in _QEMU_PACKAGES:
@@ -107,6 +113,12 @@ class DockerImageSpec:
             raise UsageError(f"bad RouterOS version {self.version!r}", hint="e.g. 7.22.3")
         if not self.base_image or any(c.isspace() or c in "\"'$`\\" for c in self.base_image):
             raise UsageError(f"bad --base-image {self.base_image!r}", hint="e.g. debian:bookworm")
+        if self.snapshot and self.arch != "x86_64":
+            raise UsageError(
+                "--snapshot is for x86_64 images", hint="leave --snapshot out for aarch64"
+            )
+        if not 0 <= self.snapshot_nics <= 8:
+            raise UsageError(f"--snapshot-nics {self.snapshot_nics}", hint="give 0 to 8")
         if self.wheel is not None and self.wheelhouse is not None:
             raise UsageError("--wheel and --wheelhouse contradict", hint="give one of them")
 
@@ -190,6 +202,8 @@ def render_dockerfile(spec: DockerImageSpec) -> str:
         lines.append(f"COPY {spec.image_name} {HOME}/{spec.image_name}")
     else:
         lines.append(f"RUN mikrodock chr pull {spec.version} --arch {spec.arch}")
+    if spec.snapshot:
+        lines += _bake_lines(spec)
     ports = " ".join(f"{p}" if proto == "tcp" else f"{p}/{proto}" for p, proto in CONTAINER_PORTS)
     lines += [
         "COPY --chmod=0755 entrypoint.sh /usr/local/bin/mikrodock-entrypoint",
@@ -204,6 +218,22 @@ def render_dockerfile(spec: DockerImageSpec) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _bake_lines(spec: DockerImageSpec) -> list[str]:
+    """Boot the router once, under TCG, and keep its memory snapshot in the image; the machine
+    it leaves in the state folder is removed, so the volume starts empty."""
+    bake = [
+        *_serve_argv(spec), "--memory", spec.memory, "--cpus", str(spec.cpus), "--accel", "tcg",
+        "--bake", SNAPSHOT_DIR, "--bake-nics", str(spec.snapshot_nics),
+    ]  # fmt: skip
+    return [
+        "",
+        "# A memory snapshot of the booted router: a container resumes it instead of booting.",
+        f"RUN {' '.join(bake)} \\",
+        f"  && rm -rf {STATE_VOLUME}",
+        f"ENV MIKRODOCK_SNAPSHOT={SNAPSHOT_DIR}",
+    ]
 
 
 def render_entrypoint(spec: DockerImageSpec) -> str:

@@ -19,11 +19,8 @@ from __future__ import annotations
 import hashlib
 import os
 import signal
-import subprocess
 import threading
-import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 from typing import BinaryIO
@@ -31,21 +28,19 @@ from typing import BinaryIO
 import httpx
 
 from mikrodock.chr import accel as accel_mod
-from mikrodock.chr import images, machine, process
+from mikrodock.chr import machine, process
 from mikrodock.chr.argv import ARCHES
 from mikrodock.chr.boot import boot, password_of
+from mikrodock.chr.docker import baked
 from mikrodock.chr.docker.datalinks import DataLinks, Wiring
-from mikrodock.chr.docker.dockerfile import CONTAINER_PORTS
-from mikrodock.chr.docker.node import NodeIdentity, apply_identity
-from mikrodock.chr.ports import check_free, pick_free
-from mikrodock.chr.provision import generate_password, router_for, set_password
+from mikrodock.chr.docker.node import apply_identity
+from mikrodock.chr.docker.volume import DISK, ServeRequest, create, make_disk, udp_forwards
+from mikrodock.chr.ports import check_free
+from mikrodock.chr.provision import after_restore, generate_password, router_for, set_password
 from mikrodock.chr.qmp import qmp_call
 from mikrodock.chr.state import (
     Link,
     MachineRecord,
-    PortForward,
-    allocation_lock,
-    list_records,
     load_record,
     machine_dir,
     save_record,
@@ -62,35 +57,7 @@ STARTUP_MARKER = "startup.done"
 IDENTITY_MARKER = "identity.done"
 BOOTED_MARKER = "booted"
 """written after the first boot that reached ready: until then the disk is remade each start"""
-DISK = "disk.qcow2"
 PASSWORD_ENV = "MIKRODOCK_ADMIN_PASSWORD"
-
-
-@dataclass
-class ServeRequest:
-    image: str = "stable"
-    """a version or channel, pulled (or found in the cache) on the first start"""
-    image_path: Path | None = None
-    name: str = "router"
-    arch: str = "x86_64"
-    memory: str = "256M"
-    cpus: int = 1
-    accel: str = "auto"
-    ports: str = "auto"
-    """``container``: every port of CONTAINER_PORTS on the same number (+ ``port_offset``) on
-    all interfaces; ``auto``: the TCP ones on free ports of 127.0.0.1"""
-    port_offset: int = 0
-    password: str | None = None
-    """None: generate one on the first start; "": keep RouterOS's empty default"""
-    startup_script: Path | None = None
-    stop_timeout: float = 30.0
-    boot_timeout: float = 300.0
-    identity: NodeIdentity = field(default_factory=NodeIdentity)
-    """containerlab's --username/--hostname: applied over REST at every start"""
-    wiring: Wiring = field(default_factory=lambda: Wiring(0))
-    """the data NICs (TAPs joined to the container's interfaces); see :mod:`.datalinks`"""
-    wiring_note: str = ""
-    """why there are no data NICs although some were asked for"""
 
 
 def admin_password(env: Mapping[str, str], file: Path | None) -> str | None:
@@ -140,60 +107,6 @@ class _Signals:
         self.stopping = True
         if first and self.interruptible:
             raise _Stop()
-
-
-def _ports(request: ServeRequest) -> tuple[tuple[PortForward, ...], bool]:
-    tcp = [port for port, proto in CONTAINER_PORTS if proto == "tcp"]
-    if request.ports == "container":
-        return tuple(PortForward(p, p + request.port_offset) for p in tcp), True
-    with allocation_lock():
-        records, _ = list_records()
-        taken = {port.host for record in records for port in record.ports}
-        free = pick_free(len(tcp), taken)
-        return tuple(PortForward(g, h) for g, h in zip(tcp, free, strict=True)), False
-
-
-def _udp_forwards(request: ServeRequest) -> list[tuple[int, int]]:
-    if request.ports != "container":
-        return []
-    return [(p + request.port_offset, p) for p, proto in CONTAINER_PORTS if proto == "udp"]
-
-
-def _make_disk(base: Path, folder: Path) -> None:
-    """A standalone qcow2 copy of ``base``, renamed into place only when complete."""
-    partial = folder / (DISK + ".part")
-    done = subprocess.run(
-        ["qemu-img", "convert", "-q", "-f", "raw", "-O", "qcow2", str(base), str(partial)],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    if done.returncode != 0:
-        partial.unlink(missing_ok=True)
-        raise MachineError(f"cannot copy {base} to {partial}: {done.stderr.strip()}")
-    partial.rename(folder / DISK)
-
-
-def _create(request: ServeRequest, note: Note) -> MachineRecord:
-    mib = machine.memory_mib(request.memory)
-    firmware = process.find_firmware() if request.arch == "aarch64" else None
-    if request.image_path is not None:
-        base = images.import_image(request.image_path, request.arch)
-    else:
-        base = images.pull(request.image, request.arch)
-    ports, publish_all = _ports(request)
-    folder = machine_dir(request.name)
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    note(f"first start: making {request.name}'s disk from RouterOS {base.version}")
-    _make_disk(base.disk, folder)
-    record = MachineRecord(
-        name=request.name, arch=request.arch, image=base.version, base_image=base.disk,
-        memory_mib=mib, cpus=request.cpus, accel_requested=request.accel, ports=ports,
-        mac=machine.random_mac(), publish_all=publish_all, status="created",
-        created_at=time.time(), firmware_code=firmware[0] if firmware else None,
-    )  # fmt: skip
-    if firmware:
-        process.make_vars(firmware[0], firmware[1], folder / "vars.fd")
-    save_record(record)
-    return record
 
 
 def _data_nics(record: MachineRecord, wiring: Wiring) -> None:
@@ -335,7 +248,7 @@ def _serve(
 ) -> int:
     accels = _check(request)
     with _Signals() as signals:
-        record = _existing(request) or _create(request, note)
+        record = _existing(request) or create(request, note)
         _check_ports(record)
         _data_nics(record, request.wiring)
         save_record(record)
@@ -349,7 +262,7 @@ def _serve(
 
         def renew_disk() -> None:  # a router that never came up: start again from the base
             (record.dir / DISK).unlink(missing_ok=True)
-            _make_disk(base, record.dir)
+            make_disk(base, record.dir)
 
         if not fresh:
             note(f"reusing {record.name}'s disk in {record.dir}")
@@ -363,13 +276,15 @@ def _serve(
         try:
             if signals.stopping:
                 raise _Stop()
-            timings = boot(
-                record,
-                accels,
-                timeout=request.boot_timeout,
-                note=note,
-                before_retry=renew_disk if fresh else None,
-            )
+            timings = _restore(record, request, accels[0], renew_disk, note) if fresh else None
+            if timings is None:
+                timings = boot(
+                    record,
+                    accels,
+                    timeout=request.boot_timeout,
+                    note=note,
+                    before_retry=renew_disk if fresh else None,
+                )
         except _Stop:
             note("stopped while booting")
             return 0
@@ -380,7 +295,7 @@ def _serve(
         try:
             if signals.stopping:
                 return _shutdown(record, request, note)
-            _add_udp_forwards(record, _udp_forwards(request))
+            _add_udp_forwards(record, udp_forwards(request))
             _provision(record, request, note)
         except MikrodockError:
             machine.stop(record.name, force=True)
@@ -399,6 +314,45 @@ def _serve(
             return _shutdown(record, request, note)
         finally:
             data.stop()
+
+
+def _restore(
+    record: MachineRecord,
+    request: ServeRequest,
+    accel: str,
+    renew_disk: Callable[[], None],
+    note: Note,
+) -> dict[str, float] | None:
+    """Resume the image's baked snapshot as this new router; None (and why, in the log) when it
+    is not used or cannot be restored, the disk then made again for a cold boot."""
+    if request.snapshot is None:
+        return None
+    snap, why = baked.load(request.snapshot)
+    if snap is not None:
+        why = baked.unfit(snap, record, request.wiring.count, accel)
+    if why:
+        note(f"the image's snapshot is not used ({why}): booting cold")
+        return None
+    state = baked.take(request.snapshot, record)
+
+    def own_identity() -> list[str]:
+        return after_restore(record, new_mac=True) + baked.own_data_macs(record)
+
+    try:
+        timings = boot(
+            record,
+            [accel],
+            timeout=request.boot_timeout,
+            note=note,
+            incoming_state=state,
+            before_ready=own_identity,
+        )
+    except MachineError as exc:
+        note(f"the image's snapshot could not be restored ({exc}): booting cold")
+        renew_disk()
+        return None
+    note(f"resumed from the image's snapshot (RouterOS {snap.version if snap else '?'})")
+    return timings
 
 
 def _shutdown(record: MachineRecord, request: ServeRequest, note: Note) -> int:

@@ -193,7 +193,7 @@ resource() {  # builtins but for df, so the answer comes quickly
     set -- $(df -k "$state")
     shift $(($# - 6))
     hdd_total=$(($2 * 1024)) hdd_free=$(($4 * 1024))
-    printf '{"architecture-name":"x86_64","bad-blocks":"0","board-name":"%s",' "$board"
+    printf '{"architecture-name":"x86_64","board-name":"%s",' "$board"
     printf '"build-time":"2026-01-01 00:00:00","cpu":"QEMU","cpu-count":"%s",' "$cpus"
     printf '"cpu-frequency":"2400","cpu-load":"0","factory-software":"7.1",'
     printf '"free-hdd-space":"%s","free-memory":"%s","platform":"MikroTik",' "$hdd_free" "$mem_free"
