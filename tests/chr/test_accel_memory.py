@@ -9,6 +9,10 @@ from pathlib import Path
 import pytest
 
 from mikrodock.chr import accel
+from mikrodock.chr.boot import boot
+from mikrodock.chr.ports import pick_free
+from mikrodock.chr.state import MachineRecord, PortForward
+from mikrodock.errors import MachineError
 
 
 @pytest.fixture
@@ -49,3 +53,40 @@ def test_a_damaged_memory_file_is_ignored(qemu: str) -> None:
     assert accel.known_broken("kvm", qemu) is None
     accel.remember_broken("kvm", qemu, "KVM failed")
     assert accel.known_broken("kvm", qemu) == "KVM failed"
+
+
+@pytest.fixture
+def failing_kvm_qemu(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A stand-in QEMU on PATH that exits at once with a KVM error (this host's KVM may work)."""
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    binary = folder / "qemu-system-x86_64"
+    binary.write_text("#!/bin/sh\necho 'kvm: error: failed to set MSR 0x38f to 0x7000000ff' >&2\n"
+                      "exit 1\n")  # fmt: skip
+    binary.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{folder}:{os.environ['PATH']}")
+    return str(binary)
+
+
+def _record(name: str) -> MachineRecord:
+    record = MachineRecord(
+        name=name, arch="x86_64", image="7.22.3", base_image=Path("/nonexistent"),
+        memory_mib=256, cpus=1, accel_requested="auto", ports=(PortForward(80, pick_free(1)[0]),),
+        mac="52:54:00:00:00:01",
+    )  # fmt: skip
+    record.dir.mkdir(parents=True)
+    return record
+
+
+def test_a_failed_restore_under_kvm_is_not_remembered_as_kvm_failing(
+    failing_kvm_qemu: str, tmp_path: Path
+) -> None:
+    state = tmp_path / "state"
+    state.write_bytes(b"QEVM")
+    with pytest.raises(MachineError, match="KVM failed"):
+        boot(_record("restored"), ["kvm"], timeout=30, note=lambda _: None, incoming_state=state)
+    assert accel.known_broken("kvm", failing_kvm_qemu) is None
+    # the same failure on a boot is the host's KVM, and is remembered
+    with pytest.raises(MachineError, match="KVM failed"):
+        boot(_record("booted"), ["kvm"], timeout=30, note=lambda _: None)
+    assert accel.known_broken("kvm", failing_kvm_qemu) is not None

@@ -106,3 +106,9 @@ def test_pure_and_stable(name: str, memory: int, ports: list[int]) -> None:
     spec = _spec(name=name, memory_mib=memory, forwards=tuple(Forward(p, 80) for p in ports))
     assert build_argv(spec) == build_argv(spec)
     assert f"mikrodock-{name}" in build_argv(spec)
+
+
+def test_a_fixed_cpu_model_is_passed_only_when_asked() -> None:
+    assert "-cpu" not in build_argv(_spec(accel="kvm"))  # QEMU's default, as `chr run` always did
+    for accel in ("tcg", "kvm"):
+        assert _value(build_argv(_spec(accel=accel, cpu="qemu64")), "-cpu") == ["qemu64"]

@@ -83,25 +83,43 @@ def podman_ready(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
             os.environ["CONTAINERS_CONF"] = before
 
 
-@pytest.fixture(scope="session")
-def chr_image_tag(
-    podman_ready: None, persistent_cache: Path, tmp_path_factory: pytest.TempPathFactory
+def _build_chr_image(
+    persistent_cache: Path, work: Path, tag: str, *, snapshot: bool = False
 ) -> str:
-    """An image of `mikrodock chr dockerfile` around the test guest, built by podman from the
-    local Debian base and a wheelhouse (no registry, no package index during the build)."""
+    """Build `mikrodock chr dockerfile`'s image around the test guest as ``tag`` with podman,
+    from the local Debian base and a wheelhouse (no registry, no package index in the build)."""
     from mikrodock.chr.docker.dockerfile import DockerImageSpec, write_context
     from mikrodock.testing.guest import guest_image
 
     from . import podman_kit
 
-    work = tmp_path_factory.mktemp("chr-image")
     base = podman_kit.ensure_base(work)
     wheels = podman_kit.wheelhouse(persistent_cache, work / "wheels")
     guest = guest_image(cache=persistent_cache / "test-guest")
     spec = DockerImageSpec(
-        "guest", image_file=guest, base_image=base, wheelhouse=wheels, stop_timeout=20
-    )
+        "guest", image_file=guest, base_image=base, wheelhouse=wheels, stop_timeout=20,
+        snapshot=snapshot,
+    )  # fmt: skip
     write_context(spec, work / "context")
-    tag = "localhost/mikrodock-chr-test:guest"
     podman_kit.build(work / "context", tag)
     return tag
+
+
+@pytest.fixture(scope="session")
+def chr_image_tag(
+    podman_ready: None, persistent_cache: Path, tmp_path_factory: pytest.TempPathFactory
+) -> str:
+    """An image of `mikrodock chr dockerfile` around the test guest (booted cold at start)."""
+    work = tmp_path_factory.mktemp("chr-image")
+    return _build_chr_image(persistent_cache, work, "localhost/mikrodock-chr-test:guest")
+
+
+@pytest.fixture(scope="session")
+def chr_snapshot_image_tag(
+    podman_ready: None, persistent_cache: Path, tmp_path_factory: pytest.TempPathFactory
+) -> str:
+    """The same image made with `chr dockerfile --snapshot`: the test guest booted once during
+    the build, its memory snapshot baked in and resumed at a container's first start."""
+    work = tmp_path_factory.mktemp("chr-snapshot-image")
+    tag = "localhost/mikrodock-chr-test:guest-snapshot"
+    return _build_chr_image(persistent_cache, work, tag, snapshot=True)

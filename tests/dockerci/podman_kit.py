@@ -16,11 +16,17 @@ import datetime
 import hashlib
 import json
 import shutil
+import socket
 import subprocess
 import sys
+import time
 import tomllib
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
+
+import httpx
 
 CONTAINERS_CONF = """\
 [containers]
@@ -120,3 +126,99 @@ def wheelhouse(cache: Path, out: Path) -> Path:
 def build(context: Path, tag: str, extra: Sequence[str] = ()) -> None:
     podman("build", "--format", "docker", "--network", "none", "-t", tag, *extra, str(context),
            timeout=1800)  # fmt: skip
+
+
+PASSWORD = "s3cret-pw"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Containers:
+    """Runs containers and removes them (and their volumes and networks) afterwards."""
+
+    def __init__(self, image: str) -> None:
+        self.image = image
+        self.made: list[str] = []
+        self.volumes: list[str] = []
+        self.networks: list[str] = []
+
+    def name(self, stem: str) -> str:
+        return f"mdtest-{stem}-{uuid.uuid4().hex[:6]}"
+
+    def run(
+        self, stem: str, *flags: str, args: tuple[str, ...] = (), password: str = PASSWORD
+    ) -> tuple[str, int]:
+        """Start a container with REST published on a free port; returns (name, port)."""
+        name = self.name(stem)
+        port = free_port()
+        podman(
+            "run", "-d", "--name", name, "-p", f"127.0.0.1:{port}:80",
+            "-e", f"MIKRODOCK_ADMIN_PASSWORD={password}", "-e", "MIKRODOCK_ACCEL=tcg",
+            *flags, self.image, *args,
+        )  # fmt: skip
+        self.made.append(name)
+        return name, port
+
+    def volume(self) -> str:
+        name = self.name("vol")
+        podman("volume", "create", name)
+        self.volumes.append(name)
+        return name
+
+    def network(self, subnet: str) -> str:
+        name = self.name("net")
+        podman("network", "create", "--subnet", subnet, name)
+        self.networks.append(name)
+        return name
+
+    def cleanup(self) -> None:
+        for name in self.made:
+            podman("rm", "-f", "-t", "0", name, check=False)
+        for name in self.volumes:
+            podman("volume", "rm", "-f", name, check=False)
+        for name in self.networks:
+            podman("network", "rm", "-f", name, check=False)
+
+
+def wait_healthy(name: str, timeout: float = 240) -> None:
+    """Until the image's HEALTHCHECK passes (podman runs it on request: no systemd here)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        state = podman("inspect", "-f", "{{.State.Status}}", name).stdout.strip()
+        if state != "running":
+            logs = podman("logs", name, check=False)
+            raise AssertionError(f"{name} is {state}:\n{logs.stdout[-3000:]}{logs.stderr[-3000:]}")
+        if podman("healthcheck", "run", name, check=False).returncode == 0:
+            return
+        time.sleep(1)
+    logs = podman("logs", name, check=False)
+    raise AssertionError(f"{name} not healthy:\n{logs.stdout[-3000:]}{logs.stderr[-3000:]}")
+
+
+def rest_answer(
+    port: int | str, path: str, *, method: str = "GET", body: Any = None, password: str = PASSWORD
+) -> httpx.Response:
+    """A REST call on a published port (int) or on a container address (str, port 80)."""
+    where = f"127.0.0.1:{port}" if isinstance(port, int) else port
+    url = f"http://{where}/rest/{path}"
+    auth = ("admin", password)
+    with httpx.Client(auth=auth, timeout=30, trust_env=False) as client:  # no proxy for 127.0.0.1
+        return client.request(method, url, json=body)
+
+
+def rest(
+    port: int | str, path: str, *, method: str = "GET", body: Any = None, password: str = PASSWORD
+) -> Any:
+    """The JSON of a REST call that must succeed."""
+    answer = rest_answer(port, path, method=method, body=body, password=password)
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def logs_of(name: str) -> str:
+    done = podman("logs", name, check=False)
+    return done.stdout + done.stderr

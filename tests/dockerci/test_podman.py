@@ -6,75 +6,18 @@ runs containers from it the way docker, compose and containerlab do, and removes
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-from .podman_kit import podman
+from .podman_kit import PASSWORD, Containers, free_port, logs_of, podman, rest, wait_healthy
 
 pytestmark = [pytest.mark.slow, pytest.mark.podman]
-
-PASSWORD = "s3cret-pw"
-AUTH = ("admin", PASSWORD)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class Containers:
-    """Runs containers and removes them (and their volumes and networks) afterwards."""
-
-    def __init__(self, image: str) -> None:
-        self.image = image
-        self.made: list[str] = []
-        self.volumes: list[str] = []
-        self.networks: list[str] = []
-
-    def name(self, stem: str) -> str:
-        return f"mdtest-{stem}-{uuid.uuid4().hex[:6]}"
-
-    def run(self, stem: str, *flags: str, args: tuple[str, ...] = ()) -> tuple[str, int]:
-        """Start a container with REST published on a free port; returns (name, port)."""
-        name = self.name(stem)
-        port = _free_port()
-        podman(
-            "run", "-d", "--name", name, "-p", f"127.0.0.1:{port}:80",
-            "-e", f"MIKRODOCK_ADMIN_PASSWORD={PASSWORD}", "-e", "MIKRODOCK_ACCEL=tcg",
-            *flags, self.image, *args,
-        )  # fmt: skip
-        self.made.append(name)
-        return name, port
-
-    def volume(self) -> str:
-        name = self.name("vol")
-        podman("volume", "create", name)
-        self.volumes.append(name)
-        return name
-
-    def network(self, subnet: str) -> str:
-        name = self.name("net")
-        podman("network", "create", "--subnet", subnet, name)
-        self.networks.append(name)
-        return name
-
-    def cleanup(self) -> None:
-        for name in self.made:
-            podman("rm", "-f", "-t", "0", name, check=False)
-        for name in self.volumes:
-            podman("volume", "rm", "-f", name, check=False)
-        for name in self.networks:
-            podman("network", "rm", "-f", name, check=False)
 
 
 @pytest.fixture
@@ -84,36 +27,6 @@ def containers(chr_image_tag: str) -> Iterator[Containers]:
         yield made
     finally:
         made.cleanup()
-
-
-def wait_healthy(name: str, timeout: float = 240) -> None:
-    """Until the image's HEALTHCHECK passes (podman runs it on request: no systemd here)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        state = podman("inspect", "-f", "{{.State.Status}}", name).stdout.strip()
-        if state != "running":
-            logs = podman("logs", name, check=False)
-            raise AssertionError(f"{name} is {state}:\n{logs.stdout[-3000:]}{logs.stderr[-3000:]}")
-        if podman("healthcheck", "run", name, check=False).returncode == 0:
-            return
-        time.sleep(1)
-    logs = podman("logs", name, check=False)
-    raise AssertionError(f"{name} not healthy:\n{logs.stdout[-3000:]}{logs.stderr[-3000:]}")
-
-
-def rest(port: int | str, path: str, *, method: str = "GET", body: Any = None) -> Any:
-    """A REST call on a published port (int) or on a container address (str, port 80)."""
-    where = f"127.0.0.1:{port}" if isinstance(port, int) else port
-    url = f"http://{where}/rest/{path}"
-    with httpx.Client(auth=AUTH, timeout=30, trust_env=False) as client:  # no proxy for 127.0.0.1
-        answer = client.request(method, url, json=body)
-    assert answer.status_code == 200, answer.text
-    return answer.json()
-
-
-def logs_of(name: str) -> str:
-    done = podman("logs", name, check=False)
-    return done.stdout + done.stderr
 
 
 def test_healthy_answers_on_a_published_port_and_powers_down_on_stop(
@@ -234,7 +147,7 @@ def compose_project(chr_image_tag: str, tmp_path: Path) -> Iterator[Path]:
     yaml = YAML(typ="safe")
     doc = yaml.load(out.read_text())
     for service in doc["services"].values():
-        service["ports"] = [f"127.0.0.1:{_free_port()}:80"]
+        service["ports"] = [f"127.0.0.1:{free_port()}:80"]
         service["environment"]["MIKRODOCK_ADMIN_PASSWORD"] = PASSWORD
         service.pop("build")
     with out.open("w") as handle:

@@ -7,6 +7,8 @@ no process and needs no QEMU installed, so every rule below is unit-tested:
 - aarch64: ``virt`` with EDK2 as two pflash units (read-only code, a per-machine vars copy);
 - disks and NICs always as explicit ``virtio-blk-pci`` / ``virtio-net-pci`` (``if=virtio`` means
   virtio-mmio on ``virt``, which RouterOS lacks);
+- the CPU model is QEMU's default unless the spec fixes one (a memory snapshot meant to restore
+  on other hosts, :mod:`mikrodock.chr.docker.baked`);
 - forwarded ports bound to 127.0.0.1 unless the spec opens them on every interface;
 - QMP and the serial console on unix sockets, the console also copied to a log file by QEMU;
 - links to other machines as UDP socket netdevs (no start order between the two ends);
@@ -82,6 +84,9 @@ class MachineSpec:
     firmware_code: Path | None = None
     firmware_vars: Path | None = None
     incoming: bool = False
+    cpu: str = ""
+    """a fixed CPU model (``-cpu``); empty: QEMU's default (x86_64: ``qemu64`` under TCG and KVM
+    alike) or, on aarch64, ``host`` under KVM/HVF and ``cortex-a57`` under TCG"""
     extra: tuple[str, ...] = field(default=())
 
 
@@ -105,9 +110,9 @@ def _comma_safe(path: Path) -> str:
 
 def _machine(spec: MachineSpec) -> list[str]:
     if spec.arch == "x86_64":
-        return ["-machine", "q35", "-accel", spec.accel]
+        return ["-machine", "q35", "-accel", spec.accel, *(["-cpu", spec.cpu] if spec.cpu else [])]
     if spec.arch == "aarch64":
-        cpu = "host" if spec.accel in ("kvm", "hvf") else "cortex-a57"
+        cpu = spec.cpu or ("host" if spec.accel in ("kvm", "hvf") else "cortex-a57")
         return [
             "-machine",
             "virt,gic-version=3" if cpu == "host" else "virt",

@@ -51,7 +51,9 @@ def password_of(record: MachineRecord) -> str:
         ) from exc
 
 
-def spec_for(record: MachineRecord, accel: str, *, incoming: bool = False) -> MachineSpec:
+def spec_for(
+    record: MachineRecord, accel: str, *, incoming: bool = False, cpu: str = ""
+) -> MachineSpec:
     folder = record.dir
     return MachineSpec(
         name=record.name,
@@ -71,6 +73,7 @@ def spec_for(record: MachineRecord, accel: str, *, incoming: bool = False) -> Ma
         firmware_code=record.firmware_code,
         firmware_vars=folder / "vars.fd" if record.firmware_code else None,
         incoming=incoming,
+        cpu=cpu,
     )
 
 
@@ -146,7 +149,15 @@ def _incoming(record: MachineRecord, state: Path, check: Callable[[], NotReady |
         # The snapshot was taken while paused, so the machine arrives paused: run it.
         await client.execute("cont")
 
-    run_qmp(sock, work, timeout=300, connect_within=20)
+    try:
+        run_qmp(sock, work, timeout=300, connect_within=20)
+    except NotReady:
+        raise
+    except Exception as exc:  # QEMU refused the state and ended: say what QEMU said
+        deadline = time.monotonic() + 2
+        while (problem := check()) is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        raise problem or NotReady(f"loading the snapshot failed: {exc}") from None
 
 
 def boot(
@@ -159,6 +170,7 @@ def boot(
     before_retry: Callable[[], None] | None = None,
     before_ready: Callable[[], list[str]] | None = None,
     phase: Note | None = None,
+    cpu: str = "",
 ) -> dict[str, float]:
     """Start QEMU for ``record`` and wait until ready; updates the record.
 
@@ -171,7 +183,11 @@ def boot(
     ``before_ready`` (with ``incoming_state``): fixes for the restored machine, made as soon as it
     runs and before its readiness is confirmed (it has been up all along; one request after
     another, so an emulated guest warming up is not asked three things at once); the notes it
-    returns go to ``note``. ``phase`` hears when QEMU runs and the wait for the router begins."""
+    returns go to ``note``. ``phase`` hears when QEMU runs and the wait for the router begins.
+    ``cpu``: a fixed CPU model (see :class:`mikrodock.chr.argv.MachineSpec`).
+
+    A start that fails while loading ``incoming_state`` says nothing about the accelerator (the
+    state may come from another QEMU or CPU), so it is not remembered as the host's KVM failing."""
     binary = find_qemu(record.arch)
     folder = record.dir
     log = folder / "qemu.log"
@@ -183,7 +199,7 @@ def boot(
         accels = accels[1:]
     for index, accel in enumerate(accels):
         clean_runtime(folder)
-        argv = build_argv(spec_for(record, accel, incoming=incoming_state is not None))
+        argv = build_argv(spec_for(record, accel, incoming=incoming_state is not None, cpu=cpu))
         argv[0] = binary
         offset = log.stat().st_size if log.exists() else 0
         started = time.time()
@@ -217,7 +233,7 @@ def boot(
         except NotReady as problem:
             end_process(proc.pid)
             clean_runtime(folder)
-            if problem.accel_broke:
+            if problem.accel_broke and incoming_state is None:
                 accel_mod.remember_broken(accel, binary, str(problem))
             if problem.accel_broke and index + 1 < len(accels):
                 note(f"{problem}; starting {record.name} again under {accels[index + 1].upper()}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -65,7 +66,9 @@ def run_qmp(
         try:
             return await work(client)
         finally:
-            await client.disconnect()
+            # a QEMU that ended meanwhile drops the connection: that must not hide work's error
+            with contextlib.suppress(Exception):
+                await client.disconnect()
 
     return _in_thread(session)
 

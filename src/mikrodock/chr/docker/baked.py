@@ -6,9 +6,11 @@ and devices (QMP ``migrate``) and a copy of its disk into one folder of the imag
 NICs (a fixed set, so the devices match whatever the container wires to them), the CPU model and
 the QEMU that wrote it. The machine itself is removed afterwards; the image keeps only the folder.
 
-The CPU model is fixed and portable: on x86_64 mikrodock never passes ``-cpu``, so QEMU's
-default ``qemu64`` runs under TCG and under KVM alike (no host CPU features in the saved state);
-an aarch64 snapshot (``cortex-a57`` under TCG) is not restored under KVM, whose CPU is the host's.
+The CPU model is fixed and portable: QEMU's ``qemu64`` is passed explicitly (``-cpu``) to the
+bake and to every restore, so the saved state holds no host CPU features and the model does not
+change with another QEMU's default. The snapshot is made under TCG; on a KVM host the restore
+runs under KVM with the same model, and a restore that fails (another QEMU, a CPU KVM cannot
+offer) boots cold instead, without marking KVM as failing on the host.
 
 At the first start of a container, :func:`unfit` says why this container cannot take the
 snapshot (other memory, CPUs, data NICs or QEMU) or nothing; :func:`take` puts the snapshot's disk
@@ -45,7 +47,8 @@ __all__ = ["Baked", "bake", "load", "own_data_macs", "take", "unfit"]
 Note = Callable[[str], None]
 META = "snapshot.json"
 STATE = "state"
-CPU_MODELS = {"x86_64": "qemu64", "aarch64": "cortex-a57"}
+CPU_MODELS = {"x86_64": "qemu64"}
+"""the CPU model a snapshot is made and restored with, by architecture (x86_64 only)"""
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,8 @@ class Baked:
     """the first line of ``qemu-system-ARCH --version`` that wrote the state"""
     state_bytes: int = 0
     disk_bytes: int = 0
+    mac: str = ""
+    """ether1's MAC address in the saved state (a restored router is given its own)"""
 
 
 def qemu_version(arch: str) -> str:
@@ -86,17 +91,17 @@ def load(folder: Path) -> tuple[Baked | None, str]:
     return baked, ""
 
 
-def unfit(baked: Baked, record: MachineRecord, data_nics: int, accel: str) -> str:
-    """Why ``record`` (about to run under ``accel`` with ``data_nics``) cannot resume ``baked``;
-    empty when it can."""
+def unfit(baked: Baked, record: MachineRecord, data_nics: int) -> str:
+    """Why ``record`` (about to run with ``data_nics`` data NICs) cannot resume ``baked``; empty
+    when it can."""
     wants = (record.arch, record.memory_mib, record.cpus, data_nics)
     has = (baked.arch, baked.memory_mib, baked.cpus, baked.data_nics)
     labels = ("architecture", "memory (MiB)", "CPUs", "data interfaces")
     for label, want, got in zip(labels, wants, has, strict=True):
         if want != got:
             return f"this container asks for {label} {want}, the snapshot was made with {got}"
-    if baked.arch == "aarch64" and accel != "tcg":
-        return f"the snapshot's CPU is {baked.cpu} (TCG); under {accel.upper()} it is the host's"
+    if baked.cpu != CPU_MODELS.get(baked.arch):
+        return f"the snapshot's CPU model {baked.cpu!r} is not the portable one for {baked.arch}"
     current = qemu_version(record.arch)
     if current != baked.qemu:
         return f"the snapshot was written by {baked.qemu}, this is {current}"
@@ -155,16 +160,17 @@ def bake(request: ServeRequest, out: Path, data_nics: int, note: Note) -> Baked:
             for i in range(data_nics)
         ]  # fmt: skip
         save_record(record)
-        timings = boot(record, ["tcg"], timeout=request.boot_timeout, note=note)
+        cpu = CPU_MODELS[record.arch]
+        timings = boot(record, ["tcg"], timeout=request.boot_timeout, note=note, cpu=cpu)
         note(f"booted in {timings['ready'] - timings['started']:.1f} s; saving the snapshot")
         shutil.rmtree(out, ignore_errors=True)
         out.mkdir(parents=True)
         run_qmp(record.dir / "qmp.sock", _save(record, out), timeout=600)
         baked = Baked(
             arch=record.arch, version=record.image, memory_mib=record.memory_mib,
-            cpus=record.cpus, data_nics=data_nics, cpu=CPU_MODELS[record.arch],
+            cpus=record.cpus, data_nics=data_nics, cpu=cpu,
             qemu=qemu_version(record.arch), state_bytes=(out / STATE).stat().st_size,
-            disk_bytes=(out / DISK).stat().st_size,
+            disk_bytes=(out / DISK).stat().st_size, mac=record.mac,
         )  # fmt: skip
         (out / META).write_text(json.dumps(asdict(baked), indent=2) + "\n")
         return baked

@@ -57,6 +57,8 @@ STARTUP_MARKER = "startup.done"
 IDENTITY_MARKER = "identity.done"
 BOOTED_MARKER = "booted"
 """written after the first boot that reached ready: until then the disk is remade each start"""
+READY_MARKER = "serving"
+"""there while the router is provisioned and running: the health check is false without it"""
 PASSWORD_ENV = "MIKRODOCK_ADMIN_PASSWORD"
 
 
@@ -249,6 +251,8 @@ def _serve(
     accels = _check(request)
     with _Signals() as signals:
         record = _existing(request) or create(request, note)
+        ready_marker = record.dir / READY_MARKER
+        ready_marker.unlink(missing_ok=True)
         _check_ports(record)
         _data_nics(record, request.wiring)
         save_record(record)
@@ -276,7 +280,7 @@ def _serve(
         try:
             if signals.stopping:
                 raise _Stop()
-            timings = _restore(record, request, accels[0], renew_disk, note) if fresh else None
+            timings = _restore(record, request, accels, renew_disk, note) if fresh else None
             if timings is None:
                 timings = boot(
                     record,
@@ -302,6 +306,7 @@ def _serve(
             raise
         took = timings["ready"] - timings["started"]
         line = f"{record.name} ready in {took:.1f} s under {record.accel.upper()}: {record.url}"
+        ready_marker.touch()
         (ready or note)(line)
         data.start()
         try:
@@ -313,23 +318,30 @@ def _serve(
                     return 0 if code == 0 else 1
             return _shutdown(record, request, note)
         finally:
+            ready_marker.unlink(missing_ok=True)
             data.stop()
 
 
 def _restore(
     record: MachineRecord,
     request: ServeRequest,
-    accel: str,
+    accels: list[str],
     renew_disk: Callable[[], None],
     note: Note,
 ) -> dict[str, float] | None:
     """Resume the image's baked snapshot as this new router; None (and why, in the log) when it
-    is not used or cannot be restored, the disk then made again for a cold boot."""
+    is not used or cannot be restored, the disk then made again for a cold boot.
+
+    It runs under the accelerator a cold boot would start with (KVM unless it failed on this
+    host before), with the snapshot's CPU model."""
     if request.snapshot is None:
         return None
+    accel = accels[0]
+    if len(accels) > 1 and accel_mod.known_broken(accel, process.find_qemu(record.arch)):
+        accel = accels[1]
     snap, why = baked.load(request.snapshot)
     if snap is not None:
-        why = baked.unfit(snap, record, request.wiring.count, accel)
+        why = baked.unfit(snap, record, request.wiring.count)
     if why:
         note(f"the image's snapshot is not used ({why}): booting cold")
         return None
@@ -346,6 +358,7 @@ def _restore(
             note=note,
             incoming_state=state,
             before_ready=own_identity,
+            cpu=snap.cpu if snap else "",
         )
     except MachineError as exc:
         note(f"the image's snapshot could not be restored ({exc}): booting cold")
@@ -363,13 +376,16 @@ def _shutdown(record: MachineRecord, request: ServeRequest, note: Note) -> int:
 
 
 def health(name: str, *, timeout: float = 5.0) -> tuple[bool, str]:
-    """True when the machine runs and its REST API answers /system/resource with board-name."""
+    """True when the machine runs, ``serve`` has provisioned it and its REST API answers
+    /system/resource with board-name."""
     try:
         record = load_record(name)
     except MikrodockError as exc:
         return False, str(exc)
     if not running_pid(record):
         return False, f"{name} is not running"
+    if not (record.dir / READY_MARKER).exists():  # booting, or its password not set yet
+        return False, f"{name} is starting"
     try:
         password = password_of(record)
     except MikrodockError as exc:
