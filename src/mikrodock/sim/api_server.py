@@ -42,7 +42,7 @@ from mikrodock.routeros.api_codec import (
     parse_command,
     reply_words,
 )
-from mikrodock.routeros.api_query import matches
+from mikrodock.routeros.api_query import QueryError, apply_proplist, compile_query
 from mikrodock.sim import script
 from mikrodock.sim.base import SimError, to_text
 from mikrodock.sim.faults import FaultSet
@@ -233,9 +233,10 @@ class ApiSession:
         found = await self._call(command.menu, "print", args)
         rows = [found] if isinstance(found, dict) else list(found or [])
         try:
-            return [_text(r) for r in rows if matches(command.queries, _text(r))]
-        except ProtocolError as error:
+            keep = compile_query(command.queries)
+        except QueryError as error:
             raise _Trap(str(error), 5) from None
+        return [text for text in map(_text, rows) if keep(text)]
 
     async def _print(self, command: Command) -> list[Reply]:
         attrs = command.attrs
@@ -246,7 +247,7 @@ class ApiSession:
         chosen = await self._records(command, args)
         if "count-only" in attrs:
             return [Reply("!done", {"ret": str(len(chosen))})]
-        replies = [Reply("!re", _proplist(r, command.proplist)) for r in chosen]
+        replies = [Reply("!re", apply_proplist(r, command.proplist)) for r in chosen]
         if not replies and self.router.version.series >= (7, 18):
             replies.append(Reply("!empty"))
         return [*replies, Reply("!done")]
@@ -274,7 +275,7 @@ class ApiSession:
                 if not quiet:
                     for key, record in now.items():
                         if seen.get(key) != record:
-                            self.send(Reply("!re", _proplist(record, command.proplist)), tag)
+                            self.send(Reply("!re", apply_proplist(record, command.proplist)), tag)
                     if listen:
                         for key in seen.keys() - now.keys():
                             self.send(Reply("!re", {".id": key, ".dead": "true"}), tag)
@@ -293,12 +294,6 @@ def _path(menu: str) -> tuple[str, ...]:
 
 def _text(record: Mapping[str, Any]) -> dict[str, str]:
     return {k: v if isinstance(v, str) else to_text(v) for k, v in record.items()}
-
-
-def _proplist(record: dict[str, str], proplist: list[str] | None) -> dict[str, str]:
-    if proplist is None:
-        return record
-    return {k: record[k] for k in proplist if k in record}
 
 
 def _answer_replies(answer: Any) -> list[Reply]:

@@ -15,10 +15,10 @@ import inspect
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from mikrodock.routeros.api_query import QueryError, apply_proplist, compile_query, parse_proplist
 from mikrodock.sim import records
 from mikrodock.sim.argtypes import ArgError, parse_type
 from mikrodock.sim.base import MenuSpec, SimError, bad_request, normalize, to_text
-from mikrodock.sim.query import apply_proplist, compile_query, parse_proplist
 from mikrodock.sim.state import Item, public
 
 if TYPE_CHECKING:
@@ -224,7 +224,10 @@ class Engine:
         (or ``proplist``); ``count-only`` answers the count. The options that only change how
         the console renders (``detail``, ``terse``, ``without-paging``, ``brief``,
         ``show-ids``, ``as-value``, ...) were checked against the tree and change nothing."""
-        predicate = compile_query(args.get(".query"))
+        try:
+            predicate = compile_query(args.get(".query"))
+        except QueryError as error:
+            raise bad_request(str(error)) from None
         proplist = parse_proplist(args.get(".proplist") or args.get("proplist"))
         rows = self.items(spec)
         wanted = [w.strip() for w in to_text(args.get("from", "")).split(",") if w.strip()]

@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from mikrodock.routeros.api_query import apply_proplist, parse_proplist
 from mikrodock.sim import script
 from mikrodock.sim.base import MenuSpec, RestError, bad_request, to_text
-from mikrodock.sim.query import apply_proplist, parse_proplist
 from mikrodock.sim.router import SimRouter
 
 __all__ = ["Reply", "Rest"]
