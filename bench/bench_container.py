@@ -1,8 +1,10 @@
 """Benchmark: the image of ``mikrodock chr dockerfile`` under podman, on the test guest.
 
-- container start to healthy (cold boot), with the fixed costs beside it: the engine starting a
-  container, Python starting mikrodock, QEMU starting a machine;
-- the image's size over its base, and the share of each layer (mikrodock's venv, CHR disk);
+- container start to healthy, the cold image and the ``--snapshot`` image side by side (rounds
+  alternate between them), with the fixed costs beside them: the engine starting a container,
+  Python starting mikrodock, QEMU starting a machine, QEMU loading the baked memory state;
+- the images' size over their base, and the share of each part (mikrodock's venv, CHR disk,
+  snapshot, QEMU);
 - a 4-router lab with links from ``lab export --compose`` under podman-compose: up to all
   healthy, wall time.
 
@@ -33,6 +35,7 @@ import podman_kit  # noqa: E402
 from podman_kit import podman  # noqa: E402
 
 IMAGE = "localhost/mikrodock-chr-bench:guest"
+SNAP_IMAGE = "localhost/mikrodock-chr-bench:guest-snapshot"
 LAB = """\
 name: ring
 defaults:
@@ -73,23 +76,69 @@ def build(work: Path) -> str:
     cache.mkdir(parents=True, exist_ok=True)
     base = podman_kit.ensure_base(work)
     wheels = podman_kit.wheelhouse(cache, work / "wheels")
-    spec = DockerImageSpec(
-        "guest", image_file=guest_image(cache=cache / "test-guest"), base_image=base,
-        wheelhouse=wheels, stop_timeout=20,
-    )  # fmt: skip
-    write_context(spec, work / "context")
-    podman_kit.build(work / "context", IMAGE)
+    for tag, snapshot in ((IMAGE, False), (SNAP_IMAGE, True)):
+        spec = DockerImageSpec(
+            "guest", image_file=guest_image(cache=cache / "test-guest"), base_image=base,
+            wheelhouse=wheels, stop_timeout=20, snapshot=snapshot,
+        )  # fmt: skip
+        context = work / ("context-snapshot" if snapshot else "context")
+        write_context(spec, context)
+        podman_kit.build(context, tag)
     return base
 
 
-def _inside(command: str) -> float:
+def _inside(command: str, image: str = IMAGE) -> float:
     """Seconds ``command`` takes inside a fresh container (timed there, without the engine)."""
     timer = (
         "import subprocess, sys, time; t = time.monotonic();"
         " subprocess.run(sys.argv[1], shell=True, check=True, stdout=subprocess.DEVNULL);"
         " print(time.monotonic() - t)"
     )
-    return float(podman("run", "--rm", IMAGE, "python3", "-c", timer, command).stdout)
+    return float(podman("run", "--rm", image, "python3", "-c", timer, command).stdout)
+
+
+STATE_LOAD = """
+import asyncio, json, shutil, subprocess, tempfile, time
+from pathlib import Path
+from qemu.qmp import QMPClient
+from mikrodock.chr.argv import MachineSpec, build_argv
+
+snap = Path("/var/lib/mikrodock/snapshot")
+meta = json.loads((snap / "snapshot.json").read_text())
+work = Path(tempfile.mkdtemp())
+shutil.copyfile(snap / "disk.qcow2", work / "disk.qcow2")
+spec = MachineSpec(
+    name="bench", arch=meta["arch"], disk=work / "disk.qcow2", qmp_socket=work / "qmp.sock",
+    serial_socket=work / "serial.sock", serial_log=work / "serial.log",
+    pidfile=work / "qemu.pid", memory_mib=meta["memory_mib"], cpus=meta["cpus"], accel="tcg",
+    incoming=True, cpu=meta["cpu"],
+)
+qemu = subprocess.Popen(build_argv(spec))
+
+async def main():
+    client = QMPClient("bench")
+    while True:
+        try:
+            await client.connect(str(work / "qmp.sock"))
+            break
+        except Exception:
+            await asyncio.sleep(0.01)
+    began = time.monotonic()
+    with (snap / "state").open("rb") as handle:
+        client.send_fd_scm(handle.fileno())
+        await client.execute("getfd", {"fdname": "state"})
+    await client.execute("migrate-incoming", {"uri": "fd:state"})
+    while (await client.execute("query-migrate")).get("status") != "completed":
+        await asyncio.sleep(0.005)
+    print(time.monotonic() - began)
+    try:
+        await client.execute("quit")
+    except Exception:
+        pass  # QEMU ends and drops the monitor
+
+asyncio.run(main())
+qemu.wait()
+"""
 
 
 def fixed_costs() -> dict[str, float]:
@@ -102,37 +151,66 @@ def fixed_costs() -> dict[str, float]:
         f"printf '{qmp}' | qemu-system-x86_64 -M q35 -accel tcg -m 256 -nodefaults"
         " -display none -S -qmp stdio"
     )
+    load = statistics.median(
+        float(podman("run", "--rm", SNAP_IMAGE, "python3", "-c", STATE_LOAD).stdout)
+        for _ in range(3)
+    )
     return {"engine (podman run, to exit)": engine, "python (mikrodock --version)": python,
-            "qemu (q35 machine up and quit)": qemu}  # fmt: skip
+            "qemu (q35 machine up and quit)": qemu,
+            "state load (QEMU reads the baked memory, median of 3)": load}  # fmt: skip
 
 
-def cold_to_healthy(rounds: int) -> list[float]:
-    times = []
-    for index in range(rounds):
-        name = f"mdbench-cold-{index}"
+def to_healthy(image: str, name: str) -> float:
+    podman("rm", "-f", "-t", "0", name, check=False)
+    began = time.monotonic()
+    podman("run", "-d", "--name", name, "-e", "MIKRODOCK_ACCEL=tcg", image)
+    try:
+        _wait_healthy(name)
+        return time.monotonic() - began
+    finally:
+        logs = podman("logs", name, check=False).stderr
         podman("rm", "-f", "-t", "0", name, check=False)
-        began = time.monotonic()
-        podman("run", "-d", "--name", name, "-e", "MIKRODOCK_ACCEL=tcg", IMAGE)
-        try:
-            _wait_healthy(name)
-            times.append(time.monotonic() - began)
-        finally:
-            podman("rm", "-f", "-t", "0", name, check=False)
-    return times
+        if image == SNAP_IMAGE and "resumed from the image's snapshot" not in logs:
+            raise RuntimeError(f"{name} did not resume the snapshot:\n{logs}")
 
 
-def sizes(base: str) -> dict[str, int]:
-    image = json.loads(podman("image", "inspect", IMAGE).stdout)[0]["Size"]
-    base_size = json.loads(podman("image", "inspect", base).stdout)[0]["Size"]
-    layers = json.loads(podman("history", "--format", "json", IMAGE).stdout)
-    found = {"image": image, "base": base_size, "python": 0, "chr disk": 0}
-    for layer in layers:
+def side_by_side(rounds: int) -> tuple[list[float], list[float]]:
+    """Start to healthy of the cold and the snapshot image, alternating."""
+    cold, snap = [], []
+    for index in range(rounds):
+        cold.append(to_healthy(IMAGE, f"mdbench-cold-{index}"))
+        snap.append(to_healthy(SNAP_IMAGE, f"mdbench-snap-{index}"))
+    return cold, snap
+
+
+def _layers(image: str) -> dict[str, int]:
+    found = {"python": 0, "chr disk": 0, "bake": 0}
+    for layer in json.loads(podman("history", "--format", "json", image).stdout):
         created = str(layer.get("CreatedBy") or layer.get("created_by") or "")
         size = int(layer.get("size") or layer.get("Size") or 0)
         if "venv" in created:
             found["python"] += size
-        elif "chr-image" in created:
+        elif "chr-image" in created and "--bake" not in created:
             found["chr disk"] += size
+        elif "--bake" in created:
+            found["bake"] += size
+    return found
+
+
+def sizes(base: str) -> dict[str, int]:
+    def size(tag: str) -> int:
+        return int(json.loads(podman("image", "inspect", tag).stdout)[0]["Size"])
+
+    found = {"image": size(IMAGE), "snapshot image": size(SNAP_IMAGE), "base": size(base)}
+    found |= {k: v for k, v in _layers(IMAGE).items() if k != "bake"}
+    meta = json.loads(
+        podman("run", "--rm", SNAP_IMAGE, "cat", "/var/lib/mikrodock/snapshot/snapshot.json").stdout
+    )
+    found["snapshot (memory state)"] = meta["state_bytes"]
+    found["snapshot (disk at the bake)"] = meta["disk_bytes"]
+    found["bake layer, rest (the CHR disk imported into the cache)"] = (
+        _layers(SNAP_IMAGE)["bake"] - meta["state_bytes"] - meta["disk_bytes"]
+    )
     qemu = podman(
         "run", "--rm", IMAGE, "dpkg-query", "-W", "-f", "${Installed-Size}\\n",
         "qemu-system-x86", "qemu-system-data", "qemu-system-common", "qemu-utils",
@@ -177,7 +255,7 @@ def lab(work: Path) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--skip-lab", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -191,24 +269,31 @@ def main() -> None:
             return
         base = build(work)
         costs = fixed_costs()
-        cold = cold_to_healthy(args.rounds)
+        cold, snap = side_by_side(args.rounds)
         found = sizes(base)
+        cold_s, snap_s = statistics.median(cold), statistics.median(snap)
         print("| container (test guest, TCG) | seconds |")
         print("|---|---|")
-        print(f"| start to healthy, cold image (median of {len(cold)}) |"
-              f" {statistics.median(cold):.1f} |")  # fmt: skip
+        print(f"| start to healthy, cold image (median of {len(cold)}) | {cold_s:.1f} |")
+        print(f"| start to healthy, `--snapshot` image (median of {len(snap)}) | {snap_s:.1f} |")
+        print(f"| ratio snapshot / cold | {snap_s / cold_s:.2f} |")
         for key, value in costs.items():
             print(f"| fixed cost: {key} | {value:.2f} |")
         if not args.skip_lab:
             print(f"| 4-router ring lab from `lab export --compose`, up to all healthy |"
                   f" {lab(work):.1f} |")  # fmt: skip
         print()
+        rounded = {"cold": [round(t, 1) for t in cold], "snapshot": [round(t, 1) for t in snap]}
+        print(f"all rounds: {rounded}")
+        print()
         print("| image size | MiB |")
         print("|---|---|")
-        print(f"| image | {found['image'] / 2**20:.0f} |")
-        print(f"| over the base | {(found['image'] - found['base']) / 2**20:.0f} |")
-        for key in ("python", "chr disk", "qemu (in the base here)"):
+        for key in ("image", "snapshot image"):
             print(f"| {key} | {found[key] / 2**20:.0f} |")
+            print(f"| {key}, over the base | {(found[key] - found['base']) / 2**20:.0f} |")
+        for key, value in found.items():
+            if key not in ("image", "snapshot image", "base"):
+                print(f"| {key} | {value / 2**20:.0f} |")
 
 
 if __name__ == "__main__":

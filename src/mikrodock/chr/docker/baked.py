@@ -40,13 +40,14 @@ from mikrodock.chr.ports import pick_free
 from mikrodock.chr.provision import router_for
 from mikrodock.chr.qmp import run_qmp
 from mikrodock.chr.state import Link, MachineRecord, save_record
-from mikrodock.errors import MachineError, MikrodockError
+from mikrodock.errors import MachineError, MikrodockError, UsageError
 
 __all__ = ["Baked", "bake", "load", "own_data_macs", "take", "unfit"]
 
 Note = Callable[[str], None]
 META = "snapshot.json"
 STATE = "state"
+MAX_DATA_NICS = 8
 CPU_MODELS = {"x86_64": "qemu64"}
 """the CPU model a snapshot is made and restored with, by architecture (x86_64 only)"""
 
@@ -151,6 +152,10 @@ def _save(record: MachineRecord, out: Path) -> Callable[[QMPClient], Any]:
 def bake(request: ServeRequest, out: Path, data_nics: int, note: Note) -> Baked:
     """Boot a new machine from ``request`` under TCG (with ``data_nics`` unconnected data NICs),
     save it into ``out`` and remove the machine."""
+    if not 0 <= data_nics <= MAX_DATA_NICS:
+        raise UsageError(f"--bake-nics {data_nics}", hint=f"give 0 to {MAX_DATA_NICS}")
+    if request.arch not in CPU_MODELS:
+        raise UsageError(f"no snapshot for {request.arch}", hint="snapshots are for x86_64")
     record = create(request, note)
     try:
         ports = pick_free(2 * data_nics, {port.host for port in record.ports})

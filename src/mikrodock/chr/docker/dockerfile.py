@@ -313,6 +313,22 @@ It runs once, after the first boot; a marker on the volume keeps it from running
 | `CHR_CPUS` | {spec.cpus} | virtual CPUs |
 | `MIKRODOCK_ACCEL` | auto | auto, kvm or tcg |
 | `MIKRODOCK_STOP_TIMEOUT` | {spec.stop_timeout} | seconds for the ACPI power-down |
+{_readme_snapshot(spec)}"""
+
+
+def _readme_snapshot(spec: DockerImageSpec) -> str:
+    if not spec.snapshot:
+        return ""
+    return f"""
+## Memory snapshot
+
+The build booted the router once (under TCG, CPU model qemu64) and kept its memory in
+`{SNAPSHOT_DIR}`. A container's first start resumes it instead of booting, then gives the
+router its own MAC addresses, clock, admin password and identity. It boots cold instead, and
+says why in `docker logs`, when the container asks for other hardware than the snapshot was
+made with ({spec.memory} memory, {spec.cpus} CPU(s), {spec.snapshot_nics} data interface(s)),
+when this QEMU is not the one that wrote it, or when QEMU refuses the state. Later starts on the
+same volume boot the router's own disk.
 """
 
 
