@@ -10,6 +10,7 @@ does the same against a simulator (its ``-H`` and password filled in)."""
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -18,6 +19,14 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """A run started in the background (``./setup.sh test &``, nohup) inherits SIGINT ignored,
+    and every process the tests start would too; the tests that press Ctrl-C on a command need
+    it delivered as a terminal delivers it, whoever started the run."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(autouse=True)
