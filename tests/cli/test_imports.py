@@ -97,3 +97,9 @@ def test_ps_loads_no_deploy_code_api_client_or_pin_file(routeros_sim: Any) -> No
         "filelock",
     }
     assert not modules & unwanted, modules & unwanted
+
+
+def test_chr_health_the_image_healthcheck_loads_no_http_client_or_qemu() -> None:
+    """The container's HEALTHCHECK runs every few seconds for the container's life."""
+    loaded = _loaded("chr", "health", "--name", "absent")
+    assert not loaded.intersection(("httpx", "httpcore", "anyio", "qemu", "asyncio")), loaded

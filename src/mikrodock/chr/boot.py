@@ -20,7 +20,7 @@ from mikrodock.chr.argv import Forward, LinkNic, MachineSpec, build_argv
 from mikrodock.chr.process import end_process, find_qemu, launch, signal_name
 from mikrodock.chr.qmp import run_qmp
 from mikrodock.chr.ready import NotReady, wait_ready
-from mikrodock.chr.state import MachineRecord, save_record
+from mikrodock.chr.state import MachineRecord, password_of, save_record
 from mikrodock.errors import MachineError, MikrodockError
 
 __all__ = ["boot", "clean_runtime", "password_of", "spec_for", "tail"]
@@ -37,18 +37,6 @@ def tail(path: Path, lines: int = 8, start: int = 0) -> str:
         return ""
     kept = [line for line in text.splitlines() if line.strip()][-lines:]
     return " | ".join(line.strip() for line in kept)
-
-
-def password_of(record: MachineRecord) -> str:
-    if not record.password_file:
-        return ""
-    try:
-        return (record.dir / record.password_file).read_text().strip()
-    except OSError as exc:
-        raise MachineError(
-            f"cannot read the password of {record.name}: {exc}",
-            hint=f"the file {record.dir / record.password_file} was removed",
-        ) from exc
 
 
 def spec_for(

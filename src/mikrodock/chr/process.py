@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mikrodock.chr.argv import qemu_binary
-from mikrodock.chr.state import machines_root, pid_alive
+from mikrodock.chr.state import MachineRecord, machines_root, pid_alive
 from mikrodock.errors import MachineError
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "find_qemu",
     "find_strays",
     "launch",
+    "running_pid",
     "wait_exit",
 ]
 
@@ -187,3 +188,14 @@ def signal_name(code: int) -> str:
         except ValueError:
             return str(code)
     return str(code)
+
+
+def running_pid(record: MachineRecord) -> int:
+    """The pid of this machine's QEMU when it runs, else 0 (a reused pid does not count)."""
+    pid = record.pid
+    if pid <= 0 or not alive(pid):
+        return 0
+    argv = _cmdline(pid)
+    if argv and str(record.dir / "qemu.pid") not in argv:
+        return 0
+    return pid

@@ -26,7 +26,7 @@ import filelock
 
 from mikrodock.chr.accel import ACCELS
 from mikrodock.chr.argv import ARCHES
-from mikrodock.errors import ConfigError, UsageError
+from mikrodock.errors import ConfigError, MachineError, UsageError
 from mikrodock.paths import atomic_write, state_dir
 
 __all__ = [
@@ -39,6 +39,7 @@ __all__ = [
     "load_record",
     "machine_dir",
     "machines_root",
+    "password_of",
     "pid_alive",
     "ports_json",
     "save_record",
@@ -430,3 +431,15 @@ def pid_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def password_of(record: MachineRecord) -> str:
+    if not record.password_file:
+        return ""
+    try:
+        return (record.dir / record.password_file).read_text().strip()
+    except OSError as exc:
+        raise MachineError(
+            f"cannot read the password of {record.name}: {exc}",
+            hint=f"the file {record.dir / record.password_file} was removed",
+        ) from exc

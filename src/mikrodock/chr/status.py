@@ -12,21 +12,10 @@ import time
 from dataclasses import dataclass, field
 
 from mikrodock.chr import guard
-from mikrodock.chr.process import _cmdline, alive, end_process, find_strays
+from mikrodock.chr.process import end_process, find_strays, running_pid
 from mikrodock.chr.state import Link, MachineRecord, PortForward, list_records, ports_json
 
 __all__ = ["MachineStatus", "list_machines", "remove_stray", "running_pid"]
-
-
-def running_pid(record: MachineRecord) -> int:
-    """The pid of this machine's QEMU when it runs, else 0 (a reused pid does not count)."""
-    pid = record.pid
-    if pid <= 0 or not alive(pid):
-        return 0
-    argv = _cmdline(pid)
-    if argv and str(record.dir / "qemu.pid") not in argv:
-        return 0
-    return pid
 
 
 @dataclass

@@ -258,7 +258,7 @@ def health(
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait.")] = 5.0,
 ) -> None:
     """Exit 0 when the router's REST API answers, 1 otherwise (a Docker HEALTHCHECK)."""
-    from mikrodock.chr.docker.serve import health as check
+    from mikrodock.chr.docker.health import health as check
 
     ok, reason = check(name, timeout=timeout)
     typer.echo(reason, err=not ok)

@@ -25,17 +25,17 @@ from pathlib import Path
 from types import FrameType
 from typing import BinaryIO
 
-import httpx
-
 from mikrodock.chr import accel as accel_mod
 from mikrodock.chr import machine, process
 from mikrodock.chr.argv import ARCHES
 from mikrodock.chr.boot import boot, password_of
 from mikrodock.chr.docker import baked
 from mikrodock.chr.docker.datalinks import DataLinks, Wiring
+from mikrodock.chr.docker.health import READY_MARKER
 from mikrodock.chr.docker.node import apply_identity
 from mikrodock.chr.docker.volume import DISK, ServeRequest, create, make_disk, udp_forwards
 from mikrodock.chr.ports import check_free
+from mikrodock.chr.process import running_pid
 from mikrodock.chr.provision import after_restore, generate_password, router_for, set_password
 from mikrodock.chr.qmp import qmp_call
 from mikrodock.chr.state import (
@@ -46,10 +46,9 @@ from mikrodock.chr.state import (
     save_record,
     validate_name,
 )
-from mikrodock.chr.status import running_pid
 from mikrodock.errors import MachineError, MikrodockError, UsageError
 
-__all__ = ["PORT_MODES", "ServeRequest", "admin_password", "health", "serve"]
+__all__ = ["PORT_MODES", "ServeRequest", "admin_password", "serve"]
 
 Note = Callable[[str], None]
 PORT_MODES = ("auto", "container")
@@ -57,8 +56,6 @@ STARTUP_MARKER = "startup.done"
 IDENTITY_MARKER = "identity.done"
 BOOTED_MARKER = "booted"
 """written after the first boot that reached ready: until then the disk is remade each start"""
-READY_MARKER = "serving"
-"""there while the router is provisioned and running: the health check is false without it"""
 PASSWORD_ENV = "MIKRODOCK_ADMIN_PASSWORD"
 
 
@@ -131,7 +128,7 @@ def _existing(request: ServeRequest) -> MachineRecord | None:
             f"{request.name} is already running (QEMU pid {pid})",
             hint="stop it first: mikrodock chr stop " + request.name,
         )
-    if not (record.dir / DISK).is_file():
+    if not (record.dir / DISK).is_file() and (record.dir / BOOTED_MARKER).exists():
         raise MachineError(
             f"{record.dir} has a machine record but no disk",
             hint="the volume is damaged; remove it to start over with a new router",
@@ -250,7 +247,7 @@ def _serve(
 ) -> int:
     accels = _check(request)
     with _Signals() as signals:
-        record = _existing(request) or create(request, note)
+        record = _existing(request) or create(request, note, disk=request.snapshot is None)
         ready_marker = record.dir / READY_MARKER
         ready_marker.unlink(missing_ok=True)
         _check_ports(record)
@@ -281,6 +278,8 @@ def _serve(
             if signals.stopping:
                 raise _Stop()
             timings = _restore(record, request, accels, renew_disk, note) if fresh else None
+            if timings is None and not (record.dir / DISK).is_file():
+                renew_disk()  # the snapshot was not used: a disk from the base image
             if timings is None:
                 timings = boot(
                     record,
@@ -373,38 +372,6 @@ def _shutdown(record: MachineRecord, request: ServeRequest, note: Note) -> int:
     machine.stop(record.name, timeout=request.stop_timeout)
     note(f"{record.name} stopped")
     return 0
-
-
-def health(name: str, *, timeout: float = 5.0) -> tuple[bool, str]:
-    """True when the machine runs, ``serve`` has provisioned it and its REST API answers
-    /system/resource with board-name."""
-    try:
-        record = load_record(name)
-    except MikrodockError as exc:
-        return False, str(exc)
-    if not running_pid(record):
-        return False, f"{name} is not running"
-    if not (record.dir / READY_MARKER).exists():  # booting, or its password not set yet
-        return False, f"{name} is starting"
-    try:
-        password = password_of(record)
-    except MikrodockError as exc:
-        return False, str(exc)
-    url = f"{record.url}/rest/system/resource"
-    try:
-        with httpx.Client(auth=(record.user, password), timeout=timeout, trust_env=False) as c:
-            response = c.get(url)
-    except httpx.HTTPError as exc:
-        return False, f"no answer from {url}: {exc.__class__.__name__}"
-    if response.status_code != 200:
-        return False, f"{url} answered {response.status_code}"
-    try:
-        board = response.json().get("board-name")
-    except (ValueError, AttributeError):
-        board = None
-    if not board:
-        return False, f"{url} answered without board-name"
-    return True, f"{name} is ready ({board}, RouterOS {response.json().get('version', '?')})"
 
 
 def environment_password_file(env: Mapping[str, str] = os.environ) -> Path | None:

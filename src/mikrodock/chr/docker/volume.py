@@ -97,7 +97,9 @@ def make_disk(base: Path, folder: Path) -> None:
     partial.rename(folder / DISK)
 
 
-def create(request: ServeRequest, note: Note) -> MachineRecord:
+def create(request: ServeRequest, note: Note, *, disk: bool = True) -> MachineRecord:
+    """The machine's folder and record; its disk too unless ``disk`` is false (a baked
+    snapshot brings its own, see :mod:`.baked`)."""
     mib = machine.memory_mib(request.memory)
     firmware = process.find_firmware() if request.arch == "aarch64" else None
     if request.image_path is not None:
@@ -107,8 +109,11 @@ def create(request: ServeRequest, note: Note) -> MachineRecord:
     ports, publish_all = _ports(request)
     folder = machine_dir(request.name)
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    note(f"first start: making {request.name}'s disk from RouterOS {base.version}")
-    make_disk(base.disk, folder)
+    if disk:
+        note(f"first start: making {request.name}'s disk from RouterOS {base.version}")
+        make_disk(base.disk, folder)
+    else:
+        note(f"first start: a new router from RouterOS {base.version}")
     record = MachineRecord(
         name=request.name, arch=request.arch, image=base.version, base_image=base.disk,
         memory_mib=mib, cpus=request.cpus, accel_requested=request.accel, ports=ports,
