@@ -234,6 +234,7 @@ def test_cli_generates_a_password_and_rejects_bad_input(tmp_path: Path) -> None:
         (["--arch", "mips"], "architecture"),
         (["--password-file", "/nonexistent/pw"], "password file"),
         (["--fault", "GET /x nth=0"], "fault"),
+        (["--extra-package", "nope"], "unknown extra package nope"),
     ],
 )
 def test_cli_bad_input_is_one_line_and_exit_2(args: list[str], words: str) -> None:

@@ -105,7 +105,9 @@ def test_errors_have_routeros_bodies(routeros_sim: Simulator, rest: httpx.Client
     duplicate = rest.put("/interface/veth", json={"name": "v"})
     assert duplicate.status_code in (200, 201)
     again = rest.put("/interface/veth", json={"name": "v"})
-    assert again.status_code == 400 and "already exists" in again.json()["detail"]
+    assert again.json()["detail"] == "failure: already have interface with such name"
+    clash = rest.put("/interface/bridge", json={"name": "v"})  # one namespace for interfaces
+    assert clash.json()["detail"] == "failure: already have interface with such name"
     frob = rest.post("/interface/veth/frobnicate", json={}).json()["detail"]
     assert frob == "no such command or directory (frobnicate)"
 

@@ -39,7 +39,13 @@ def test_bad_values_get_routeros_errors_and_change_nothing(rest: httpx.Client) -
     assert unknown.json()["detail"] == "input does not match any value of in-interface"
     assert rest.get("/ip/firewall/filter").json() == []
     assert rest.get("/system/reboot").status_code == 400
-    assert rest.delete("/ip/service/*1").status_code == 400  # no remove on /ip/service
+    no_remove = rest.delete("/ip/service/*1")  # /ip/service has no remove
+    assert no_remove.status_code == 406
+    assert no_remove.json() == {
+        "error": 406,
+        "message": "Not Acceptable",
+        "detail": "no such command or directory (remove)",
+    }
 
 
 def test_ether1_set_in_interface_ethernet_shows_in_interface(rest: httpx.Client) -> None:
@@ -69,4 +75,4 @@ def test_interface_set_writes_through_to_the_interface_record(rest: httpx.Client
     bad = rest.patch("/interface/ether1", json={"comment": "other", "bogus": "1"})
     assert (bad.status_code, bad.json()["detail"]) == (400, "unknown parameter bogus")
     assert rest.get("/interface/ether1").json()["comment"] == "wan"
-    assert rest.delete("/interface/ether1").status_code == 400  # /interface has no remove
+    assert rest.delete("/interface/ether1").status_code == 406  # /interface has no remove

@@ -43,6 +43,13 @@ def sim_command(
     no_container_package: bool = typer.Option(
         False, "--no-container-package", help="Start without the container package."
     ),
+    extra_package: list[str] = typer.Option(
+        [],
+        "--extra-package",
+        help="Start with this extra package installed too, e.g. iot (repeatable; a fresh "
+        "CHR has none, see docs/SIM.md).",
+        metavar="NAME",
+    ),
     device_mode_locked: bool = typer.Option(
         False, "--device-mode-locked", help="Start with device-mode container=no."
     ),
@@ -91,6 +98,7 @@ def sim_command(
         user,
         password,
         container_package=not no_container_package,
+        extra_packages=tuple(extra_package),
         device_mode_locked=device_mode_locked,
         tls=tls,
         delays=Delays(extract=extract_delay, start=start_delay, stop=stop_delay),

@@ -224,8 +224,8 @@ def _taken_meanwhile(step: Step, error: RouterError) -> bool:
     name taken, or (for a bridge port) the network's bridge gone."""
     if error.status != 400:
         return False
-    if "already exists" in error.detail:
-        return True
+    if "already have" in error.detail or "already exists" in error.detail:
+        return True  # RouterOS: "failure: already have interface with such name", ...
     return step.menu == "interface/bridge/port" and "input does not match" in error.detail
 
 

@@ -57,6 +57,7 @@ class SimError(Exception):
             400: "Bad Request",
             401: "Unauthorized",
             404: "Not Found",
+            406: "Not Acceptable",
             500: "Internal Server Error",
         }.get(self.status, "Error")
 

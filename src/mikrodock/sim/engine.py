@@ -166,7 +166,8 @@ class Engine:
 
     def remove_item(self, spec: MenuSpec, item: Item) -> None:
         if not spec.writable or self.router.args(spec.name, "remove") is None:
-            raise bad_request("no such command")
+            # MikroTik's REST manual: deleting an interface answers 406 Not Acceptable
+            raise SimError(406, "no such command or directory (remove)")
         self.router.check_device_mode(spec.name)
         with self.router.state.lock:
             if spec.on_remove:
@@ -178,9 +179,16 @@ class Engine:
         key = spec.unique
         if not key or not item.get(key):
             return
-        for other in self.router.state.menu(spec.name).items:
-            if other is not own and other.get(key) == item[key]:
-                raise bad_request(f"failure: item with such {key} already exists")
+        if key == "name" and spec.name in records.INTERFACE_KINDS:
+            # one namespace for every kind of interface; RouterOS's wording
+            menus = [m for m in records.INTERFACE_KINDS if m in self.router.state.menus]
+            detail = "failure: already have interface with such name"
+        else:
+            menus, detail = [spec.name], f"failure: already have such {key}"
+        for menu in menus:
+            for other in self.router.state.menu(menu).items:
+                if other is not own and other.get(key) == item[key]:
+                    raise bad_request(detail)
 
     def resolve(self, spec: MenuSpec, numbers: str) -> list[Item]:
         """Items named by a ``numbers`` argument: ``*ID``s or names, comma separated."""

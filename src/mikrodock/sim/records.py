@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CHECKED_MENUS",
+    "INTERFACE_KINDS",
     "ITEM_COMMANDS",
     "check_references",
     "check_required",
@@ -68,6 +69,12 @@ _INTERFACE_MENUS = (
     "interface/vrrp",
     "interface/wifi",
 )
+
+
+INTERFACE_KINDS = frozenset(
+    {"interface/ethernet", *(m for m in _INTERFACE_MENUS if m != "interface/list")}
+)
+"""Menus whose items are interfaces: their names share one namespace, as in ``/interface``."""
 
 
 def readable(router: SimRouter, spec: MenuSpec) -> tuple[str, ...]:
