@@ -15,6 +15,8 @@ from mikrodock.errors import UsageError
 from mikrodock.sim import Simulator
 from mikrodock.sim.router import SimOptions, SimRouter
 
+from .test_api_protocol import Raw
+
 Factory = Callable[..., Simulator]
 Clients = Callable[[Simulator], httpx.Client]
 
@@ -68,3 +70,22 @@ def test_an_unknown_extra_package_is_refused() -> None:
 def test_the_error_names_the_first_word_the_router_lacks(rest: httpx.Client) -> None:
     assert rest.get("/iot/mqtt/brokers").json()["detail"] == "no such command or directory (iot)"
     assert rest.get("/ip/nothing").json()["detail"] == "no such command or directory (nothing)"
+
+
+def test_the_api_refuses_and_writes_the_same(routeros_sim: Simulator) -> None:
+    assert routeros_sim.api_port is not None
+    raw = Raw(routeros_sim.api_port)
+    try:
+        raw.login(routeros_sim)
+        raw.send("/iot/mqtt/brokers/print")
+        assert raw.until_done()[0] == [
+            "!trap",
+            "=category=0",
+            "=message=no such command or directory (iot)",
+        ]
+        raw.send("/interface/set", "=.id=ether1", "=comment=via-api")
+        assert raw.until_done() == [["!done"]]
+        raw.send("/interface/ethernet/print", "=.proplist=comment")
+        assert raw.until_done() == [["!re", "=comment=via-api"], ["!done"]]
+    finally:
+        raw.sock.close()
