@@ -45,10 +45,10 @@ class Engine:
     def spec(self, menu: str) -> MenuSpec:
         spec = self.router.spec(menu)
         if spec is None:
-            raise SimError(400, f"no such command or directory ({self._first_unknown(menu)})")
+            raise SimError(400, f"no such command or directory ({self.first_unknown(menu)})")
         return spec
 
-    def _first_unknown(self, menu: str) -> str:
+    def first_unknown(self, menu: str) -> str:
         """The first word of ``menu`` this router lacks (RouterOS names that one)."""
         parts = tuple(part for part in menu.split("/") if part)
         tree = self.router.tree

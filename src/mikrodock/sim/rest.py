@@ -62,7 +62,7 @@ class Rest:
             return await self._on_menu(method, spec, params, body)
         parent = self.router.spec("/".join(parts[:-1])) if len(parts) > 1 else None
         if parent is None:
-            raise bad_request(f"no such command or directory ({_first_unknown(self, parts)})")
+            raise bad_request(f"no such command or directory ({self.engine.first_unknown(menu)})")
         last = parts[-1]
         if method == "POST":
             if self.router.args(parent.name, last) is None and last not in parent.commands:
@@ -129,15 +129,6 @@ class Rest:
                 item = self.router.state.singleton(spec.name)
                 return Reply(200, engine.set_item(spec, item, _as_args(body)))
         raise bad_request("no such command")
-
-
-def _first_unknown(rest: Rest, parts: list[str]) -> str:
-    for end in range(1, len(parts) + 1):
-        if rest.router.spec("/".join(parts[:end])) is None and (
-            end == 1 or rest.router.tree.menu(tuple(parts[:end])) is None
-        ):
-            return parts[end - 1]
-    return parts[-1]
 
 
 def _as_args(body: Any) -> dict[str, Any]:
