@@ -84,7 +84,7 @@ def podman_ready(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 
 
 def _build_chr_image(
-    persistent_cache: Path, work: Path, tag: str, *, snapshot: bool = False
+    persistent_cache: Path, work: Path, tag: str, *, snapshot: bool = False, snapshot_nics: int = 0
 ) -> str:
     """Build `mikrodock chr dockerfile`'s image around the test guest as ``tag`` with podman,
     from the local Debian base and a wheelhouse (no registry, no package index in the build)."""
@@ -98,7 +98,7 @@ def _build_chr_image(
     guest = guest_image(cache=persistent_cache / "test-guest")
     spec = DockerImageSpec(
         "guest", image_file=guest, base_image=base, wheelhouse=wheels, stop_timeout=20,
-        snapshot=snapshot,
+        snapshot=snapshot, snapshot_nics=snapshot_nics,
     )  # fmt: skip
     write_context(spec, work / "context")
     podman_kit.build(work / "context", tag)
@@ -118,8 +118,9 @@ def chr_image_tag(
 def chr_snapshot_image_tag(
     podman_ready: None, persistent_cache: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> str:
-    """The same image made with `chr dockerfile --snapshot`: the test guest booted once during
-    the build, its memory snapshot baked in and resumed at a container's first start."""
+    """The same image made with `chr dockerfile --snapshot --snapshot-nics 1`: the test guest
+    booted once during the build with one data NIC, its memory snapshot baked in and resumed at
+    a container's first start (a containerlab node with one link: ``CLAB_INTFS=1``)."""
     work = tmp_path_factory.mktemp("chr-snapshot-image")
     tag = "localhost/mikrodock-chr-test:guest-snapshot"
-    return _build_chr_image(persistent_cache, work, tag, snapshot=True)
+    return _build_chr_image(persistent_cache, work, tag, snapshot=True, snapshot_nics=1)
