@@ -13,8 +13,8 @@ plans again). The rollback releases shared objects only when nobody uses them.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -69,38 +69,35 @@ async def wait_for_state(
     look_now: bool = True,
     seen: Callable[[str], None] | None = None,
 ) -> dict[str, str]:
-    """Poll ``/container/<item>`` until ``done(state)``; raise on errors and on timeout.
+    """Follow ``/container/<item>`` until ``done(state)``; raise on errors and on timeout.
 
-    ``look_now=False`` skips the look at once, for a state that has only just been set in
-    motion (right after the add or the start): RouterOS cannot have moved on yet. ``seen``
-    hears each state RouterOS reports on the way (once per change), for a status line."""
-    deadline = time.monotonic() + timeout
-    delay = min(poll, 0.05)
+    The client streams the record's changes (the API protocol's own stream, or looks every
+    ``poll`` seconds, quick at first, over REST). ``look_now=False`` waits a moment before the
+    first look, for a state that has only just been set in motion (right after the add or the
+    start): RouterOS cannot have moved on yet. ``seen`` hears each state RouterOS reports on
+    the way (once per change), for a status line."""
     if not look_now:
-        await anyio.sleep(delay)
-        delay = min(poll, delay * 1.5)
-    told = ""
-    while True:
-        record = await ros.get("container", item)
-        state = container_state(record)
-        if seen is not None and state != told:
-            seen(state)
-            told = state
-        error = container_error(record)
-        if error and state != "running":
-            raise PlanError(
-                f"{what}: RouterOS reports {error!r}",
-                hint="check the image name, the architecture and the registry",
-            )
-        if done(state):
-            return record
-        if time.monotonic() > deadline:
-            raise PlanError(
-                f"{what}: still {state} after {timeout:.0f} s",
-                hint="the router may be slow to download; try again with a longer --timeout",
-            )
-        await anyio.sleep(delay)
-        delay = min(poll, delay * 1.5)  # quick first looks, then every ``poll`` seconds
+        await anyio.sleep(min(poll, 0.05))
+    told = state = ""
+    with anyio.move_on_after(timeout):
+        async with contextlib.aclosing(ros.follow("container", item, poll=poll)) as changes:
+            async for record in changes:
+                state = container_state(record)
+                if seen is not None and state != told:
+                    seen(state)
+                    told = state
+                error = container_error(record)
+                if error and state != "running":
+                    raise PlanError(
+                        f"{what}: RouterOS reports {error!r}",
+                        hint="check the image name, the architecture and the registry",
+                    )
+                if done(state):
+                    return record
+    raise PlanError(
+        f"{what}: still {state or 'unseen'} after {timeout:.0f} s",
+        hint="the router may be slow to download; try again with a longer --timeout",
+    )
 
 
 async def remove_container(

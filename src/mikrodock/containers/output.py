@@ -9,16 +9,16 @@ followed by ``echo MARKER$?`` and its exit status read back from the end of the 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import re
 import secrets
 import shlex
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
-
-import anyio
 
 from mikrodock.containers.lifecycle import find_record, tagged_objects
 from mikrodock.containers.query import container_name, container_state
@@ -137,27 +137,65 @@ async def follow_logs(
     poll: float = 1.0,
     stop_when_stopped: bool = False,
 ) -> AsyncIterator[LogLine]:
-    """The existing lines, then new ones as they come (polling ``/log``)."""
-    from mikrodock.containers.query import container_state
-
+    """The existing lines, then new ones as they come: the client streams ``/log`` (RouterOS's
+    own stream over the API protocol, looks every ``poll`` seconds over REST). With
+    ``stop_when_stopped`` the container's record is followed too, and once it has stopped the
+    lines logged until then end the stream."""
     last = -1
     for line in await read_logs(ros, name, since=since, tail=tail):
         last = max(last, _id_number(line.id))
         yield line
     record = await find_record(ros, name)
     real = _log_name(record)
-    while True:
-        await anyio.sleep(poll)
-        for line in _lines(await ros.print("log"), real, last):
-            last = max(last, _id_number(line.id))
-            yield line
-        if stop_when_stopped:
-            state = container_state(await ros.get("container", record[".id"]))
-            if state in ("stopped", "error"):
-                for line in _lines(await ros.print("log"), real, last):
-                    last = max(last, _id_number(line.id))
-                    yield line
+    streams = {"log": ros.follow("log", poll=poll)}
+    if stop_when_stopped:
+        streams["state"] = ros.follow("container", record[".id"], poll=poll)
+    async with _merged(streams) as changes:
+        async for kind, change in changes:
+            if kind == "state" and container_state(change) not in ("stopped", "error"):
+                continue
+            news = _lines(await ros.print("log") if kind == "state" else [change], real, last)
+            for line in news:
+                last = max(last, _id_number(line.id))
+                yield line
+            if kind == "state":
                 return
+
+
+@contextlib.asynccontextmanager
+async def _merged(
+    streams: dict[str, AsyncGenerator[dict[str, str], None]],
+) -> AsyncIterator[AsyncGenerator[tuple[str, dict[str, str]], None]]:
+    """``(name, item)`` from several streams as each comes; every stream closed at the end."""
+    pending: dict[asyncio.Task[dict[str, str]], str] = {}
+
+    def ask(key: str) -> None:
+        pending[asyncio.ensure_future(anext(streams[key]))] = key
+
+    async def items() -> AsyncGenerator[tuple[str, dict[str, str]], None]:
+        for key in streams:
+            ask(key)
+        while pending:
+            done, _ = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                key = pending.pop(task)
+                try:
+                    item = task.result()
+                except StopAsyncIteration:
+                    continue
+                yield key, item
+                ask(key)
+
+    merged = items()
+    try:
+        yield merged
+    finally:
+        await merged.aclose()
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        for stream in streams.values():
+            await stream.aclose()
 
 
 def _output(answer: Any) -> str | None:

@@ -18,7 +18,7 @@ import asyncio
 import itertools
 import logging
 import ssl
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncGenerator, Mapping, Sequence
 from typing import Any
 
 from mikrodock.errors import AuthError, ConnectionFailed, NotFoundError, RouterError, UsageError
@@ -30,6 +30,7 @@ from mikrodock.routeros.api_codec import (
     encode_sentence,
     parse_reply,
 )
+from mikrodock.routeros.changes import is_dead
 from mikrodock.routeros.retry import RetryPolicy
 from mikrodock.routeros.wire import split_api_url, wire_props, wire_value
 
@@ -222,11 +223,9 @@ class ApiTransport:
                 raise UsageError(f"/{menu.strip('/')} is a list menu, not a single object",
                                  hint="pass an item id, or use print() for all items")  # fmt: skip
             return found[0]
-        key = ".id" if item_id.startswith("*") else "name"
-        found = await self.print(menu, where={key: item_id})
+        found = await self.print(menu, where={_item_key(item_id): item_id})
         if not found:
-            raise NotFoundError(404, "Not Found", "no such item", method="API",
-                                path=f"/{menu.strip('/')}/{item_id}")  # fmt: skip
+            raise _missing(menu, item_id)
         return found[0]
 
     async def add(self, menu: str, props: Mapping[str, object]) -> dict[str, str]:
@@ -256,9 +255,56 @@ class ApiTransport:
             return rows
         return {"ret": done["ret"]} if "ret" in done else []
 
+    async def follow(
+        self, menu: str, item_id: str | None = None, *, only_new: bool = False
+    ) -> AsyncGenerator[dict[str, str], None]:
+        """RouterOS's own stream: ``/menu/print =follow=`` (``=follow-only=`` for ``only_new``;
+        ``?.id=`` for one item) yields each record as it appears or changes, until the caller
+        stops iterating, which sends ``/cancel`` for it. No read timeout: a quiet menu sends
+        nothing. A removed ``item_id`` raises :class:`NotFoundError`, as a REST look would."""
+        path = f"/{menu.strip('/')}/print"
+        queries = [] if item_id is None else [f"{_item_key(item_id)}={item_id}"]
+        mode = "follow-only" if only_new else "follow"
+        words = command_words(path, {mode: ""}, queries=queries)
+        writer = await self._open()
+        tag = str(next(self._tags))
+        queue: asyncio.Queue[Reply | BaseException] = asyncio.Queue()
+        self._waiting[tag] = queue
+        ended = False
+        try:
+            writer.write(encode_sentence([*words, f".tag={tag}"]))
+            while True:
+                item = await queue.get()
+                if isinstance(item, BaseException):
+                    ended = True
+                    raise item
+                if item.kind == "!re":
+                    if item_id is not None and is_dead(item.attrs):
+                        raise _missing(menu, item_id)
+                    yield item.attrs
+                elif item.kind == "!trap":
+                    raise _router_error(item, path)
+                elif item.kind == "!done":
+                    ended = True
+                    return
+        finally:
+            self._waiting.pop(tag, None)
+            if not ended and self._writer is not None and not self._writer.is_closing():
+                cancel = ["/cancel", f"=tag={tag}", f".tag={next(self._tags)}"]
+                self._writer.write(encode_sentence(cancel))  # its answers go unread
+
     async def execute(self, script: str) -> str:
         words = command_words("/execute", {"script": script, "as-string": ""})
         return (await self.call(words, read=False))[-1].attrs.get("ret", "")
+
+
+def _item_key(item_id: str) -> str:
+    return ".id" if item_id.startswith("*") else "name"
+
+
+def _missing(menu: str, item_id: str) -> NotFoundError:
+    return NotFoundError(404, "Not Found", "no such item", method="API",
+                         path=f"/{menu.strip('/')}/{item_id}")  # fmt: skip
 
 
 def _router_error(trap: Reply, what: str) -> RouterError:

@@ -36,13 +36,11 @@ wire spelling of values, paths and the URL by :mod:`mikrodock.routeros.wire`.
 from __future__ import annotations
 
 import base64
-import functools
 import json
 import logging
 import os
-import ssl
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncGenerator, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, cast
 
@@ -53,16 +51,11 @@ from mikrodock.errors import (
     UsageError,
 )
 from mikrodock.routeros.answers import connection_failed, decode, router_error
+from mikrodock.routeros.changes import poll_changes
 from mikrodock.routeros.loop import run_sync
 from mikrodock.routeros.retry import RETRYABLE_STATUSES, RetryPolicy, may_retry
 from mikrodock.routeros.timeouts import TIMEOUT_ENV, Timeouts
-from mikrodock.routeros.tls import (
-    TLS_MODES,
-    KnownHosts,
-    TLSMode,
-    plain_http_context,
-    ssl_context,
-)
+from mikrodock.routeros.tls import KnownHosts, TLSMode, plain_http_context, ssl_context, tls_mode
 from mikrodock.routeros.wire import (
     item_path,
     menu_path,
@@ -87,12 +80,6 @@ _URL_CACHE = 256  # parsed URLs kept per client
 LIMITS = httpx.Limits(max_connections=10, max_keepalive_connections=10)
 
 
-@functools.cache
-def _plain_context() -> ssl.SSLContext:
-    """One never-used context for every ``http://`` client (making one costs CPU per client)."""
-    return plain_http_context()
-
-
 class AsyncRouterClient:
     """An async RouterOS REST client for one router. Use ``async with`` or call :meth:`aclose`.
 
@@ -115,7 +102,7 @@ class AsyncRouterClient:
         retry: RetryPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        mode = self._tls_mode(tls, insecure=insecure)
+        mode = tls_mode(tls, insecure=insecure)
         self._api: ApiTransport | None = None
         api = split_api_url(url)
         if api is not None:  # the API protocol: same calls, another transport
@@ -129,7 +116,7 @@ class AsyncRouterClient:
         self.tls: TLSMode = mode
         self.timeouts = timeouts or Timeouts()
         self.retry = retry or RetryPolicy()
-        verify = _plain_context()
+        verify = plain_http_context()
         if base.scheme == "https":
             port = base.port or 443
             verify = ssl_context(
@@ -189,16 +176,6 @@ class AsyncRouterClient:
             retry=self.retry,
         )  # fmt: skip
         self._closed = False
-
-    @staticmethod
-    def _tls_mode(tls: str | None, *, insecure: bool) -> TLSMode:
-        if insecure and tls not in (None, "insecure"):
-            raise UsageError(f"insecure=True conflicts with tls={tls!r}", hint="choose one")
-        chosen = "insecure" if insecure else (tls or "verify")
-        for mode in TLS_MODES:
-            if chosen == mode:
-                return mode
-        raise UsageError(f"unknown TLS mode {tls!r}", hint="use verify, pin or insecure")
 
     def __repr__(self) -> str:  # never the password
         return f"{type(self).__name__}(url={self.url!r}, user={self.user!r}, tls={self.tls!r})"
@@ -304,6 +281,26 @@ class AsyncRouterClient:
             "POST", f"{menu_path(menu)}/{name}", body=wire_props(args), read=name in _READ_COMMANDS
         )
 
+    def follow(
+        self, menu: str, item_id: str | None = None, *, only_new: bool = False, poll: float = 1.0
+    ) -> AsyncGenerator[dict[str, str], None]:
+        """Changes as they happen: the records of ``menu`` (or its one item ``item_id``) first,
+        unless ``only_new``, then each one that appears or changes (one removed as ``{".id":
+        ID, ".dead": "true"}``), until the caller stops (close it: ``contextlib.aclosing``).
+        It begins at the first iteration.
+        Over the API protocol RouterOS streams them (``print =follow=``, ended by ``/cancel``);
+        over REST the client looks again, quickly at first, then every ``poll`` seconds."""
+        if self._api is not None:
+            return self._api.follow(menu, item_id, only_new=only_new)
+        if item_id is None:
+            return poll_changes(lambda: self.print(menu), only_new=only_new, poll=poll)
+        item = item_id
+
+        async def look() -> list[dict[str, str]]:
+            return [await self.get(menu, item)]  # a removed item raises NotFoundError
+
+        return poll_changes(look, only_new=only_new, poll=poll)
+
     async def execute(self, script: str) -> str:
         """Run a RouterOS script and return what it printed (``ret``). Sent with ``as-string``,
         so RouterOS waits for the script and returns its output. RouterOS answers 200 even when
@@ -402,9 +399,6 @@ class AsyncRouterClient:
             if len(self._urls) < _URL_CACHE:
                 self._urls[path] = url
         return url
-
-
-_run = run_sync  # older name, kept for callers outside this package
 
 
 # -- the synchronous facade ------------------------------------------------------------------

@@ -53,6 +53,7 @@ __all__ = [
     "plain_http_context",
     "set_first_use",
     "ssl_context",
+    "tls_mode",
 ]
 
 log = logging.getLogger(__name__)
@@ -272,7 +273,19 @@ def _default_verify_context() -> ssl.SSLContext:
     return ssl.create_default_context(cafile=cafile)
 
 
+def tls_mode(tls: str | None, *, insecure: bool) -> TLSMode:
+    """The mode a client was asked for: ``tls=`` or the ``insecure=True`` shorthand."""
+    if insecure and tls not in (None, "insecure"):
+        raise UsageError(f"insecure=True conflicts with tls={tls!r}", hint="choose one")
+    chosen = "insecure" if insecure else (tls or "verify")
+    for mode in TLS_MODES:
+        if chosen == mode:
+            return mode
+    raise UsageError(f"unknown TLS mode {tls!r}", hint="use verify, pin or insecure")
+
+
+@functools.cache
 def plain_http_context() -> ssl.SSLContext:
     """For ``http://`` routers: a context that is never used (no TLS, redirects are not
     followed) and so loads no CAs; it still verifies, should anything ever use it."""
-    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # one per process: making one costs CPU

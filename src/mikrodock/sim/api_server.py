@@ -54,8 +54,9 @@ __all__ = ["ApiServer", "ApiSession", "start_api_server"]
 
 log = logging.getLogger(__name__)
 
-POLL = 0.2
-"""Seconds between looks at the model for ``follow`` and ``listen`` streams."""
+POLL = 0.05
+"""Seconds between looks at the model for ``follow`` and ``listen`` streams (RouterOS sends a
+change at once; a short look keeps a client waiting on one about as briefly)."""
 MAX_WORD = 16 * 1024 * 1024
 
 _READS = ("print", "getall")
@@ -156,6 +157,7 @@ class ApiSession:
     async def _dispatch(self, command: Command) -> list[Reply]:
         path = command.path
         if path == "/login":
+            self.faults.note("API", path)
             return await self._login(command)
         if path == "/quit":
             self.send(Reply("!fatal", {"message": "session terminated on request"}))
@@ -276,9 +278,8 @@ class ApiSession:
                     for key, record in now.items():
                         if seen.get(key) != record:
                             self.send(Reply("!re", apply_proplist(record, command.proplist)), tag)
-                    if listen:
-                        for key in seen.keys() - now.keys():
-                            self.send(Reply("!re", {".id": key, ".dead": "true"}), tag)
+                    for key in seen.keys() - now.keys():
+                        self.send(Reply("!re", {".id": key, ".dead": "true"}), tag)
                 seen, quiet = now, False
                 await asyncio.sleep(POLL)
         except asyncio.CancelledError:

@@ -10,12 +10,16 @@ A :class:`Fault` matches a method (``*`` for any) and an ``fnmatch`` pattern on 
 
 Faults come from ``--fault 'PUT /rest/container* nth=2 kind=error500'`` (see
 :func:`parse_fault`), from :meth:`FaultSet.add` and from the sim-only ``POST /sim/faults``.
-Requests under ``/sim/`` are never faulted.
+Requests under ``/sim/`` are never faulted. The set also keeps what it was asked to check, as
+``"METHOD PATH"`` (``"GET /rest/container"``, ``"API /container/print"``; never a body, an
+argument or a query, so never a password): :meth:`FaultSet.requests`, ``sim.requests()``, lets
+a test see how a client talked to the router.
 """
 
 from __future__ import annotations
 
 import threading
+from collections import deque
 from dataclasses import asdict, dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
@@ -25,6 +29,7 @@ from mikrodock.errors import UsageError
 __all__ = ["KINDS", "Fault", "FaultSet", "parse_fault"]
 
 KINDS = ("latency", "error500", "drop")
+REQUESTS_KEPT = 10_000
 
 
 @dataclass
@@ -64,6 +69,7 @@ class FaultSet:
     def __init__(self) -> None:
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
+        self._requests: deque[str] = deque(maxlen=REQUESTS_KEPT)
 
     def add(
         self,
@@ -88,12 +94,23 @@ class FaultSet:
         with self._lock:
             return list(self._faults)
 
+    def note(self, method: str, path: str) -> None:
+        """Keep a request that no fault applies to (an API ``/login``) in :meth:`requests`."""
+        with self._lock:
+            self._requests.append(f"{method} {path}")
+
+    def requests(self) -> list[str]:
+        """The requests checked so far (the latest :data:`REQUESTS_KEPT`), oldest first."""
+        with self._lock:
+            return list(self._requests)
+
     def check(self, method: str, path: str) -> list[Fault]:
         """Count this request against every fault; the faults that fire on it."""
         if path.startswith("/sim/"):
             return []
         firing = []
         with self._lock:
+            self._requests.append(f"{method} {path}")
             for fault in self._faults:
                 if not fault.matches(method, path):
                     continue

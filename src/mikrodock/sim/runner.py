@@ -365,6 +365,11 @@ class Simulator:
     def clear_faults(self) -> None:
         self.faults.clear()
 
+    def requests(self) -> list[str]:
+        """What clients asked, oldest first, as ``"METHOD PATH"``: ``"GET /rest/container"``,
+        ``"API /container/print"`` (method ``API`` for the API protocol). Never arguments."""
+        return self.faults.requests()
+
     def power_cycle(self) -> None:
         """Hard reset: confirms a pending device-mode update, applies package changes."""
         self.router.power_cycle()
