@@ -53,7 +53,7 @@ SIM_CANDIDATE_SETS = {
     "short-flags-set-only": "flag-names=short,flags=set",
 }
 CANDIDATE_TESTS = (
-    "tests/containers/test_commands_sim.py::test_docker_commands[7.22]",
+    "tests/containers/test_commands_sim.py::test_docker_commands[rest-7.22]",
     "tests/containers/test_router_api.py::",
     "tests/containers/test_lifecycle_races.py::",
     "tests/compose/test_compose_deploy.py::test_up_ps_logs_down[7.22.3]",
@@ -97,7 +97,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             kept.append(item)
             continue
         name = item.nodeid.replace(f"[{chosen}-", "[").replace(f"-{chosen}]", "]")
-        name = name.replace(f"[{chosen}]", "")
+        name = name.replace(f"[{chosen}]", "").replace(f"-{chosen}-", "-")
         old = any(str(value).startswith(_OLD_VERSIONS) for value in callspec.params.values())
         wanted = everything or name.startswith(CANDIDATE_TESTS)
         (kept if wanted and not old else dropped).append(item)

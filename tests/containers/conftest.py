@@ -14,6 +14,19 @@ from mikrodock.routeros.dialect import Dialect
 from mikrodock.testing.sim_fixtures import DEPLOY_MENUS
 
 SIM_VERSIONS = ["7.15", "7.19", "7.20", "7.21", "7.22", "7.23", "7.24"]
+TRANSPORTS = ["rest", "api"]
+"""How mikrodock reaches the router: REST (``http://``) or the API protocol (``api://``)."""
+
+
+@pytest.fixture(params=TRANSPORTS)
+def transport(request: pytest.FixtureRequest) -> str:
+    """A test that asks for ``transport`` runs over each (the container layer must not care)."""
+    return str(request.param)
+
+
+def router_url(sim: Any, transport: str) -> str:
+    """The simulator's URL for ``transport``."""
+    return str(sim.url if transport == "rest" else sim.api_url)
 
 
 def full_run_spec(

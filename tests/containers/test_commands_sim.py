@@ -15,8 +15,15 @@ FAST = Delays(extract=0.05, start=0.01, stop=0.02)
 
 
 @pytest.fixture
-def cli(sim_cli: Any) -> Any:
-    return sim_cli
+def cli(run_cli: Any, transport: str, kit: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """``cli(sim, "ps", "-a")``: mikrodock against ``sim`` over REST or the API protocol."""
+
+    def run(sim: Any, *args: str) -> Any:
+        monkeypatch.setenv("MIKRODOCK_PASSWORD", sim.password)
+        words = 2 if args[0] in ("network", "system") else 1
+        return run_cli(*args[:words], "-H", kit.router_url(sim, transport), *args[words:])
+
+    return run
 
 
 def _ps(cli: Any, sim: Any) -> dict[str, dict[str, Any]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 
@@ -22,11 +23,12 @@ async def _state(router: AsyncRouter, name: str) -> str:
 
 
 @pytest.mark.parametrize("version", ["7.19", "7.22"])
-def test_races(version: str) -> None:
+def test_races(version: str, transport: str, kit: Any) -> None:
     with running(version=version, delays=SLOW) as sim:
 
         async def scenario() -> None:
-            async with AsyncRouter(sim.url, sim.user, sim.password) as router:
+            url = kit.router_url(sim, transport)
+            async with AsyncRouter(url, sim.user, sim.password) as router:
                 # create returns once extracted; start right after a repull waits it out
                 await router.run(_spec("a", start=False), poll=0.02)
                 assert await _state(router, "a") == "stopped"

@@ -6,13 +6,20 @@ from __future__ import annotations
 import socket
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
-from mikrodock.errors import AuthError, ConnectionFailed, NotFoundError, RouterError
+from mikrodock.errors import (
+    AuthError,
+    CertificateChanged,
+    ConnectionFailed,
+    NotFoundError,
+    RouterError,
+)
 from mikrodock.routeros.client import RouterClient, Timeouts
 from mikrodock.routeros.connect import Endpoint, connect_sync
-from mikrodock.sim import Simulator
+from mikrodock.sim import Simulator, running
 
 
 def test_the_same_calls_over_the_api(routeros_sim: Simulator) -> None:
@@ -64,6 +71,30 @@ def test_api_ssl_without_a_trusted_ca_fails_at_once_saying_how_to_trust_it() -> 
             assert ros.get("system/identity")["name"]
 
 
+@pytest.mark.parametrize("version", ["7.15", "7.22"])
+def test_api_ssl_pins_on_first_use_and_refuses_a_changed_certificate_before_login(
+    version: str,
+) -> None:
+    with Simulator(version, tls=True) as first:
+        assert first.api_ssl_url is not None and first.api_ssl_port is not None
+        port, pinned = first.api_ssl_port, first.fingerprint
+        with RouterClient(first.api_ssl_url, first.user, first.password, tls="pin") as ros:
+            assert ros.get("system/identity")["name"]
+        with RouterClient(first.api_ssl_url, first.user, first.password, tls="pin") as ros:
+            assert ros.print("system/package")  # the same certificate is accepted
+        assert first.requests().count("API /login") == 2
+    # the same address with a new certificate: another router, or someone in between
+    with Simulator(version, tls=True, password=first.password, api_ssl_port=port) as second:
+        assert second.api_ssl_url == first.api_ssl_url and second.fingerprint != pinned
+        ros = RouterClient(str(second.api_ssl_url), second.user, second.password, tls="pin")
+        with ros, pytest.raises(CertificateChanged) as caught:
+            ros.get("system/identity")
+        assert second.requests() == []  # refused in the handshake: no /login, no password
+    message = caught.value.one_line()
+    assert str(pinned) in message and str(second.fingerprint) in message
+    assert f"127.0.0.1:{port}" in message and first.password not in message
+
+
 @pytest.fixture
 def silent_port() -> Iterator[int]:
     """A listener that accepts connections and never answers."""
@@ -101,3 +132,31 @@ def test_a_router_that_never_answers_fails_within_the_timeout(
         ros.get("system/resource")
     text = caught.value.one_line()
     assert "no answer within 0.5 s" in text and "--timeout" in text
+
+
+@pytest.mark.parametrize(
+    ("transport", "write", "read"),
+    [
+        ("rest", "PUT /rest/container", "GET /rest/system/resource"),
+        ("api", "API /container/add", "API /system/resource/print"),
+    ],
+)
+def test_a_connection_dropped_mid_command_fails_in_one_line_naming_the_router(
+    transport: str, write: str, read: str, run_cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The command's answer never comes: a one-line error naming the router, the same exit
+    status over both transports, and the write not sent again (it may have been applied). A
+    dropped read is asked again and the command goes on."""
+    with running(version="7.22.3", delays={"extract": 0.02, "start": 0.01, "stop": 0.01}) as sim:
+        url = sim.url if transport == "rest" else str(sim.api_url)
+        monkeypatch.setenv("MIKRODOCK_PASSWORD", sim.password)
+        for pattern in (write, read):
+            method, path = pattern.split()
+            sim.add_fault(method, path, kind="drop")
+        code, out, err = run_cli("run", "-d", "-H", url, "--name", "web", "nginx")
+        lines = err.strip().splitlines()
+        assert code == 2 and out == "", err
+        assert len(lines) == 1 and url in lines[0] and sim.password not in err
+        asked = sim.requests()
+        assert asked.count(write) == 1  # never sent twice
+        assert asked.count(read) == 2  # the dropped read was asked again
