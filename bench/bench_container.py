@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -145,7 +146,7 @@ def fixed_costs() -> dict[str, float]:
     engine = statistics.median(
         _timed(lambda: podman("run", "--rm", IMAGE, "true")) for _ in range(3)
     )
-    python = _inside("mikrodock --version")
+    python = _inside("python3 -c 'import mikrodock.cli.main, mikrodock.chr.docker.serve'")
     qmp = '{"execute":"qmp_capabilities"}\n{"execute":"quit"}\n'
     qemu = _inside(
         f"printf '{qmp}' | qemu-system-x86_64 -M q35 -accel tcg -m 256 -nodefaults"
@@ -155,32 +156,37 @@ def fixed_costs() -> dict[str, float]:
         float(podman("run", "--rm", SNAP_IMAGE, "python3", "-c", STATE_LOAD).stdout)
         for _ in range(3)
     )
-    return {"engine (podman run, to exit)": engine, "python (mikrodock --version)": python,
+    return {"engine (podman run, to exit)": engine, "python (start, chr serve's imports)": python,
             "qemu (q35 machine up and quit)": qemu,
             "state load (QEMU reads the baked memory, median of 3)": load}  # fmt: skip
 
 
-def to_healthy(image: str, name: str) -> float:
+def to_healthy(image: str, name: str) -> tuple[float, float]:
+    """Seconds from ``podman run`` to healthy, and from QEMU's start to the router answering
+    (``chr serve``'s own "ready in" line)."""
     podman("rm", "-f", "-t", "0", name, check=False)
     began = time.monotonic()
     podman("run", "-d", "--name", name, "-e", "MIKRODOCK_ACCEL=tcg", image)
     try:
         _wait_healthy(name)
-        return time.monotonic() - began
+        took = time.monotonic() - began
     finally:
-        logs = podman("logs", name, check=False).stderr
+        done = podman("logs", name, check=False)
+        logs = done.stdout + done.stderr
         podman("rm", "-f", "-t", "0", name, check=False)
-        if image == SNAP_IMAGE and "resumed from the image's snapshot" not in logs:
-            raise RuntimeError(f"{name} did not resume the snapshot:\n{logs}")
+    if image == SNAP_IMAGE and "resumed from the image's snapshot" not in logs:
+        raise RuntimeError(f"{name} did not resume the snapshot:\n{logs}")
+    ready = re.search(r"ready in ([0-9.]+) s", logs)
+    return took, float(ready.group(1)) if ready else float("nan")
 
 
-def side_by_side(rounds: int) -> tuple[list[float], list[float]]:
+def side_by_side(rounds: int) -> dict[str, list[tuple[float, float]]]:
     """Start to healthy of the cold and the snapshot image, alternating."""
-    cold, snap = [], []
+    found: dict[str, list[tuple[float, float]]] = {"cold": [], "snapshot": []}
     for index in range(rounds):
-        cold.append(to_healthy(IMAGE, f"mdbench-cold-{index}"))
-        snap.append(to_healthy(SNAP_IMAGE, f"mdbench-snap-{index}"))
-    return cold, snap
+        found["cold"].append(to_healthy(IMAGE, f"mdbench-cold-{index}"))
+        found["snapshot"].append(to_healthy(SNAP_IMAGE, f"mdbench-snap-{index}"))
+    return found
 
 
 def _layers(image: str) -> dict[str, int]:
@@ -269,22 +275,28 @@ def main() -> None:
             return
         base = build(work)
         costs = fixed_costs()
-        cold, snap = side_by_side(args.rounds)
+        runs = side_by_side(args.rounds)
         found = sizes(base)
-        cold_s, snap_s = statistics.median(cold), statistics.median(snap)
+        medians = {
+            kind: (statistics.median(t for t, _ in runs[kind]),
+                   statistics.median(r for _, r in runs[kind]))
+            for kind in runs
+        }  # fmt: skip
         print("| container (test guest, TCG) | seconds |")
         print("|---|---|")
-        print(f"| start to healthy, cold image (median of {len(cold)}) | {cold_s:.1f} |")
-        print(f"| start to healthy, `--snapshot` image (median of {len(snap)}) | {snap_s:.1f} |")
-        print(f"| ratio snapshot / cold | {snap_s / cold_s:.2f} |")
+        for kind, label in (("cold", "cold image"), ("snapshot", "`--snapshot` image")):
+            count = len(runs[kind])
+            print(f"| start to healthy, {label} (median of {count}) | {medians[kind][0]:.1f} |")
+            print(f"| of it, QEMU start to router ready ({label}) | {medians[kind][1]:.1f} |")
+        print(f"| ratio snapshot / cold | {medians['snapshot'][0] / medians['cold'][0]:.2f} |")
         for key, value in costs.items():
             print(f"| fixed cost: {key} | {value:.2f} |")
         if not args.skip_lab:
             print(f"| 4-router ring lab from `lab export --compose`, up to all healthy |"
                   f" {lab(work):.1f} |")  # fmt: skip
         print()
-        rounded = {"cold": [round(t, 1) for t in cold], "snapshot": [round(t, 1) for t in snap]}
-        print(f"all rounds: {rounded}")
+        rounded = {kind: [(round(t, 1), r) for t, r in runs[kind]] for kind in runs}
+        print(f"all rounds (to healthy, QEMU to ready): {rounded}")
         print()
         print("| image size | MiB |")
         print("|---|---|")
