@@ -72,6 +72,8 @@ def test_interface_set_writes_through_to_the_interface_record(rest: httpx.Client
     got = rest.post("/interface/get", json={"number": "br9", "value-name": "type"})
     assert got.json() == {"ret": "bridge"}
     assert rest.patch("/interface/nope", json={"comment": "x"}).status_code == 404
+    taken = rest.patch("/interface/ether1", json={"name": "br9"})  # names shared by all kinds
+    assert taken.json()["detail"] == "failure: already have interface with such name"
     bad = rest.patch("/interface/ether1", json={"comment": "other", "bogus": "1"})
     assert (bad.status_code, bad.json()["detail"]) == (400, "unknown parameter bogus")
     assert rest.get("/interface/ether1").json()["comment"] == "wan"

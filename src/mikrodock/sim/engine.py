@@ -176,7 +176,7 @@ class Engine:
             self.router.state.touch()
 
     def _check_unique(self, spec: MenuSpec, item: Item, own: Item | None) -> None:
-        key = spec.unique
+        key = spec.unique or ("name" if spec.name in records.INTERFACE_KINDS else None)
         if not key or not item.get(key):
             return
         if key == "name" and spec.name in records.INTERFACE_KINDS:
