@@ -2,8 +2,10 @@
 
 1. Simulator throughput: 50 concurrent mikrodock clients, each reading /system/identity, over
    REST and over the API protocol; requests per second.
-2. Client cost: 500 sequential /interface prints with mikrodock's API transport, with
-   librouteros, and with mikrodock's REST transport; wall and CPU (this process) per request.
+2. Client cost: 1000 sequential /interface prints with librouteros, with mikrodock's API
+   transport and with its REST transport (each through the async core, as mikrodock's commands
+   run, and through the blocking facade); wall and CPU (this process) per request, the median
+   of 5 rounds taken in turn.
 
     python bench/bench_api.py
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -22,7 +25,7 @@ import librouteros
 
 from mikrodock.routeros.client import AsyncRouterClient, RouterClient
 
-CLIENTS, PER_CLIENT, SEQUENTIAL = 50, 40, 500
+CLIENTS, PER_CLIENT, SEQUENTIAL, ROUNDS = 50, 40, 1000, 5
 
 
 def start_sim() -> tuple[subprocess.Popen[str], dict[str, str]]:
@@ -52,17 +55,56 @@ async def throughput(url: str, user: str, password: str) -> float:
     return CLIENTS * PER_CLIENT / elapsed
 
 
-def sequential(name: str, call: object) -> None:
+def sequential(call: object) -> tuple[float, float]:
+    """Wall and CPU seconds (this process, every thread) per call of ``call``."""
     assert callable(call)
     call()
     wall, cpu = time.perf_counter(), time.process_time()
     for _ in range(SEQUENTIAL):
         call()
-    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    print(
-        f"  {name:28} {wall / SEQUENTIAL * 1e3:6.2f} ms/req"
-        f"  {cpu / SEQUENTIAL * 1e3:6.2f} ms CPU/req"
-    )
+    return (time.perf_counter() - wall) / SEQUENTIAL, (time.process_time() - cpu) / SEQUENTIAL
+
+
+async def sequential_async(client: AsyncRouterClient) -> tuple[float, float]:
+    """The same through the async core in this thread (as every mikrodock command runs)."""
+    await client.print("interface")
+    wall, cpu = time.perf_counter(), time.process_time()
+    for _ in range(SEQUENTIAL):
+        await client.print("interface")
+    return (time.perf_counter() - wall) / SEQUENTIAL, (time.process_time() - cpu) / SEQUENTIAL
+
+
+def client_cost(info: dict[str, str], user: str, password: str) -> None:
+    """Each client in turn, ROUNDS times (the machine's load moves); the median of each."""
+    port = int(info["api-url"].rsplit(":", 1)[1])
+    lib = librouteros.connect(host="127.0.0.1", port=port, username=user, password=password)
+    api_sync = RouterClient(info["api-url"], user, password)
+    rest_sync = RouterClient(info["url"], user, password)
+
+    async def core(url: str) -> tuple[float, float]:
+        async with AsyncRouterClient(url, user, password) as client:
+            return await sequential_async(client)
+
+    runs: dict[str, list[tuple[float, float]]] = {}
+    for _ in range(ROUNDS):
+        for name, measure in (
+            ("librouteros (sync)", lambda: sequential(lambda: list(lib("/interface/print")))),
+            ("mikrodock API, async core", lambda: asyncio.run(core(info["api-url"]))),
+            ("mikrodock API, sync facade", lambda: sequential(lambda: api_sync.print("interface"))),
+            ("mikrodock REST, async core", lambda: asyncio.run(core(info["url"]))),
+            (
+                "mikrodock REST, sync facade",
+                lambda: sequential(lambda: rest_sync.print("interface")),
+            ),
+        ):
+            runs.setdefault(name, []).append(measure())
+    lib.close()
+    api_sync.close()
+    rest_sync.close()
+    for name, results in runs.items():
+        wall = statistics.median(w for w, _ in results)
+        cpu = statistics.median(c for _, c in results)
+        print(f"  {name:28} {wall * 1e3:6.3f} ms/req  {cpu * 1e3:6.3f} ms CPU/req")
 
 
 def deploy(url: str, user: str, password: str, name: str) -> tuple[float, int]:
@@ -83,8 +125,15 @@ def deploy(url: str, user: str, password: str, name: str) -> tuple[float, int]:
         sent[0] += 1
         return await api_exchange(self, *args)
 
+    api_follow = api_client.ApiTransport.follow
+
+    def count_follow(self: Any, *args: Any, **kwargs: Any) -> Any:
+        sent[0] += 1  # a stream: one print =follow= (its /cancel is not waited for)
+        return api_follow(self, *args, **kwargs)
+
     client.AsyncRouterClient._exchange = count_rest  # type: ignore[method-assign]
     api_client.ApiTransport._exchange = count_api  # type: ignore[method-assign]
+    api_client.ApiTransport.follow = count_follow  # type: ignore[method-assign]
     spec = ContainerSpec(
         name=name,
         image="nginx",
@@ -100,6 +149,7 @@ def deploy(url: str, user: str, password: str, name: str) -> tuple[float, int]:
     finally:
         client.AsyncRouterClient._exchange = rest_exchange  # type: ignore[method-assign]
         api_client.ApiTransport._exchange = api_exchange  # type: ignore[method-assign]
+        api_client.ApiTransport.follow = api_follow  # type: ignore[method-assign]
 
 
 def main() -> None:
@@ -110,15 +160,8 @@ def main() -> None:
         for label, url in (("REST", info["url"]), ("API", info["api-url"])):
             rate = asyncio.run(throughput(url, user, password))
             print(f"  {label:5} {rate:8.0f} req/s")
-        print(f"client cost, {SEQUENTIAL} sequential /interface prints:")
-        with RouterClient(info["api-url"], user, password) as api_client:
-            sequential("mikrodock API transport", lambda: api_client.print("interface"))
-        port = int(info["api-url"].rsplit(":", 1)[1])
-        lib = librouteros.connect(host="127.0.0.1", port=port, username=user, password=password)
-        sequential("librouteros", lambda: list(lib("/interface/print")))
-        lib.close()
-        with RouterClient(info["url"], user, password) as rest_client:
-            sequential("mikrodock REST transport", lambda: rest_client.print("interface"))
+        print(f"client cost, {SEQUENTIAL} sequential /interface prints, median of {ROUNDS}:")
+        client_cost(info, user, password)
         print("deploy (run -d -p -e -v nginx) through the Python API:")
         for label, url, name in (
             ("REST", info["url"], "viarest"),

@@ -18,7 +18,7 @@ import asyncio
 import itertools
 import logging
 import ssl
-from collections.abc import AsyncGenerator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
 from typing import Any
 
 from mikrodock.errors import AuthError, ConnectionFailed, NotFoundError, RouterError, UsageError
@@ -59,7 +59,8 @@ class ApiTransport:
         self._user, self._password, self._tls = user, password, tls
         self.connect_timeout, self.read_timeout, self.retry = connect_timeout, read_timeout, retry
         self._tags = itertools.count(1)
-        self._waiting: dict[str, asyncio.Queue[Reply | BaseException]] = {}
+        # who waits for the replies of each tag: a command's collector, or a stream's queue
+        self._waiting: dict[str, Callable[[Reply | BaseException], None]] = {}
         self._writer: asyncio.StreamWriter | None = None
         self._reader_task: asyncio.Task[None] | None = None
         self._opening: asyncio.Lock | None = None
@@ -134,15 +135,15 @@ class ApiTransport:
                             f"the router ended the session: {reply.message}", False
                         )
                         continue
-                    queue = self._waiting.get(reply.tag or "")
-                    if queue is not None:
-                        queue.put_nowait(reply)
+                    put = self._waiting.get(reply.tag or "")
+                    if put is not None:
+                        put(reply)
         except (OSError, ProtocolError) as exc:
             error = self._failed(f"connection lost ({exc})", False)
         finally:
             self._writer = None
-            for queue in self._waiting.values():
-                queue.put_nowait(error)
+            for put in list(self._waiting.values()):
+                put(error)
 
     def _failed(self, what: str, not_sent: bool) -> ConnectionFailed:
         hint = (
@@ -156,27 +157,22 @@ class ApiTransport:
         self, writer: asyncio.StreamWriter, words: list[str], what: str
     ) -> list[Reply]:
         tag = str(next(self._tags))
-        queue: asyncio.Queue[Reply | BaseException] = asyncio.Queue()
-        self._waiting[tag] = queue
+        loop = asyncio.get_running_loop()
+        pending = _Collect(loop.create_future())
+        self._waiting[tag] = pending.put
+        timer = loop.call_later(self.read_timeout, pending.expire)
         try:
             writer.write(encode_sentence([*words, f".tag={tag}"]))
-            replies: list[Reply] = []
-            while True:
-                try:
-                    item = await asyncio.wait_for(queue.get(), self.read_timeout)
-                except TimeoutError:
-                    raise ConnectionFailed(
-                        f"{what} on {self.url}: no answer within {self.read_timeout:g} s",
-                        hint="the router accepted the connection but did not answer: check its "
-                        "load and its api service, or allow longer with --timeout or "
-                        "MIKRODOCK_TIMEOUT",
-                    ) from None
-                if isinstance(item, BaseException):
-                    raise item
-                replies.append(item)
-                if item.kind == "!done":
-                    return replies
+            return await pending.future
+        except TimeoutError:
+            raise ConnectionFailed(
+                f"{what} on {self.url}: no answer within {self.read_timeout:g} s",
+                hint="the router accepted the connection but did not answer: check its "
+                "load and its api service, or allow longer with --timeout or "
+                "MIKRODOCK_TIMEOUT",
+            ) from None
         finally:
+            timer.cancel()
             self._waiting.pop(tag, None)
 
     async def call(self, words: list[str], *, read: bool) -> list[Reply]:
@@ -269,7 +265,7 @@ class ApiTransport:
         writer = await self._open()
         tag = str(next(self._tags))
         queue: asyncio.Queue[Reply | BaseException] = asyncio.Queue()
-        self._waiting[tag] = queue
+        self._waiting[tag] = queue.put_nowait
         ended = False
         try:
             writer.write(encode_sentence([*words, f".tag={tag}"]))
@@ -296,6 +292,31 @@ class ApiTransport:
     async def execute(self, script: str) -> str:
         words = command_words("/execute", {"script": script, "as-string": ""})
         return (await self.call(words, read=False))[-1].attrs.get("ret", "")
+
+
+class _Collect:
+    """The replies of one command, handed over all at once when its ``!done`` arrives (one
+    wake-up of the waiting task per command, however many ``!re`` it has)."""
+
+    __slots__ = ("future", "replies")
+
+    def __init__(self, future: asyncio.Future[list[Reply]]) -> None:
+        self.future = future
+        self.replies: list[Reply] = []
+
+    def put(self, item: Reply | BaseException) -> None:
+        if self.future.done():
+            return
+        if isinstance(item, BaseException):
+            self.future.set_exception(item)
+            return
+        self.replies.append(item)
+        if item.kind == "!done":
+            self.future.set_result(self.replies)
+
+    def expire(self) -> None:
+        if not self.future.done():
+            self.future.set_exception(TimeoutError())
 
 
 def _item_key(item_id: str) -> str:

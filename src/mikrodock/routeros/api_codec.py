@@ -114,6 +114,7 @@ class SentenceReader:
         self.max_word = max_word
         self._buffer = bytearray()
         self._words: list[str] = []
+        self._need = 0  # bytes the buffer must hold before the next word can be complete
 
     @property
     def pending(self) -> bool:
@@ -121,27 +122,41 @@ class SentenceReader:
         return bool(self._buffer or self._words)
 
     def feed(self, data: bytes) -> list[list[str]]:
-        self._buffer += data
+        if self._buffer:
+            self._buffer += data
+            if len(self._buffer) < self._need:  # a long word still arriving: nothing to do
+                return []
+            buffer = bytes(self._buffer)  # one copy; words are sliced from it
+        else:
+            buffer = data  # the usual case: whole sentences in one read, no copy at all
         done: list[list[str]] = []
-        pos = 0
-        buffer = self._buffer
-        while True:
-            prefix = decode_length(buffer, pos)
-            if prefix is None:
-                break
-            length, start = prefix
-            if length > self.max_word:
-                raise ProtocolError(f"word of {length} bytes is over the {self.max_word} limit")
-            if start + length > len(buffer):
+        words = self._words
+        pos, end = 0, len(buffer)
+        self._need = 0
+        while pos < end:
+            first = buffer[pos]
+            if first < 0x80:  # most words: a one-byte length, read here without a call
+                length, start = first, pos + 1
+            else:
+                prefix = decode_length(buffer, pos)
+                if prefix is None:
+                    break
+                length, start = prefix
+                if length > self.max_word:
+                    raise ProtocolError(
+                        f"word of {length} bytes is over the {self.max_word} limit"
+                    )
+            if start + length > end:
+                self._need = start + length - pos
                 break
             if length == 0:
-                done.append(self._words)
-                self._words = []
+                done.append(words)
+                words = []
             else:
-                raw = bytes(buffer[start : start + length])
-                self._words.append(raw.decode("utf-8", errors="surrogateescape"))
+                words.append(buffer[start : start + length].decode("utf-8", "surrogateescape"))
             pos = start + length
-        del buffer[:pos]
+        self._words = words
+        self._buffer = bytearray(buffer[pos:]) if pos < end else bytearray()
         return done
 
 
@@ -257,16 +272,25 @@ def parse_reply(words: Sequence[str]) -> Reply:
     if not words or words[0] not in REPLY_KINDS:
         raise ProtocolError(f"a reply starts with !re, !done, !trap, !fatal or !empty, not "
                             f"{words[0] if words else ''!r}")  # fmt: skip
-    reply = Reply(words[0])
-    if reply.kind == "!fatal":
-        reply.attrs["message"] = "\n".join(w for w in words[1:] if not w.startswith(".tag="))
+    kind = words[0]
+    reply = Reply(kind)
+    attrs = reply.attrs
+    if kind == "!fatal":
+        attrs["message"] = "\n".join(w for w in words[1:] if not w.startswith(".tag="))
+        for word in words[1:]:
+            if word.startswith(".tag="):
+                reply.tag = word[5:]
+            elif word.startswith("="):
+                name, _, value = word[1:].partition("=")
+                attrs[name] = value
+        return reply
     for word in words[1:]:
-        if word.startswith("="):
+        if word[:1] == "=":
             name, _, value = word[1:].partition("=")
-            reply.attrs[name] = value
+            attrs[name] = value
         elif word.startswith(".tag="):
             reply.tag = word[5:]
-        elif reply.kind != "!fatal":
+        else:
             name, _, value = word.partition("=")
-            reply.attrs[name] = value
+            attrs[name] = value
     return reply
