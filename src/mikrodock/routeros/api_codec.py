@@ -143,9 +143,7 @@ class SentenceReader:
                     break
                 length, start = prefix
                 if length > self.max_word:
-                    raise ProtocolError(
-                        f"word of {length} bytes is over the {self.max_word} limit"
-                    )
+                    raise ProtocolError(f"word of {length} bytes is over the {self.max_word} limit")
             if start + length > end:
                 self._need = start + length - pos
                 break
