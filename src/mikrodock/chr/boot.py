@@ -168,10 +168,12 @@ def boot(
     is left to the caller to save: it is saved ``running`` or removed.
 
     ``incoming_state``: a snapshot's memory state to continue from instead of booting.
-    ``before_ready`` (with ``incoming_state``): fixes for the restored machine, made as soon as it
-    runs and before its readiness is confirmed (it has been up all along; one request after
-    another, so an emulated guest warming up is not asked three things at once); the notes it
-    returns go to ``note``. ``phase`` hears when QEMU runs and the wait for the router begins.
+    ``before_ready`` (with ``incoming_state``): fixes for the restored machine, made once it
+    answers and before ``boot`` returns (one request after another, so an emulated guest warming
+    up is not asked three things at once); the notes it returns go to ``note``. Its readiness is
+    asked first because that wait watches QEMU: a restore that KVM cannot run (QEMU stops with
+    ``KVM internal error``) fails there at once, instead of in the fixes' request timeouts.
+    ``phase`` hears when QEMU runs and the wait for the router begins.
     ``cpu``: a fixed CPU model (see :class:`mikrodock.chr.argv.MachineSpec`).
 
     A start that fails while loading ``incoming_state`` says nothing about the accelerator (the
@@ -203,8 +205,6 @@ def boot(
         try:
             if incoming_state is not None:
                 _incoming(record, incoming_state, check)
-                for line in before_ready() if before_ready is not None else []:
-                    note(line)
             answer = wait_ready(
                 record.url,
                 record.user,
@@ -213,6 +213,8 @@ def boot(
                 watch=check,
                 booting=incoming_state is None,
             )
+            for line in before_ready() if before_ready is not None else []:
+                note(line)
             if answer.version and answer.version != record.routeros_version:
                 record.routeros_version = answer.version
                 if owned:
