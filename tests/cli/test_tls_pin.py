@@ -63,3 +63,29 @@ def test_on_a_terminal_the_new_pin_is_shown(sim_cli: Any, monkeypatch: pytest.Mo
 def test_a_bad_fingerprint_is_a_usage_error(run_cli: Any) -> None:
     ran = run_cli("--tls-pin-fingerprint", "xyz", "context", "ls")
     assert ran.code == 2 and "SHA-256" in ran.err
+
+
+@pytest.mark.parametrize("fingerprint", [False, True], ids=["not-given", "given"])
+def test_api_ssl_pins_like_https_in_a_real_process(tmp_path: Any, fingerprint: bool) -> None:
+    """Over api-ssl:// the pin check runs inside asyncio's TLS: its refusal must still be the
+    one line (no event-loop traceback) and come before the password is sent."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    with Simulator(tls=True) as sim:
+        url = str(sim.api_ssl_url)
+        argv = [str(Path(sys.executable).with_name("mikrodock")), "ps", "-H", url, "--tls-pin"]
+        if fingerprint:
+            argv += ["--tls-pin-fingerprint", str(sim.fingerprint)]
+        env = {**os.environ, "MIKRODOCK_PASSWORD": sim.password, "MIKRODOCK_HOME": str(tmp_path)}
+        ran = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
+        if fingerprint:
+            assert ran.returncode == 0, ran.stderr
+            assert sim.requests()[:1] == ["API /login"]
+        else:
+            assert ran.returncode == 2
+            assert len(ran.stderr.strip().splitlines()) == 1, ran.stderr
+            assert "--tls-pin-fingerprint" in ran.stderr and str(sim.fingerprint) in ran.stderr
+            assert sim.requests() == []  # refused in the handshake: no /login, no password

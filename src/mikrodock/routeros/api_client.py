@@ -32,6 +32,7 @@ from mikrodock.routeros.api_codec import (
 )
 from mikrodock.routeros.changes import is_dead
 from mikrodock.routeros.retry import RetryPolicy
+from mikrodock.routeros.tls import PinRefused
 from mikrodock.routeros.wire import split_api_url, wire_props, wire_value
 
 __all__ = ["ApiTransport", "split_api_url"]
@@ -57,6 +58,8 @@ class ApiTransport:
     ) -> None:
         self.url, self.host, self.port = url, host, port
         self._user, self._password, self._tls = user, password, tls
+        if hasattr(tls, "refusal_as_ssl_error"):  # a pinning context: asyncio does the TLS
+            setattr(tls, "refusal_as_ssl_error", True)  # noqa: B010
         self.connect_timeout, self.read_timeout, self.retry = connect_timeout, read_timeout, retry
         self._tags = itertools.count(1)
         # who waits for the replies of each tag: a command's collector, or a stream's queue
@@ -92,6 +95,8 @@ class ApiTransport:
                 )
             except TimeoutError as exc:
                 raise self._failed(f"no connect within {self.connect_timeout:g} s", True) from exc
+            except PinRefused as exc:  # a changed certificate, or a first use not accepted
+                raise exc.error from None
             except ssl.SSLError as exc:  # asking again does not change a certificate
                 failed = ConnectionFailed(
                     f"{self.url}: TLS handshake failed ({exc})",

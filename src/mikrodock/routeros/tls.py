@@ -36,7 +36,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from mikrodock.errors import CertificateChanged, UsageError
+from mikrodock.errors import CertificateChanged, MikrodockError, UsageError
 
 if TYPE_CHECKING:  # the pins file's helpers load when a pin is looked up, not for http://
     import filelock
@@ -45,6 +45,7 @@ __all__ = [
     "TLS_MODES",
     "FirstUse",
     "KnownHosts",
+    "PinRefused",
     "TLSMode",
     "fingerprint",
     "host_port",
@@ -212,11 +213,29 @@ class _PinningSSLObject(ssl.SSLObject):
             der = self.getpeercert(binary_form=True)
             if not der:
                 raise ssl.SSLError("the router presented no certificate to pin")
-            context.known_hosts.check(context.key, fingerprint(der))
+            try:
+                context.known_hosts.check(context.key, fingerprint(der))
+            except MikrodockError as refused:
+                if not context.refusal_as_ssl_error:
+                    raise
+                raise PinRefused(refused) from refused
+
+
+class PinRefused(ssl.SSLError):
+    """The pin check's refusal in the form asyncio's TLS expects of a failed handshake (an
+    :class:`ssl.SSLError`, which it hands to the caller quietly; anything else it also logs
+    as a fatal error with a traceback). ``error`` is the refusal itself."""
+
+    def __init__(self, error: MikrodockError) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 class _PinningContext(ssl.SSLContext):
     """A client context without CA checks whose handshakes end with the pin check."""
+
+    refusal_as_ssl_error = False
+    """Set for asyncio's own TLS (the API protocol's transport): see :class:`PinRefused`."""
 
     sslobject_class = _PinningSSLObject
     key: list[str]
