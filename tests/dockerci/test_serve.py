@@ -317,6 +317,8 @@ def test_admin_password_sources(tmp_path: Path) -> None:
     assert admin_password({}, None) is None
     assert admin_password({"MIKRODOCK_ADMIN_PASSWORD": "env-pw"}, None) == "env-pw"
     assert admin_password({}, secret) == "s3cret"  # a trailing newline is not part of it
+    assert admin_password({}, None, "clab-pw") == "clab-pw"  # containerlab's, when no other
+    assert admin_password({"MIKRODOCK_ADMIN_PASSWORD": "env-pw"}, None, "clab-pw") == "env-pw"
     with pytest.raises(UsageError, match=r"only one|both"):
         admin_password({"MIKRODOCK_ADMIN_PASSWORD": "x"}, secret)
     (tmp_path / "empty").write_text("\n")

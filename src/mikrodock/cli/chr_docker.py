@@ -223,9 +223,10 @@ def serve(
 
     check_connection_mode(connection_mode)
     wiring, wiring_note = plan(os.environ)
-    password = "" if no_password or empty_password else admin_password(os.environ, password_file)
-    if password is None and clab_password:
-        password = clab_password
+    password = (
+        "" if no_password or empty_password
+        else admin_password(os.environ, password_file, clab_password)
+    )  # fmt: skip
     startup_script = default_startup(startup_script)
     console = console or trace
     request = ServeRequest(

@@ -27,7 +27,7 @@ import shlex
 import shutil
 import subprocess
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +86,14 @@ def load(folder: Path) -> tuple[Baked | None, str]:
         return None, f"no snapshot in {folder}"
     except (OSError, ValueError, TypeError) as exc:
         return None, f"the snapshot description {folder / META} is unreadable ({exc})"
+    for item in fields(Baked):
+        value: object = getattr(baked, item.name)
+        if item.type == "int":
+            good = isinstance(value, int) and not isinstance(value, bool) and value >= 0
+        else:
+            good = isinstance(value, str)
+        if not good:
+            return None, f"the snapshot description {folder / META} has a bad {item.name}"
     for name in (STATE, DISK):
         if not (folder / name).is_file():
             return None, f"the snapshot in {folder} has no {name}"

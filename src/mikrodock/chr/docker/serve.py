@@ -59,8 +59,11 @@ BOOTED_MARKER = "booted"
 PASSWORD_ENV = "MIKRODOCK_ADMIN_PASSWORD"
 
 
-def admin_password(env: Mapping[str, str], file: Path | None) -> str | None:
-    """The password from ``MIKRODOCK_ADMIN_PASSWORD`` or a secret file; None when neither."""
+def admin_password(
+    env: Mapping[str, str], file: Path | None, containerlab: str | None = None
+) -> str | None:
+    """The password from ``MIKRODOCK_ADMIN_PASSWORD`` or a secret file, else containerlab's
+    ``--password``/``PASSWORD``; None when none of them."""
     if file is not None and env.get(PASSWORD_ENV):
         raise UsageError(
             f"both {PASSWORD_ENV} and a password file are given", hint="give only one of them"
@@ -77,7 +80,7 @@ def admin_password(env: Mapping[str, str], file: Path | None) -> str | None:
         if not value:
             raise UsageError(f"the password file {file} is empty", hint="put the password in it")
         return value
-    return env.get(PASSWORD_ENV) or None
+    return env.get(PASSWORD_ENV) or containerlab or None
 
 
 class _Stop(BaseException):
