@@ -179,8 +179,10 @@ def test_companion_files_are_never_overwritten(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"arch": "mips"}, {"cpus": 0}, {"version": "7.22 3"}, {"version": "$(x)"}],
-)
+    [{"arch": "mips"}, {"cpus": 0}, {"version": "7.22 3"}, {"version": "$(x)"},
+     {"snapshot": True, "arch": "aarch64"}, {"snapshot": True, "snapshot_nics": 9},
+     {"snapshot_nics": 1}],
+)  # fmt: skip
 def test_bad_specs_are_usage_errors(kwargs: dict[str, object]) -> None:
     values: dict[str, object] = {"version": "7.22.3", **kwargs}
     with pytest.raises(UsageError):
@@ -214,3 +216,18 @@ def test_cli_bad_version_is_one_line_exit_2(tmp_path: Path, cli: Callable[..., A
     assert result.exit_code == 2
     assert "unknown RouterOS version" in result.err and len(result.err.splitlines()) == 1
     assert not (tmp_path / "ctx").exists()
+
+
+def test_a_snapshot_image_bakes_the_booted_router_in_and_says_so(tmp_path: Path) -> None:
+    spec = DockerImageSpec("7.22.3", snapshot=True, snapshot_nics=2, memory="512M")
+    write_context(spec, tmp_path / "ctx")
+    dockerfile = (tmp_path / "ctx" / "Dockerfile").read_text()
+    bake = next(line for line in dockerfile.splitlines() if "--bake" in line)
+    # the bake runs under TCG with the machine every container asks for by default
+    assert "--accel tcg" in bake and "--memory 512M" in bake and "--bake-nics 2" in bake
+    assert "ENV MIKRODOCK_SNAPSHOT=" in dockerfile
+    assert "## Memory snapshot" in (tmp_path / "ctx" / "README.md").read_text()
+    cold = DockerImageSpec("7.22.3", memory="512M")
+    write_context(cold, tmp_path / "cold")
+    assert "--bake" not in (tmp_path / "cold" / "Dockerfile").read_text()
+    assert "Memory snapshot" not in (tmp_path / "cold" / "README.md").read_text()

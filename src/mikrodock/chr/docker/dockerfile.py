@@ -119,6 +119,8 @@ class DockerImageSpec:
             )
         if not 0 <= self.snapshot_nics <= 8:
             raise UsageError(f"--snapshot-nics {self.snapshot_nics}", hint="give 0 to 8")
+        if self.snapshot_nics and not self.snapshot:
+            raise UsageError("--snapshot-nics is for --snapshot images", hint="add --snapshot")
         if self.wheel is not None and self.wheelhouse is not None:
             raise UsageError("--wheel and --wheelhouse contradict", hint="give one of them")
 
