@@ -290,7 +290,8 @@ Build and run:
 - `docker stop` sends SIGTERM: the router is powered down through ACPI and QEMU quits after
   `MIKRODOCK_STOP_TIMEOUT` seconds ({spec.stop_timeout}); give docker a longer
   `--stop-timeout` than that.
-- The health check is true only while the router's REST API answers (`mikrodock chr health`).
+- The health check (`mikrodock chr health`) turns true once the admin password, identity and
+  startup script are applied, and stays true while the router's REST API answers.
 - `docker logs` shows what mikrodock does and the router's serial console.
 
 ## Admin password
