@@ -13,19 +13,10 @@ from mikrodock.sim import Delays, running
 FAST = Delays(extract=0.05, start=0.01, stop=0.02)
 
 
-def _url(sim: Any, transport: str) -> str:
-    """The simulator's URL for ``transport``: REST (http://) or the API protocol (api://)."""
-    return str(sim.url if transport == "rest" else sim.api_url)
-
-
-TRANSPORTS = pytest.mark.parametrize("transport", ["rest", "api"])
-
-
-@TRANSPORTS
-def test_sync_router_facade(transport: str) -> None:
+def test_sync_router_facade(transport: str, kit: Any) -> None:
     with (
         running(version="7.23", delays=FAST) as sim,
-        Router(_url(sim, transport), sim.user, sim.password) as router,
+        Router(kit.router_url(sim, transport), sim.user, sim.password) as router,
     ):
         spec = ContainerSpec(
             name="api",
@@ -62,7 +53,6 @@ def test_many_routers_concurrently() -> None:
         assert asyncio.run(both()) == ["running", "running"]
 
 
-@TRANSPORTS
 @pytest.mark.parametrize("version", ["7.15", "7.19", "7.20", "7.21", "7.22", "7.23", "7.24"])
 @pytest.mark.parametrize("inline", [True, False], ids=["inline", "lists"])
 def test_every_flag_the_version_has_is_accepted_by_it(
@@ -73,7 +63,7 @@ def test_every_flag_the_version_has_is_accepted_by_it(
     spec = kit.all_flags_spec(version, inline=inline)
     with (
         running(version=version, delays=FAST) as sim,
-        Router(_url(sim, transport), sim.user, sim.password) as router,
+        Router(kit.router_url(sim, transport), sim.user, sim.password) as router,
     ):
         kit.seed_hand_made(sim, version)
         before = kit.snapshot(sim)
