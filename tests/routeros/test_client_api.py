@@ -157,6 +157,8 @@ def test_a_connection_dropped_mid_command_fails_in_one_line_naming_the_router(
         lines = err.strip().splitlines()
         assert code == 2 and out == "", err
         assert len(lines) == 1 and url in lines[0] and sim.password not in err
+        assert write.split()[1] in lines[0]  # the request that got no answer is named
+        assert "may or may not have been applied" in lines[0]
         asked = sim.requests()
         assert asked.count(write) == 1  # never sent twice
         assert asked.count(read) == 2  # the dropped read was asked again

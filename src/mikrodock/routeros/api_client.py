@@ -194,7 +194,7 @@ class ApiTransport:
                 retryable = getattr(exc, "retryable", True) and "no answer" not in str(exc)
                 delay = next(delays, None) if read and retryable else None
                 if delay is None:
-                    raise
+                    raise self._naming(exc, words[0], attempt, read=read) from exc
                 log.warning("%s: %s; retrying in %.1f s (attempt %d of %d)", words[0], exc,
                             delay, attempt + 1, self.retry.attempts)  # fmt: skip
                 await asyncio.sleep(delay)
@@ -202,6 +202,20 @@ class ApiTransport:
             if reply.kind == "!trap":
                 raise _router_error(reply, words[0])
         return replies
+
+    def _naming(
+        self, exc: ConnectionFailed, command: str, attempts: int, *, read: bool
+    ) -> ConnectionFailed:
+        """The connection failure of ``command``, naming it as a REST failure names its request
+        (``/container/add on api://HOST:PORT: connection lost``)."""
+        text = str(exc)
+        if not text.startswith(f"{self.url}:") or type(exc) is not ConnectionFailed:
+            return exc  # names the command already, or is not about this connection
+        where = f"{command} on {self.url}" + (f" ({attempts} attempts)" if attempts > 1 else "")
+        hint = exc.hint
+        if read and "may or may not" in (hint or ""):
+            hint = "the router stopped answering; check it and try again"
+        return ConnectionFailed(where + text[len(self.url) :], hint=hint)
 
     # -- REST-style calls ------------------------------------------------------------------
     async def print(
