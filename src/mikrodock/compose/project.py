@@ -7,11 +7,10 @@ Switching modes moves the project: ``up`` removes what the other mode left of it
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
-
-import anyio
 
 from mikrodock.compose.deploy_app import app_record, app_yaml, down_app, is_ours, ps_app, up_app
 from mikrodock.compose.deploy_containers import (
@@ -27,7 +26,7 @@ from mikrodock.compose.to_specs import (
     service_spec,
     unsupported_in_containers,
 )
-from mikrodock.containers.output import LogLine, read_logs
+from mikrodock.containers.output import LogLine, log_lines, log_name, read_logs
 from mikrodock.containers.query import describe
 from mikrodock.containers.services import FORCE_FLAG, check_service_ports, router_services
 from mikrodock.containers.spec import TAG_PREFIX
@@ -208,7 +207,8 @@ async def follow_project_logs(
     since: str | None = None,
     poll: float = 1.0,
 ) -> AsyncIterator[tuple[str, LogLine]]:
-    """Every container's lines, then new ones as they come (polling the router's log)."""
+    """Every container's lines, then new ones as they come: the router's ``/log`` streamed by
+    the client (RouterOS's own stream over the API protocol, looks every ``poll`` s over REST)."""
     targets = await _log_targets(ros, project)
     if not targets:
         return
@@ -216,11 +216,10 @@ async def follow_project_logs(
     for service, line in await compose_logs(ros, project, tail=tail, since=since):
         seen = max(seen, _line_number(line))
         yield service, line
-    while True:
-        await anyio.sleep(poll)
-        fresh: list[tuple[str, LogLine]] = []
-        for service, name in targets:
-            fresh += [(service, ln) for ln in await read_logs(ros, name) if _line_number(ln) > seen]
-        for service, line in sorted(fresh, key=lambda pair: _line_number(pair[1])):
-            seen = max(seen, _line_number(line))
-            yield service, line
+    names = [(service, await log_name(ros, name)) for service, name in targets]
+    async with contextlib.aclosing(ros.follow("log", poll=poll)) as changes:
+        async for record in changes:
+            for service, name in names:
+                for line in log_lines([record], name, seen):
+                    seen = max(seen, _line_number(line))
+                    yield service, line

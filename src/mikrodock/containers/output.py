@@ -29,7 +29,16 @@ from mikrodock.routeros.dialect import Dialect
 if TYPE_CHECKING:
     from mikrodock.routeros.client import AsyncRouterClient
 
-__all__ = ["ExecResult", "LogLine", "exec_command", "follow_logs", "parse_tail", "read_logs"]
+__all__ = [
+    "ExecResult",
+    "LogLine",
+    "exec_command",
+    "follow_logs",
+    "log_lines",
+    "log_name",
+    "parse_tail",
+    "read_logs",
+]
 
 
 @dataclass(frozen=True)
@@ -112,6 +121,17 @@ def _lines(records: Sequence[dict[str, str]], name: str, after: int = -1) -> lis
             continue
         out.append(LogLine(record.get(".id", ""), record.get("time", ""), message[len(prefix) :]))
     return out
+
+
+def log_lines(records: Sequence[dict[str, str]], name: str, after: int = -1) -> list[LogLine]:
+    """The lines of the container whose log name is ``name`` among ``/log`` records, those
+    with an id above ``after`` (see :func:`log_name`)."""
+    return _lines(records, name, after)
+
+
+async def log_name(ros: AsyncRouterClient, name: str) -> str:
+    """The name RouterOS writes before the lines of the container called ``name``."""
+    return _log_name(await find_record(ros, name))
 
 
 async def read_logs(
