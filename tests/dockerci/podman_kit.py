@@ -124,8 +124,14 @@ def wheelhouse(cache: Path, out: Path) -> Path:
 
 
 def build(context: Path, tag: str, extra: Sequence[str] = ()) -> None:
+    """Build ``context`` as ``tag``; the image the tag named before is removed (each session
+    builds anew, and untagged images would pile up in podman's storage)."""
+    before = podman("image", "inspect", "-f", "{{.Id}}", tag, check=False).stdout.strip()
     podman("build", "--format", "docker", "--network", "none", "-t", tag, *extra, str(context),
            timeout=1800)  # fmt: skip
+    after = podman("image", "inspect", "-f", "{{.Id}}", tag, check=False).stdout.strip()
+    if before and before != after:
+        podman("rmi", before, check=False)  # refused while a container still uses it
 
 
 PASSWORD = "s3cret-pw"
