@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import multiprocessing
 import os
 import socket
@@ -34,6 +35,7 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 
+import httpcore
 import httpx
 
 from mikrodock.routeros.client import AsyncRouterClient, RouterClient
@@ -94,6 +96,16 @@ def _serve(port: int) -> None:  # runs in the child process
         ]
     )
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+
+
+class _Memory(httpcore.AsyncConnectionPool):
+    """Our client's stand-in for httpx.MockTransport: the same answers, from memory."""
+
+    async def handle_async_request(self, request: httpcore.Request) -> httpcore.Response:
+        path = request.url.target.decode().split("?", 1)[0]
+        body = json.dumps(RESOURCE if path.endswith("/system/resource") else ADDRESSES)
+        headers = [(b"Content-Type", b"application/json")]
+        return httpcore.Response(200, headers=headers, content=body.encode())
 
 
 def _in_memory(request: httpx.Request) -> httpx.Response:
@@ -164,14 +176,15 @@ async def _bench_async(
     password: str,
     count: int,
     rounds: int,
-    transport: httpx.AsyncBaseTransport | None = None,
+    in_memory: bool = False,
     label: str = "async",
 ) -> float:
     auth = httpx.BasicAuth(user, password)
     worst = -1.0
+    raw_transport = httpx.MockTransport(_in_memory) if in_memory else None
     async with (
-        httpx.AsyncClient(auth=auth, transport=transport) as raw,
-        AsyncRouterClient(url, user, password, transport=transport) as ros,
+        httpx.AsyncClient(auth=auth, transport=raw_transport) as raw,
+        AsyncRouterClient(url, user, password, transport=_Memory() if in_memory else None) as ros,
     ):
         cases: list[tuple[str, Callable[[], Awaitable[object]], Callable[[], Awaitable[object]]]]
         cases = [
@@ -283,7 +296,7 @@ def main(argv: list[str] | None = None) -> int:
                 password,
                 args.requests,
                 args.rounds,
-                transport=httpx.MockTransport(_in_memory),
+                in_memory=True,
                 label="in-memory",
             )
         )

@@ -29,11 +29,12 @@ import sys
 import time
 from typing import Any
 
+import httpcore
 import httpx
 
 from mikrodock.containers import AsyncRouter, ContainerSpec, PortMapping
 from mikrodock.errors import MikrodockError
-from mikrodock.routeros.client import LIMITS
+from mikrodock.routeros.client import MAX_CONNECTIONS
 from mikrodock.routeros.tls import plain_http_context
 
 
@@ -66,15 +67,19 @@ PLAIN = plain_http_context()
 COUNTS: collections.Counter[str] = collections.Counter()
 
 
-class _Counting(httpx.AsyncHTTPTransport):
+class _Counting(httpcore.AsyncConnectionPool):
     """The transport the client would make (its own pool), counting requests and VETH adds."""
 
     def __init__(self) -> None:
-        super().__init__(verify=PLAIN, limits=LIMITS, trust_env=False)
+        super().__init__(
+            ssl_context=PLAIN,
+            max_connections=MAX_CONNECTIONS,
+            max_keepalive_connections=MAX_CONNECTIONS,
+        )
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+    async def handle_async_request(self, request: httpcore.Request) -> httpcore.Response:
         COUNTS["requests"] += 1
-        if request.method == "PUT" and request.url.path.endswith("/interface/veth"):
+        if request.method == b"PUT" and request.url.target.endswith(b"/interface/veth"):
             COUNTS["veth adds"] += 1
         return await super().handle_async_request(request)
 

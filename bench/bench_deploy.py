@@ -33,10 +33,10 @@ import sys
 import time
 from typing import Any
 
-import httpx
+import httpcore
 
 from mikrodock.containers import AsyncRouter, ContainerSpec, EnvVar, Mount, PortMapping
-from mikrodock.routeros.client import LIMITS
+from mikrodock.routeros.client import MAX_CONNECTIONS
 from mikrodock.routeros.tls import plain_http_context
 
 
@@ -93,13 +93,17 @@ REQUESTS = 0
 PLAIN = plain_http_context()  # one for all, as the client shares one between http:// clients
 
 
-class _Counting(httpx.AsyncHTTPTransport):
+class _Counting(httpcore.AsyncConnectionPool):
     """The transport the client would make (one per router, its own pool), counting requests."""
 
     def __init__(self) -> None:
-        super().__init__(verify=PLAIN, limits=LIMITS, trust_env=False)
+        super().__init__(
+            ssl_context=PLAIN,
+            max_connections=MAX_CONNECTIONS,
+            max_keepalive_connections=MAX_CONNECTIONS,
+        )
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+    async def handle_async_request(self, request: httpcore.Request) -> httpcore.Response:
         global REQUESTS
         REQUESTS += 1
         return await super().handle_async_request(request)

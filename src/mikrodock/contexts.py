@@ -10,8 +10,7 @@ import json
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
-
-import httpx
+from urllib.parse import urlsplit, urlunsplit
 
 from mikrodock.errors import ConfigError, UsageError
 from mikrodock.paths import atomic_write, config_dir
@@ -51,12 +50,15 @@ def shown_url(url: str) -> str:
     """``url`` as it may be printed: a password written into it (an older contexts file may
     hold one) replaced by ``***``."""
     try:
-        parsed = httpx.URL(url)
-    except (httpx.InvalidURL, TypeError):
+        parts = urlsplit(url)
+        password = parts.password
+    except (ValueError, TypeError):
         return re.sub(r"//[^/@]*@", "//***@", url)
-    if not parsed.password:
+    if not password:
         return url
-    return str(parsed.copy_with(username=parsed.username, password="***"))
+    user_info, _, host = parts.netloc.rpartition("@")
+    user = user_info.split(":", 1)[0]
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
 
 
 def check_url(url: str) -> str:

@@ -76,7 +76,8 @@ def test_root_help_loads_no_command_module() -> None:
 
 def test_ps_loads_no_deploy_code_api_client_or_pin_file(routeros_sim: Any) -> None:
     """``ps`` reads the router: no planner, no deploy steps, no API-protocol client, no file
-    locking for TLS pins (a plain http:// router)."""
+    locking for TLS pins (a plain http:// router), and httpcore without httpx's client layer
+    (about 60 ms of start-up)."""
     probe = PROBE.replace('n.split(".")[0] for', "n for")
     url = routeros_sim.url
     done = subprocess.run(
@@ -95,6 +96,7 @@ def test_ps_loads_no_deploy_code_api_client_or_pin_file(routeros_sim: Any) -> No
         "mikrodock.containers.housekeeping",
         "mikrodock.routeros.api_client",
         "filelock",
+        "httpx",
     }
     assert not modules & unwanted, modules & unwanted
 

@@ -7,6 +7,7 @@ import asyncio
 from dataclasses import replace
 from typing import Any
 
+import httpcore
 import httpx
 import pytest
 
@@ -21,17 +22,18 @@ VERSIONS = ["7.15", "7.19", "7.20", "7.22", "7.24"]
 FAST = Delays(extract=0.05, start=0.01, stop=0.02)
 
 
-class Recording(httpx.AsyncHTTPTransport):
-    """A plain transport that notes every request and how many were in flight at once."""
+class Recording(httpcore.AsyncConnectionPool):
+    """A plain connection pool that notes every request and how many were in flight at once."""
 
     def __init__(self) -> None:
-        super().__init__(verify=plain_http_context())
+        super().__init__(ssl_context=plain_http_context())
         self.requests: list[tuple[str, str]] = []
         self.in_flight = 0
         self.most = 0
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append((request.method, request.url.path.removeprefix("/rest/")))
+    async def handle_async_request(self, request: httpcore.Request) -> httpcore.Response:
+        path = request.url.target.decode().split("?", 1)[0]
+        self.requests.append((request.method.decode(), path.removeprefix("/rest/")))
         self.in_flight += 1
         self.most = max(self.most, self.in_flight)
         try:

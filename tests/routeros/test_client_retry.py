@@ -7,20 +7,16 @@ from __future__ import annotations
 
 import ssl
 
-import httpx
+import httpcore
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from mikrodock.routeros.retry import RetryPolicy, may_retry
 
-REQUEST = httpx.Request("PUT", "http://127.0.0.1/rest/ip/address")
 
-
-def failure(
-    kind: type[httpx.RequestError], cause: BaseException | None = None
-) -> httpx.RequestError:
-    exc = kind("boom", request=REQUEST)
+def failure(kind: type[Exception], cause: BaseException | None = None) -> Exception:
+    exc = kind("boom")
     exc.__cause__ = cause
     return exc
 
@@ -28,23 +24,23 @@ def failure(
 @pytest.mark.parametrize(
     ("kind", "read", "write"),
     [
-        (httpx.ConnectError, True, True),  # never reached the router
-        (httpx.ConnectTimeout, False, False),  # unresponsive: the timeout is the whole wait
-        (httpx.PoolTimeout, True, True),
-        (httpx.ReadTimeout, False, False),  # sent, unanswered: fail within the timeout
-        (httpx.WriteTimeout, False, False),
-        (httpx.ReadError, True, False),
-        (httpx.RemoteProtocolError, True, False),  # dropped without an answer
-        (httpx.LocalProtocolError, False, False),  # our bug: asking again will not help
+        (httpcore.ConnectError, True, True),  # never reached the router
+        (httpcore.ConnectTimeout, False, False),  # unresponsive: the timeout is the whole wait
+        (httpcore.PoolTimeout, True, True),
+        (httpcore.ReadTimeout, False, False),  # sent, unanswered: fail within the timeout
+        (httpcore.WriteTimeout, False, False),
+        (httpcore.ReadError, True, False),
+        (httpcore.RemoteProtocolError, True, False),  # dropped without an answer
+        (httpcore.LocalProtocolError, False, False),  # our bug: asking again will not help
     ],
 )
-def test_what_may_be_sent_again(kind: type[httpx.RequestError], read: bool, write: bool) -> None:
+def test_what_may_be_sent_again(kind: type[Exception], read: bool, write: bool) -> None:
     assert may_retry(failure(kind), read=True) is read
     assert may_retry(failure(kind), read=False) is write
 
 
 def test_a_certificate_failure_is_never_retried() -> None:
-    refused = failure(httpx.ConnectError, ssl.SSLCertVerificationError("self-signed"))
+    refused = failure(httpcore.ConnectError, ssl.SSLCertVerificationError("self-signed"))
     assert not may_retry(refused, read=True)
 
 

@@ -7,11 +7,11 @@ status, message, detail, method and path, with a hint where the detail has a wel
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any
 
-import httpx
-
 from mikrodock.errors import AuthError, ConnectionFailed, NotFoundError, RouterError
+from mikrodock.routeros.rest_http import Answer, ConnectTimeout, TimeoutException
 from mikrodock.routeros.retry import not_sent
 from mikrodock.routeros.timeouts import TIMEOUT_ENV, Timeouts
 
@@ -25,7 +25,7 @@ DETAIL_HINTS = (
 )
 
 
-def decode(response: httpx.Response, method: str, path: str) -> Any:
+def decode(response: Answer, method: str, path: str) -> Any:
     """The JSON of a successful answer (None when empty); RouterError when it is not JSON."""
     if not response.content:
         return None
@@ -33,7 +33,7 @@ def decode(response: httpx.Response, method: str, path: str) -> Any:
         return response.json()
     except ValueError as exc:
         raise RouterError(
-            response.status_code,
+            response.status,
             "answer is not JSON",
             response.text[:200],
             method=method,
@@ -42,10 +42,17 @@ def decode(response: httpx.Response, method: str, path: str) -> Any:
         ) from exc
 
 
-def router_error(response: httpx.Response, method: str, path: str) -> RouterError:
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return f"HTTP {status}"
+
+
+def router_error(response: Answer, method: str, path: str) -> RouterError:
     """The typed error for a failed answer (status 400 and up)."""
-    status = response.status_code
-    message, detail = response.reason_phrase, ""
+    status = response.status
+    message, detail = response.reason or _phrase(status), ""
     try:
         body = response.json()
     except ValueError:
@@ -79,15 +86,15 @@ def router_error(response: httpx.Response, method: str, path: str) -> RouterErro
 
 
 def connection_failed(
-    exc: httpx.RequestError, method: str, url: str, attempts: int, timeouts: Timeouts, *, read: bool
+    exc: Exception, method: str, url: str, attempts: int, timeouts: Timeouts, *, read: bool
 ) -> ConnectionFailed:
     """The one-line error for a REST request that could not be sent or answered."""
     base = url.rsplit("/rest/", 1)[0]
     where = f"{method} {url}"
     if attempts > 1:
         where += f" ({attempts} attempts)"
-    if isinstance(exc, httpx.TimeoutException):
-        what = "connect" if isinstance(exc, httpx.ConnectTimeout) else "answer"
+    if isinstance(exc, TimeoutException):
+        what = "connect" if isinstance(exc, ConnectTimeout) else "answer"
         limit = timeouts.connect if what == "connect" else timeouts.read
         message = f"{where}: no {what} within {limit:g} s"
         if what == "connect":

@@ -1,4 +1,4 @@
-"""The RouterOS REST client: an async core on httpx and a thin synchronous facade.
+"""The RouterOS REST client: an async core on httpcore and a thin synchronous facade.
 
 ::
 
@@ -35,6 +35,7 @@ wire spelling of values, paths and the URL by :mod:`mikrodock.routeros.wire`.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import logging
@@ -43,9 +44,7 @@ import time
 from collections.abc import AsyncGenerator, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, cast
-
-import anyio
-import httpx
+from urllib.parse import quote, urlencode
 
 from mikrodock.errors import (
     UsageError,
@@ -53,6 +52,7 @@ from mikrodock.errors import (
 from mikrodock.routeros.answers import connection_failed, decode, router_error
 from mikrodock.routeros.changes import poll_changes
 from mikrodock.routeros.loop import run_sync
+from mikrodock.routeros.rest_http import REQUEST_ERRORS, Answer, Transport, exchange, open_pool
 from mikrodock.routeros.retry import RETRYABLE_STATUSES, RetryPolicy, may_retry
 from mikrodock.routeros.timeouts import TIMEOUT_ENV, Timeouts
 from mikrodock.routeros.tls import KnownHosts, TLSMode, plain_http_context, ssl_context, tls_mode
@@ -68,7 +68,15 @@ from mikrodock.routeros.wire import (
 if TYPE_CHECKING:  # the API protocol's client loads for api:// and api-ssl:// URLs only
     from mikrodock.routeros.api_client import ApiTransport
 
-__all__ = ["TIMEOUT_ENV", "AsyncRouterClient", "RouterClient", "Timeouts", "wire_value"]
+__all__ = [
+    "MAX_CONNECTIONS",
+    "TIMEOUT_ENV",
+    "AsyncRouterClient",
+    "RouterClient",
+    "Timeouts",
+    "Transport",
+    "wire_value",
+]
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +85,7 @@ _URL_CACHE = 256  # parsed URLs kept per client
 
 # RouterOS's www service allows 20 sessions by default (``max-sessions``): stay well below, so
 # WebFig and other tools still get in while one process drives the router concurrently.
-LIMITS = httpx.Limits(max_connections=10, max_keepalive_connections=10)
+MAX_CONNECTIONS = 10
 
 
 class AsyncRouterClient:
@@ -100,7 +108,7 @@ class AsyncRouterClient:
         known_hosts: KnownHosts | None = None,
         timeouts: Timeouts | None = None,
         retry: RetryPolicy | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
+        transport: Transport | None = None,
     ) -> None:
         mode = tls_mode(tls, insecure=insecure)
         self._api: ApiTransport | None = None
@@ -111,7 +119,7 @@ class AsyncRouterClient:
         base, url_user, url_password = split_url(url)
         user = user or url_user or "admin"
         password = password or url_password
-        self.url = str(base.copy_with(path=base.path[: -len("rest/")] or "/")).rstrip("/")
+        self.url = base.router_url
         self.user = user
         self.tls: TLSMode = mode
         self.timeouts = timeouts or Timeouts()
@@ -120,29 +128,23 @@ class AsyncRouterClient:
         if base.scheme == "https":
             port = base.port or 443
             verify = ssl_context(
-                mode, host=base.host, port=port, ca_file=ca_file, known_hosts=known_hosts
+                mode, host=base.hostname, port=port, ca_file=ca_file, known_hosts=known_hosts
             )
-        self._base = str(base)
-        self._urls: dict[str, httpx.URL] = {}
-        # Requests go straight to the transport (its connection pool, TLS and timeouts): the
-        # client layer's auth flow, cookie jar and redirect handling are of no use with RouterOS
-        # and cost about a quarter of the CPU of every call. The credentials become a header
-        # once; httpx hides an Authorization header's value in reprs.
+        self._base = base
+        self._urls: dict[str, str] = {}
+        # Requests go straight to httpcore's connection pool (TLS, keep-alive, timeouts): a
+        # client layer's auth flow, cookie jar and redirect handling are of no use with
+        # RouterOS. The credentials become a header once; nothing prints the headers.
         credentials = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
-        self._headers = httpx.Headers(
-            {
-                "Accept": "application/json",
-                "Accept-Encoding": "gzip, deflate",  # what httpx's client sent, and decodes
-                "Connection": "keep-alive",
-                "Authorization": f"Basic {credentials}",
-                "User-Agent": "mikrodock",
-            }
-        )
-        self._json_headers = httpx.Headers({**self._headers, "Content-Type": "application/json"})
-        self._extensions = {"timeout": self.timeouts.to_httpx().as_dict()}
-        self._transport = transport or httpx.AsyncHTTPTransport(
-            verify=verify, limits=LIMITS, trust_env=False
-        )
+        self._headers = [
+            (b"Accept", b"application/json"),
+            (b"Connection", b"keep-alive"),
+            (b"Authorization", f"Basic {credentials}".encode("ascii")),
+            (b"User-Agent", b"mikrodock"),
+        ]
+        self._json_headers = [*self._headers, (b"Content-Type", b"application/json")]
+        self._timeout_extension = self.timeouts.as_extension()
+        self._transport = transport or open_pool(verify, MAX_CONNECTIONS)
         self._closed = False
 
     def _open_api(
@@ -334,7 +336,7 @@ class AsyncRouterClient:
             started = time.monotonic()
             try:
                 response = await self._exchange(method, url, params, content)
-            except httpx.RequestError as exc:
+            except REQUEST_ERRORS as exc:
                 delay = next(delays, None) if may_retry(exc, read=read) else None
                 if delay is None:
                     raise connection_failed(
@@ -345,9 +347,9 @@ class AsyncRouterClient:
                     method, self.url, path, exc or type(exc).__name__, delay,
                     attempt + 1, self.retry.attempts,
                 )  # fmt: skip
-                await anyio.sleep(delay)
+                await asyncio.sleep(delay)
                 continue
-            status = response.status_code
+            status = response.status
             log.debug(
                 "%s /rest/%s -> %d in %.3fs", method, path, status, time.monotonic() - started
             )
@@ -360,42 +362,33 @@ class AsyncRouterClient:
                         "%s %s/rest/%s answered %d; retrying in %.1f s (attempt %d of %d)",
                         method, self.url, path, status, delay, attempt + 1, self.retry.attempts,
                     )  # fmt: skip
-                    await anyio.sleep(delay)
+                    await asyncio.sleep(delay)
                     continue
             raise router_error(response, method, path)
 
     async def _exchange(
         self,
         method: str,
-        url: httpx.URL,
+        url: str,
         params: Mapping[str, str] | None,
         content: bytes | None,
-    ) -> httpx.Response:
+    ) -> Answer:
         """One request and its whole answer (a dropped answer raises like a failed request)."""
         if self._closed:
             raise RuntimeError("Cannot send a request, as the client has been closed.")
-        request = httpx.Request(
-            method,
-            url,
-            params=params,
-            headers=self._headers if content is None else self._json_headers,
-            content=content,
-            extensions=self._extensions,
+        if params:
+            url = f"{url}?{urlencode(params, quote_via=quote)}"
+        headers = self._headers if content is None else self._json_headers
+        return await exchange(
+            self._transport, method.encode("ascii"), url, headers, content, self._timeout_extension
         )
-        response = await self._transport.handle_async_request(request)
-        response.request = request
-        try:
-            await response.aread()
-        finally:
-            await response.aclose()
-        return response
 
-    def _url(self, path: str) -> httpx.URL:
-        """The URL of ``path``, parsed once per path (a deploy asks a handful of paths
+    def _url(self, path: str) -> str:
+        """The URL of ``path``, spelled once per path (a deploy asks a handful of paths
         several times each)."""
         url = self._urls.get(path)
         if url is None:
-            url = httpx.URL(self._base + path)
+            url = self._base.url(path)
             if len(self._urls) < _URL_CACHE:
                 self._urls[path] = url
         return url
@@ -419,7 +412,7 @@ class RouterClient:
         known_hosts: KnownHosts | None = None,
         timeouts: Timeouts | None = None,
         retry: RetryPolicy | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
+        transport: Transport | None = None,
     ) -> None:
         async def open_core() -> AsyncRouterClient:
             return AsyncRouterClient(

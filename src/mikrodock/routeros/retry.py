@@ -18,8 +18,6 @@ import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import httpx
-
 __all__ = ["NO_RETRY", "RETRYABLE_STATUSES", "RetryPolicy", "may_retry", "not_sent"]
 
 RETRYABLE_STATUSES = frozenset({500, 502, 503, 504})
@@ -54,19 +52,26 @@ def _tls_failure(exc: BaseException) -> bool:
     return False
 
 
-def not_sent(exc: httpx.RequestError) -> bool:
+def not_sent(exc: Exception) -> bool:
     """True when the request certainly did not reach the router."""
-    return isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+    from mikrodock.routeros import rest_http  # loaded with the REST client, not the API's
+
+    sent_nothing = rest_http.ConnectError | rest_http.ConnectTimeout | rest_http.PoolTimeout
+    return isinstance(exc, sent_nothing)
 
 
-def may_retry(exc: httpx.RequestError, *, read: bool) -> bool:
+def may_retry(exc: Exception, *, read: bool) -> bool:
     """Whether a request that failed with ``exc`` may be sent again."""
+    from mikrodock.routeros import rest_http
+
     if _tls_failure(exc):
         return False  # a certificate problem does not go away by asking again
-    if isinstance(exc, httpx.ReadTimeout | httpx.WriteTimeout | httpx.ConnectTimeout):
+    if isinstance(exc, rest_http.ReadTimeout | rest_http.WriteTimeout | rest_http.ConnectTimeout):
         return False  # unresponsive: the timeout is the user's limit, asking again multiplies it
     if not_sent(exc):
         return True
     if not read:
         return False
-    return isinstance(exc, httpx.TimeoutException | httpx.NetworkError | httpx.RemoteProtocolError)
+    return isinstance(
+        exc, rest_http.TimeoutException | rest_http.NetworkError | rest_http.RemoteProtocolError
+    )

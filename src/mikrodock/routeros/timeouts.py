@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-import httpx
-
 from mikrodock.errors import UsageError
 
 __all__ = ["TIMEOUT_ENV", "Timeouts"]
@@ -53,6 +51,7 @@ class Timeouts:
         except UsageError as exc:
             raise UsageError(f"{TIMEOUT_ENV}: {exc}", hint=exc.hint) from None
 
-    def to_httpx(self) -> httpx.Timeout:
-        # waiting for a free pooled connection may take as long as a slow answer
-        return httpx.Timeout(self.read, connect=self.connect, pool=self.read)
+    def as_extension(self) -> dict[str, float]:
+        """httpcore's ``timeout`` request extension; waiting for a free pooled connection may
+        take as long as a slow answer."""
+        return {"connect": self.connect, "read": self.read, "write": self.read, "pool": self.read}

@@ -7,16 +7,17 @@ conversion the other way happens in :mod:`mikrodock.routeros.models`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
-from urllib.parse import quote
-
-import httpx
+from dataclasses import dataclass
+from urllib.parse import quote, unquote, urlsplit
 
 from mikrodock.errors import UsageError
 from mikrodock.routeros.values import format_bool
 
 __all__ = [
     "API_PORTS",
+    "RestBase",
     "item_path",
     "menu_path",
     "split_api_url",
@@ -56,23 +57,69 @@ def item_path(item_id: str) -> str:
     return quote(item_id, safe="*")
 
 
-def split_url(url: str) -> tuple[httpx.URL, str, str]:
+_UNSAFE = re.compile(r"[\x00-\x20\x7f]")
+_HOST = re.compile(r"[A-Za-z0-9._~-]+|\[[0-9A-Fa-f:.]+\]")
+
+
+@dataclass(frozen=True)
+class RestBase:
+    """Where a router's REST API is: ``scheme://host[:port]`` and the path ending ``/rest/``."""
+
+    scheme: str
+    host: str
+    """as written in a URL: IPv6 in brackets, names IDNA-encoded"""
+    port: int | None
+    path: str
+
+    @property
+    def hostname(self) -> str:
+        """The host without brackets (``::1``), as TLS and the known-hosts file name it."""
+        return self.host.strip("[]")
+
+    @property
+    def origin(self) -> str:
+        return f"{self.scheme}://{self.host}" + (f":{self.port}" if self.port is not None else "")
+
+    @property
+    def router_url(self) -> str:
+        """The router's URL as the user gave it, without ``/rest`` or a trailing slash."""
+        return (self.origin + self.path[: -len("rest/")]).rstrip("/")
+
+    def url(self, path: str) -> str:
+        """The URL of ``path`` below ``/rest/`` (already spelled for the wire)."""
+        return self.origin + self.path + path
+
+
+def split_url(url: str) -> tuple[RestBase, str, str]:
     """The REST base URL (``.../rest/``) and any user/password written in ``url``."""
+    bad = UsageError(f"not a URL: {url!r}", hint="write it like https://192.168.88.1")
+    if not isinstance(url, str) or _UNSAFE.search(url):
+        raise bad
     try:
-        parsed = httpx.URL(url)
-    except (httpx.InvalidURL, TypeError) as exc:
-        raise UsageError(f"not a URL: {url!r}", hint="write it like https://192.168.88.1") from exc
-    if parsed.scheme not in ("http", "https") or not parsed.host:
+        parts = urlsplit(url)
+        port = parts.port
+        host = parts.hostname or ""
+    except ValueError:
+        raise bad from None
+    if parts.scheme not in ("http", "https") or not host:
         raise UsageError(
             f"not a router URL: {url!r}",
             hint="write it like https://192.168.88.1 or http://127.0.0.1:8080",
         )
-    user, password = parsed.username, parsed.password or ""
-    path = parsed.path.rstrip("/")
+    if not host.isascii():
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            raise bad from None
+    if ":" in host:
+        host = f"[{host}]"
+    if not _HOST.fullmatch(host):
+        raise bad
+    user, password = unquote(parts.username or ""), unquote(parts.password or "")
+    path = quote(parts.path, safe="/%:@!$&'()*+,;=~").rstrip("/")
     if not path.endswith("/rest"):
         path += "/rest"
-    base = parsed.copy_with(username=None, password=None, path=path + "/", query=None)
-    return base, user, password
+    return RestBase(parts.scheme, host, port, path + "/"), user, password
 
 
 API_PORTS = {"api": 8728, "api-ssl": 8729}
