@@ -75,3 +75,28 @@ def test_only_new_skips_what_is_there_and_a_removed_item_ends_its_stream(
                         await anext(changes)
 
         asyncio.run(go())
+
+
+@pytest.mark.parametrize(
+    ("transport", "request_line"),
+    [("rest", "GET /rest/ip/address"), ("api", "API /ip/address/print")],
+)
+def test_a_stream_whose_connection_drops_starts_again(transport: str, request_line: str) -> None:
+    """Following is reading: a connection lost on the way is tried again, as a read is."""
+    with running(version="7.22.3") as sim:
+        method, path = request_line.split()
+
+        async def go() -> tuple[str, str, int]:
+            async with AsyncRouterClient(_url(sim, transport), sim.user, sim.password) as ros:
+                added = await ros.add(
+                    "ip/address", {"address": "10.4.0.1/24", "interface": "ether1"}
+                )
+                asked = len(sim.requests())
+                sim.add_fault(method, path, kind="drop")  # the stream's first request
+                async with contextlib.aclosing(ros.follow("ip/address", poll=0.05)) as changes:
+                    first = await asyncio.wait_for(anext(changes), 30)
+                return first[".id"], added[".id"], asked
+
+        streamed, added, asked = asyncio.run(go())
+        assert streamed == added
+        assert sim.requests()[asked:].count(request_line) == 2  # dropped, then asked again

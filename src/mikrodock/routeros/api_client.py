@@ -15,6 +15,7 @@ the router. Reads are retried after a connection failure (on a new connection); 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import logging
 import ssl
@@ -276,11 +277,33 @@ class ApiTransport:
         """RouterOS's own stream: ``/menu/print =follow=`` (``=follow-only=`` for ``only_new``;
         ``?.id=`` for one item) yields each record as it appears or changes, until the caller
         stops iterating, which sends ``/cancel`` for it. No read timeout: a quiet menu sends
-        nothing. A removed ``item_id`` raises :class:`NotFoundError`, as a REST look would."""
+        nothing. A removed ``item_id`` raises :class:`NotFoundError`, as a REST look would.
+        A lost connection is a read's failure: the stream starts again on a new connection
+        (with the records as they are then), as often as a read is retried."""
         path = f"/{menu.strip('/')}/print"
         queries = [] if item_id is None else [f"{_item_key(item_id)}={item_id}"]
         mode = "follow-only" if only_new else "follow"
         words = command_words(path, {mode: ""}, queries=queries)
+        delays = self.retry.delays()
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                async with contextlib.aclosing(self._stream(words, menu, item_id)) as stream:
+                    async for record in stream:
+                        yield record
+                return
+            except ConnectionFailed as exc:
+                delay = next(delays, None) if getattr(exc, "retryable", True) else None
+                if delay is None:
+                    raise self._naming(exc, path, attempt, read=True) from exc
+                log.warning("%s: %s; following again in %.1f s (attempt %d of %d)", path, exc,
+                            delay, attempt + 1, self.retry.attempts)  # fmt: skip
+                await asyncio.sleep(delay)
+
+    async def _stream(
+        self, words: list[str], menu: str, item_id: str | None
+    ) -> AsyncGenerator[dict[str, str], None]:
         writer = await self._open()
         tag = str(next(self._tags))
         queue: asyncio.Queue[Reply | BaseException] = asyncio.Queue()
@@ -298,7 +321,7 @@ class ApiTransport:
                         raise _missing(menu, item_id)
                     yield item.attrs
                 elif item.kind == "!trap":
-                    raise _router_error(item, path)
+                    raise _router_error(item, words[0])
                 elif item.kind == "!done":
                     ended = True
                     return
