@@ -21,7 +21,7 @@ from mikrodock.containers.state import ALL, MENUS, Reads, RouterState, read_stat
 from mikrodock.routeros.client import AsyncRouterClient
 from mikrodock.routeros.dialect import Dialect
 from mikrodock.routeros.loop import run_sync as _sync
-from mikrodock.routeros.version import parse_version
+from mikrodock.routeros.version import RouterOSVersion, parse_version
 
 if TYPE_CHECKING:  # the rest is imported by the methods that use it: `ps` loads no deploy code
     from mikrodock.containers import housekeeping, output
@@ -71,6 +71,7 @@ class AsyncRouter:
         else:
             self.ros, self._owns = AsyncRouterClient(url, user, password, **client_options), True
         self._dialect: Dialect | None = None
+        self._version: RouterOSVersion | None = None
 
     async def __aenter__(self) -> AsyncRouter:
         return self
@@ -89,15 +90,18 @@ class AsyncRouter:
 
     async def dialect(self) -> Dialect:
         if self._dialect is None:
-            resource = await self.ros.get("system/resource")
-            self._dialect = Dialect.for_version(parse_version(resource.get("version", "")))
+            if self._version is None:
+                resource = await self.ros.get("system/resource")
+                self._version = parse_version(resource.get("version", ""))
+            self._dialect = Dialect.for_version(self._version)
         return self._dialect
 
     async def state(self, reads: Reads = ALL) -> RouterState:
         """What the router holds (every menu of :data:`~mikrodock.containers.state.MENUS`
         unless ``reads`` says otherwise)."""
         state = await read_state(self.ros, reads)
-        self._dialect = Dialect.for_version(state.version)
+        if state.version != self._version:  # the dialect is made when asked (ps never asks)
+            self._version, self._dialect = state.version, None
         return state
 
     async def plan(self, spec: ContainerSpec) -> Plan:
