@@ -9,17 +9,18 @@ with ``--server starlette`` a bare Starlette app answering RouterOS-shaped bodie
 With ``--url`` (a router or a running ``mikrodock sim``) the password comes from
 ``MIKRODOCK_PASSWORD``.
 
-A last pair of rows sends the same requests through an in-memory transport (``httpx.MockTransport``
-answering the same bodies, no socket, no server) to isolate the client's own CPU cost from
-network and server noise.
+A last pair of rows sends the same requests through in-memory stand-ins (``httpx.MockTransport``
+for httpx, a subclass of httpcore's pool for ours, answering the same bodies, no socket, no
+server) to isolate the client's own CPU cost from network and server noise.
 
 Both sides send the same requests with Basic auth and decode the JSON. Rounds alternate between
 the two sides; the overhead is the median of the per-round ratios, so drift and background noise
 hit both sides alike. Printed: the median microseconds per request of each side and the overhead
 (goal: under 10 %).
 
-The sync facade is compared with ``httpx.Client``: its gap is mostly httpx's async stack (which
-the async core uses) plus one hop to the facade's event-loop thread, not the client's own work.
+The sync facade is compared with ``httpx.Client``: its gap is mostly the async stack (httpcore on
+anyio, which the async core uses) plus one hop to the facade's event-loop thread, not the
+client's own work.
 """
 
 from __future__ import annotations
@@ -121,10 +122,10 @@ def _serve_sim(port: int, password: str, version: str) -> None:  # runs in the c
 
 
 def _seed(url: str, user: str, password: str) -> None:
-    """20 addresses on the simulator, like the Starlette server's list."""
+    """20 addresses on the simulator (on ether1, its one interface), like the Starlette list."""
     with httpx.Client(auth=(user, password), base_url=url + "/rest/") as client:
         for n in range(1, 21):
-            body = {"address": f"10.0.{n}.1/24", "interface": f"ether{n}"}
+            body = {"address": f"10.0.{n}.1/24", "interface": "ether1"}
             client.put("ip/address", json=body).raise_for_status()
 
 
