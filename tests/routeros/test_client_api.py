@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -162,3 +163,44 @@ def test_a_connection_dropped_mid_command_fails_in_one_line_naming_the_router(
         asked = sim.requests()
         assert asked.count(write) == 1  # never sent twice
         assert asked.count(read) == 2  # the dropped read was asked again
+
+
+def test_a_long_answer_that_keeps_coming_is_not_cut_by_the_read_timeout() -> None:
+    """The read timeout is for silence: a print whose rows come slowly, each well within it,
+    is read to its end even when the whole takes longer (as REST reads a slow body)."""
+    from mikrodock.routeros.api_codec import (
+        Reply,
+        SentenceReader,
+        encode_sentence,
+        parse_command,
+        reply_words,
+    )
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+
+    def serve() -> None:
+        conn, _ = server.accept()
+        reader = SentenceReader()
+        with conn:
+            for _ in range(2):  # /login, then the print
+                sentences: list[list[str]] = []
+                while not sentences:
+                    sentences = reader.feed(conn.recv(65536))
+                command = parse_command(sentences[0])
+                if command.path == "/interface/print":
+                    for n in range(5):
+                        row = Reply("!re", {".id": f"*{n}", "name": f"e{n}"}, command.tag)
+                        conn.sendall(encode_sentence(reply_words(row)))
+                        time.sleep(0.3)
+                conn.sendall(encode_sentence(reply_words(Reply("!done", {}, command.tag))))
+            conn.recv(1)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    port = server.getsockname()[1]
+    timeouts = Timeouts(connect=2, read=0.8)
+    with RouterClient(f"api://127.0.0.1:{port}", "admin", "x", timeouts=timeouts) as ros:
+        assert [r["name"] for r in ros.print("interface")] == [f"e{n}" for n in range(5)]
+    server.close()

@@ -164,9 +164,8 @@ class ApiTransport:
     ) -> list[Reply]:
         tag = str(next(self._tags))
         loop = asyncio.get_running_loop()
-        pending = _Collect(loop.create_future())
+        pending = _Collect(loop, self.read_timeout)
         self._waiting[tag] = pending.put
-        timer = loop.call_later(self.read_timeout, pending.expire)
         try:
             writer.write(encode_sentence([*words, f".tag={tag}"]))
             return await pending.future
@@ -178,7 +177,7 @@ class ApiTransport:
                 "MIKRODOCK_TIMEOUT",
             ) from None
         finally:
-            timer.cancel()
+            pending.timer.cancel()
             self._waiting.pop(tag, None)
 
     async def call(self, words: list[str], *, read: bool) -> list[Reply]:
@@ -338,13 +337,16 @@ class ApiTransport:
 
 class _Collect:
     """The replies of one command, handed over all at once when its ``!done`` arrives (one
-    wake-up of the waiting task per command, however many ``!re`` it has)."""
+    wake-up of the waiting task per command, however many ``!re`` it has). ``limit`` seconds
+    without a reply end it with TimeoutError (a long print that keeps answering goes on)."""
 
-    __slots__ = ("future", "replies")
+    __slots__ = ("future", "heard", "limit", "replies", "timer")
 
-    def __init__(self, future: asyncio.Future[list[Reply]]) -> None:
-        self.future = future
+    def __init__(self, loop: asyncio.AbstractEventLoop, limit: float) -> None:
+        self.future: asyncio.Future[list[Reply]] = loop.create_future()
         self.replies: list[Reply] = []
+        self.limit, self.heard = limit, False
+        self.timer = loop.call_later(limit, self._expire)
 
     def put(self, item: Reply | BaseException) -> None:
         if self.future.done():
@@ -352,13 +354,19 @@ class _Collect:
         if isinstance(item, BaseException):
             self.future.set_exception(item)
             return
+        self.heard = True
         self.replies.append(item)
         if item.kind == "!done":
             self.future.set_result(self.replies)
 
-    def expire(self) -> None:
-        if not self.future.done():
-            self.future.set_exception(TimeoutError())
+    def _expire(self) -> None:
+        if self.future.done():
+            return
+        if self.heard:  # answers still coming: wait another limit from now
+            self.heard = False
+            self.timer = self.future.get_loop().call_later(self.limit, self._expire)
+            return
+        self.future.set_exception(TimeoutError())
 
 
 def _item_key(item_id: str) -> str:
