@@ -209,3 +209,31 @@ def test_hand_made_container_is_listed_but_never_removed(version: str, cli: Any)
         code, out, err = cli(sim, "system", "prune", "-f", "--json")
         assert code == 0 and json.loads(out) == []
         assert len(sim.items("container")) == 1
+
+
+@pytest.mark.parametrize("version", ["7.15", "7.24"])
+def test_docker_commands_over_api_ssl_with_a_pinned_certificate(
+    version: str, run_cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """api-ssl:// (8729), as routers that keep only the API over TLS are reached: the pinned
+    self-signed certificate, then the same commands as over REST."""
+    with running(version=version, delays=FAST, tls=True) as sim:
+        assert sim.api_ssl_url is not None and sim.fingerprint is not None
+        monkeypatch.setenv("MIKRODOCK_PASSWORD", sim.password)
+        pin = ("-H", sim.api_ssl_url, "--tls-pin", "--tls-pin-fingerprint", sim.fingerprint)
+        code, out, err = run_cli(
+            *pin, "run", "-d", "--name", "web", "-p", "8080:80", "-e", "A=1",
+            "-v", "disk1/data:/data", "alpine", "echo", "hello",
+        )  # fmt: skip
+        assert (code, out.strip()) == (0, "web"), err
+        code, out, err = run_cli(*pin, "ps", "-a", "--json")
+        (row,) = json.loads(out)
+        assert row["state"] == "running" and row["ports"] == ["8080->80/tcp"], err
+        assert "hello" in run_cli(*pin, "logs", "web")[1].splitlines()
+        if Dialect.for_version(version).has_shell_cmd:
+            assert run_cli(*pin, "exec", "web", "echo", "a b")[:2] == (0, "a b\n")
+        assert run_cli(*pin, "rm", "-f", "web")[0] == 0
+        assert json.loads(run_cli(*pin, "ps", "-a", "--json")[1]) == []
+        assert "API /login" in sim.requests() and not any(
+            request.startswith(("GET", "POST", "PUT")) for request in sim.requests()
+        )  # all of it went over the API protocol
