@@ -82,9 +82,9 @@ def test_compose_logs_follow_prints_new_lines(tmp_path: Path, transport: str) ->
                 log_reads = [r for r in sim.requests() if r == "API /log/print"]
                 assert len(log_reads) == 3  # one per service's lines so far, then the stream
             follow.send_signal(signal.SIGTERM)
-            follow.wait(30)
+            assert follow.wait(30) == 128 + signal.SIGTERM  # as `logs -f` and docker end
         finally:
             if follow.poll() is None:
                 follow.kill()
         err = follow.stderr.read() if follow.stderr else ""
-        assert "Traceback" not in err
+        assert "Traceback" not in err and err.strip() == "mikrodock: terminated"

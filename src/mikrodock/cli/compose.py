@@ -204,10 +204,7 @@ def _follow(
             async for service, line in lines:
                 typer.echo(f"{service} | {line.text(timestamps)}")
 
-    try:
-        run(go())
-    except KeyboardInterrupt:
-        return
+    run(go())  # Ctrl-C or SIGTERM ends it as it ends `logs -f`: one line, exit 130 or 143
 
 
 @_subcommand("logs")
