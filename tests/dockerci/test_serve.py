@@ -128,11 +128,39 @@ def test_serve_boots_provisions_stops_on_sigterm_and_keeps_the_disk(
 
     assert _health(env).returncode == 1  # nothing there yet
 
+    # From the first moment, someone keeps trying the published REST port with RouterOS's
+    # factory login (admin, no password): it must never get in.
+    url = f"http://127.0.0.1:{80 + offset}"
+    empty_login: list[int] = []
+    watching = threading.Event()
+
+    def knock() -> None:
+        while not watching.is_set():
+            try:
+                answer = httpx.get(f"{url}/rest/system/resource", auth=("admin", ""), timeout=2)
+                empty_login.append(answer.status_code)
+            except httpx.TransportError:
+                pass  # not published yet
+            time.sleep(0.05)
+
+    knocker = threading.Thread(target=knock, daemon=True)
+    knocker.start()
     first = Served(tmp_path / "run1", args, {**env, "MIKRODOCK_ADMIN_PASSWORD": "first-secret"})
     started.append(first)
     first.wait_ready()
+    deadline = time.monotonic() + 15
+    while not empty_login and time.monotonic() < deadline:
+        time.sleep(0.1)
+    watching.set()
+    knocker.join(5)
+    assert empty_login and 200 not in empty_login, empty_login  # refused, then 401
     folder, record = _machine(env)
-    url = f"http://127.0.0.1:{80 + offset}"
+    # QEMU started with only a private REST forward (on 127.0.0.1): the published ports were
+    # added once the password was set, so no one could log in with the empty one meanwhile
+    argv = Path(f"/proc/{record['pid']}/cmdline").read_bytes().split(b"\0")
+    forwards = [word for word in b",".join(argv).split(b",") if word.startswith(b"hostfwd=")]
+    assert len(forwards) == 1 and forwards[0].startswith(b"hostfwd=tcp:127.0.0.1:"), forwards
+    assert not record.get("provision_port")
     assert record["ports"]["80"] == 80 + offset and record["publish_all"] is True
     healthy = _health(env)
     assert healthy.returncode == 0, healthy.stderr

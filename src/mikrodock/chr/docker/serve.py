@@ -26,7 +26,7 @@ from types import FrameType
 from typing import BinaryIO
 
 from mikrodock.chr import accel as accel_mod
-from mikrodock.chr import machine, process
+from mikrodock.chr import guard, machine, process
 from mikrodock.chr.argv import ARCHES
 from mikrodock.chr.boot import boot, password_of
 from mikrodock.chr.docker import baked
@@ -34,7 +34,7 @@ from mikrodock.chr.docker.datalinks import DataLinks, Wiring
 from mikrodock.chr.docker.health import READY_MARKER
 from mikrodock.chr.docker.node import apply_identity
 from mikrodock.chr.docker.volume import DISK, ServeRequest, create, make_disk, udp_forwards
-from mikrodock.chr.ports import check_free
+from mikrodock.chr.ports import check_free, pick_free
 from mikrodock.chr.process import running_pid
 from mikrodock.chr.provision import after_restore, generate_password, router_for, set_password
 from mikrodock.chr.qmp import qmp_call
@@ -274,6 +274,11 @@ def _serve(
             note(f"{record.name} never finished its first boot: making its disk again")
             renew_disk()
 
+        if not record.password_file and request.password != "":
+            # Until its password is set, a new router answers as admin with none: it boots with
+            # only a private REST forward; the published ports open once it is provisioned.
+            record.provision_port = pick_free(1, {port.host for port in record.ports})[0]
+            save_record(record)
         if copier is not None:
             copier.start()
         signals.interruptible = True
@@ -301,8 +306,12 @@ def _serve(
         try:
             if signals.stopping:
                 return _shutdown(record, request, note)
-            _add_udp_forwards(record, udp_forwards(request))
             _provision(record, request, note)
+            if record.provision_port:
+                guard.open_forwards(record)  # the password is set: publish, drop the private one
+                record.provision_port = 0
+                save_record(record)
+            _add_udp_forwards(record, udp_forwards(request))
         except MikrodockError:
             machine.stop(record.name, force=True)
             raise
