@@ -10,7 +10,10 @@ does the same against a simulator (its ``-H`` and password filled in)."""
 from __future__ import annotations
 
 import os
+import queue
 import signal
+import subprocess
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -168,6 +171,35 @@ def _on_terminal(argv: list[str], env: dict[str, str] | None = None, timeout: fl
 def on_terminal() -> Callable[..., Ran]:
     """``on_terminal(argv, env)``: a real process whose stderr is a terminal (see above)."""
     return _on_terminal
+
+
+class Lines:
+    """A running process's stdout line by line, each waited for at most ``within`` seconds (no
+    test waits forever for a line that never comes)."""
+
+    def __init__(self, proc: subprocess.Popen[str]) -> None:
+        self._lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._read, args=(proc,), daemon=True).start()
+
+    def _read(self, proc: subprocess.Popen[str]) -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            self._lines.put(line.rstrip("\n"))
+
+    def next(self, within: float = 30) -> str:
+        try:
+            return self._lines.get(timeout=within)
+        except queue.Empty:
+            raise AssertionError("no line came") from None
+
+    def take(self, count: int, within: float = 30) -> list[str]:
+        return [self.next(within) for _ in range(count)]
+
+
+@pytest.fixture
+def stdout_lines() -> type[Lines]:
+    """``stdout_lines(proc)``: a process's output lines as they come (see :class:`Lines`)."""
+    return Lines
 
 
 @pytest.fixture

@@ -6,13 +6,12 @@ quietly with the usual status. Over the API the lines come from RouterOS's own s
 from __future__ import annotations
 
 import os
-import queue
 import signal
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -36,35 +35,15 @@ def _mikrodock(sim: Simulator, home: Path, url: str, *args: str) -> subprocess.P
     )
 
 
-class Lines:
-    """A process's stdout line by line, each waited for at most ``within`` seconds (no test
-    waits forever for a line that never comes)."""
-
-    def __init__(self, proc: subprocess.Popen[str]) -> None:
-        self._lines: queue.Queue[str] = queue.Queue()
-        threading.Thread(target=self._read, args=(proc,), daemon=True).start()
-
-    def _read(self, proc: subprocess.Popen[str]) -> None:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            self._lines.put(line.rstrip("\n"))
-
-    def next(self, within: float = 30) -> str:
-        try:
-            return self._lines.get(timeout=within)
-        except queue.Empty:
-            raise AssertionError("no line came") from None
-
-
 @pytest.mark.parametrize("transport", ["rest", "api"])
 def test_follow_prints_new_lines_and_stops_on_sigterm(
-    sim: Simulator, tmp_path: Path, transport: str
+    sim: Simulator, tmp_path: Path, transport: str, stdout_lines: Any
 ) -> None:
     url = sim.url if transport == "rest" else str(sim.api_url)
     ran = _mikrodock(sim, tmp_path, url, "run", "-d", "--name", "hi", "hello-world", "echo", "one")
     assert ran.wait(60) == 0, ran.stderr.read() if ran.stderr else ""
     logs = _mikrodock(sim, tmp_path, url, "logs", "-f", "hi")
-    lines = Lines(logs)
+    lines = stdout_lines(logs)
     try:
         assert [lines.next(), lines.next()] == ["started", "one"]
         restart = _mikrodock(sim, tmp_path, url, "restart", "hi")

@@ -5,12 +5,11 @@ stream of /log, which is asked for once, not again and again), until SIGTERM."""
 from __future__ import annotations
 
 import os
-import queue
 import signal
 import subprocess
 import sys
-import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -38,27 +37,10 @@ def _mikrodock(sim: Simulator, home: Path, url: str, *args: str) -> subprocess.P
     )
 
 
-class Lines:
-    """A process's stdout line by line, each waited for at most ``within`` seconds."""
-
-    def __init__(self, proc: subprocess.Popen[str]) -> None:
-        self._lines: queue.Queue[str] = queue.Queue()
-        threading.Thread(target=self._read, args=(proc,), daemon=True).start()
-
-    def _read(self, proc: subprocess.Popen[str]) -> None:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            self._lines.put(line.rstrip("\n"))
-
-    def take(self, count: int, within: float = 30) -> list[str]:
-        try:
-            return [self._lines.get(timeout=within) for _ in range(count)]
-        except queue.Empty:
-            raise AssertionError("no line came") from None
-
-
 @pytest.mark.parametrize("transport", ["rest", "api"])
-def test_compose_logs_follow_prints_new_lines(tmp_path: Path, transport: str) -> None:
+def test_compose_logs_follow_prints_new_lines(
+    tmp_path: Path, transport: str, stdout_lines: Any
+) -> None:
     (tmp_path / "compose.yaml").write_text(COMPOSE)
     compose = ("compose", "-f", str(tmp_path / "compose.yaml"))
     with running(version="7.21.5", delays={"extract": 0.02, "start": 0.01, "stop": 0.01}) as sim:
@@ -66,7 +48,7 @@ def test_compose_logs_follow_prints_new_lines(tmp_path: Path, transport: str) ->
         up = _mikrodock(sim, tmp_path, url, *compose, "up", "-d")
         assert up.wait(60) == 0, up.stderr.read() if up.stderr else ""
         follow = _mikrodock(sim, tmp_path, url, *compose, "logs", "-f")
-        lines = Lines(follow)
+        lines = stdout_lines(follow)
         try:
             first = lines.take(4)
             assert sorted(first) == [

@@ -181,6 +181,23 @@ class Containers:
         self.networks.append(name)
         return name
 
+    def linked_pair(
+        self, stems: tuple[str, str], subnet: str, addresses: tuple[str, str]
+    ) -> tuple[tuple[str, int], tuple[str, int]]:
+        """Two routers whose ether2 share a network of ``subnet`` (told to them as the link's
+        subnet: podman may give a container's two networks to eth0 and eth1 in either order),
+        healthy, with ``addresses`` on their ether2; returns (name, REST port) of each."""
+        network = self.network(subnet)
+        flags = ("--network", "podman", "--network", network,
+                 "-e", f"MIKRODOCK_DATA_LINKS=ether2={subnet}",
+                 "--cap-add", "NET_ADMIN", "--device", "/dev/net/tun")  # fmt: skip
+        pair = (self.run(stems[0], *flags), self.run(stems[1], *flags))
+        for name, _ in pair:
+            wait_healthy(name)
+        for (_, port), address in zip(pair, addresses, strict=True):
+            rest(port, "ip/address", method="PUT", body={"address": address, "interface": "ether2"})
+        return pair
+
     def cleanup(self) -> None:
         for name in self.made:
             podman("rm", "-f", "-t", "0", name, check=False)

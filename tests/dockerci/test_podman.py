@@ -9,9 +9,8 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -94,25 +93,14 @@ def test_an_unknown_connection_mode_is_refused(containers: Containers) -> None:
 def test_two_routers_on_a_shared_network_pass_traffic_between_their_ether2(
     containers: Containers,
 ) -> None:
-    # podman may give the two networks to eth0 and eth1 in either order, so the containers
-    # are told the link's subnet (as compose labs are) rather than containerlab's ethN rule
-    subnet = "10.254.7.0/29"
-    network = containers.network(subnet)
-    flags = ("--network", "podman", "--network", network,
-             "-e", f"MIKRODOCK_DATA_LINKS=ether2={subnet}",
-             "--cap-add", "NET_ADMIN", "--device", "/dev/net/tun")  # fmt: skip
-    a, port_a = containers.run("ra", *flags)
-    b, port_b = containers.run("rb", *flags)
-    wait_healthy(a)
-    wait_healthy(b)
-    for port, address in ((port_a, "10.9.0.1/24"), (port_b, "10.9.0.2/24")):
-        rest(port, "ip/address", method="PUT", body={"address": address, "interface": "ether2"})
-    assert "joined to ether2" in logs_of(a)
-    answer: Callable[[], Any] = lambda: rest(  # noqa: E731
-        port_a, "ping", method="POST", body={"address": "10.9.0.2", "count": "3"}
+    # the containers are told the link's subnet (as compose labs are) rather than
+    # containerlab's ethN rule: podman may give their two networks to eth0 and eth1 either way
+    (a, port_a), _ = containers.linked_pair(
+        ("ra", "rb"), "10.254.7.0/29", ("10.9.0.1/24", "10.9.0.2/24")
     )
-    result = answer()[-1]
-    assert int(result["received"]) > 0, result
+    assert "joined to ether2" in logs_of(a)
+    answer = rest(port_a, "ping", method="POST", body={"address": "10.9.0.2", "count": "3"})
+    assert int(answer[-1]["received"]) > 0, answer
 
 
 COMPOSE = (sys.executable, "-m", "podman_compose")

@@ -126,17 +126,9 @@ def test_the_snapshot_image_looks_like_the_cold_one_from_outside(
 
 def test_two_resumed_routers_pass_traffic_between_their_ether2(snap: Containers) -> None:
     # the restored data NIC, on a TAP joined to the container's interface on a shared network
-    subnet = "10.254.9.0/29"
-    network = snap.network(subnet)
-    flags = ("--network", "podman", "--network", network,
-             "-e", f"MIKRODOCK_DATA_LINKS=ether2={subnet}",
-             "--cap-add", "NET_ADMIN", "--device", "/dev/net/tun")  # fmt: skip
-    a, port_a = snap.run("link-a", *flags)
-    b, port_b = snap.run("link-b", *flags)
-    wait_healthy(a)
-    wait_healthy(b)
+    (a, port_a), (b, _) = snap.linked_pair(
+        ("link-a", "link-b"), "10.254.9.0/29", ("10.9.1.1/24", "10.9.1.2/24")
+    )
     assert RESUMED in logs_of(a) and RESUMED in logs_of(b)
-    for port, address in ((port_a, "10.9.1.1/24"), (port_b, "10.9.1.2/24")):
-        rest(port, "ip/address", method="PUT", body={"address": address, "interface": "ether2"})
     answer = rest(port_a, "ping", method="POST", body={"address": "10.9.1.2", "count": "3"})
     assert int(answer[-1]["received"]) > 0, answer

@@ -30,7 +30,14 @@ from mikrodock.chr.qmp import qmp_call
 from mikrodock.chr.state import MachineRecord
 from mikrodock.errors import MachineError
 
-__all__ = ["Unfinished", "Watchdog", "abandoned", "open_forwards", "pids_with_pidfile"]
+__all__ = [
+    "Unfinished",
+    "Watchdog",
+    "abandoned",
+    "monitor_forward",
+    "open_forwards",
+    "pids_with_pidfile",
+]
 
 LOCK = "provision.lock"
 
@@ -109,23 +116,26 @@ class Watchdog:
             self._proc.wait()
 
 
+def monitor_forward(record: MachineRecord, line: str, fine: str = "") -> None:
+    """Run ``hostfwd_add``/``hostfwd_remove`` ``line`` in the running QEMU's monitor;
+    MachineError when QEMU answers anything but nothing (or ``fine``)."""
+    command = {"command-line": line}
+    answer = str(qmp_call(record.dir / "qmp.sock", "human-monitor-command", command)).strip()
+    if answer and not (fine and fine in answer):  # hostfwd_add says nothing when it worked
+        raise MachineError(
+            f"QEMU refused `{line}` for {record.name}: {answer}",
+            hint="another program may have taken the port; run the machine again",
+        )
+
+
 def open_forwards(record: MachineRecord) -> None:
     """Add the record's public forwards to its running QEMU and drop the private one."""
     bind = "" if record.publish_all else "127.0.0.1"
-    sock = record.dir / "qmp.sock"
-
-    def hmp(line: str, fine: str = "") -> None:
-        answer = str(qmp_call(sock, "human-monitor-command", {"command-line": line})).strip()
-        if answer and not (fine and fine in answer):  # hostfwd_add says nothing when it worked
-            raise MachineError(
-                f"QEMU refused `{line}` for {record.name}: {answer.strip()}",
-                hint="another program may have taken the port; run the machine again",
-            )
-
     for port in sorted(record.ports):
-        hmp(f"hostfwd_add net0 tcp:{bind}:{port.host}-:{port.guest}")
+        monitor_forward(record, f"hostfwd_add net0 tcp:{bind}:{port.host}-:{port.guest}")
     if record.provision_port:
-        hmp(f"hostfwd_remove net0 tcp:127.0.0.1:{record.provision_port}", fine="removed")
+        line = f"hostfwd_remove net0 tcp:127.0.0.1:{record.provision_port}"
+        monitor_forward(record, line, fine="removed")
 
 
 def _watch(pidfile: Path) -> None:

@@ -47,7 +47,15 @@ from mikrodock.chr.status import running_pid
 from mikrodock.errors import MachineError, UsageError
 from mikrodock.paths import atomic_write, state_dir
 
-__all__ = ["SnapshotInfo", "clone", "list_snapshots", "remove_snapshot", "restore", "save"]
+__all__ = [
+    "SnapshotInfo",
+    "clone",
+    "list_snapshots",
+    "migrate_out",
+    "remove_snapshot",
+    "restore",
+    "save",
+]
 
 Note = Callable[[str], None]
 
@@ -102,7 +110,13 @@ def parse_source(text: str) -> tuple[str, str]:
     return machine, tag
 
 
-def _migrate_out(state: Path, disk: Path, disk_copy: Path) -> Callable[[QMPClient], Any]:
+def migrate_out(
+    state: Path, disk: Path, disk_copy: Path, *, resume: bool = True
+) -> Callable[[QMPClient], Any]:
+    """The QMP work that saves a running machine: paused (which flushes its disk), the disk
+    copied to ``disk_copy`` and the memory written to ``state``; resumed after unless
+    ``resume`` is False (a machine about to be removed)."""
+
     async def work(client: QMPClient) -> None:
         await client.execute("stop")
         try:
@@ -118,7 +132,8 @@ def _migrate_out(state: Path, disk: Path, disk_copy: Path) -> Callable[[QMPClien
                     raise MachineError(f"saving the memory failed: {info.get('error-desc', '')}")
                 await asyncio.sleep(0.02)
         finally:
-            await client.execute("cont")
+            if resume:
+                await client.execute("cont")
 
     return work
 
@@ -140,7 +155,7 @@ def save(name: str, tag: str) -> SnapshotInfo:
     try:
         run_qmp(
             record.dir / "qmp.sock",
-            _migrate_out(work / "state", record.dir / "disk.qcow2", work / "disk.qcow2"),
+            migrate_out(work / "state", record.dir / "disk.qcow2", work / "disk.qcow2"),
             timeout=600,
         )
         password = password_of(record)

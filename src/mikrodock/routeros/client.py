@@ -81,7 +81,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 _READ_COMMANDS = frozenset({"print", "get"})
-_URL_CACHE = 256  # parsed URLs kept per client
 
 # RouterOS's www service allows 20 sessions by default (``max-sessions``): stay well below, so
 # WebFig and other tools still get in while one process drives the router concurrently.
@@ -131,7 +130,6 @@ class AsyncRouterClient:
                 mode, host=base.hostname, port=port, ca_file=ca_file, known_hosts=known_hosts
             )
         self._base = base
-        self._urls: dict[str, str] = {}
         # Requests go straight to httpcore's connection pool (TLS, keep-alive, timeouts): a
         # client layer's auth flow, cookie jar and redirect handling are of no use with
         # RouterOS. The credentials become a header once; nothing prints the headers.
@@ -327,7 +325,7 @@ class AsyncRouterClient:
         body: Any = None,
         read: bool,
     ) -> Any:
-        url = self._url(path)
+        url = self._base.url(path)
         content = None if body is None else json.dumps(body).encode()
         delays = self.retry.delays()
         attempt = 0
@@ -382,16 +380,6 @@ class AsyncRouterClient:
         return await exchange(
             self._transport, method.encode("ascii"), url, headers, content, self._timeout_extension
         )
-
-    def _url(self, path: str) -> str:
-        """The URL of ``path``, spelled once per path (a deploy asks a handful of paths
-        several times each)."""
-        url = self._urls.get(path)
-        if url is None:
-            url = self._base.url(path)
-            if len(self._urls) < _URL_CACHE:
-                self._urls[path] = url
-        return url
 
 
 # -- the synchronous facade ------------------------------------------------------------------

@@ -21,17 +21,12 @@ own MAC addresses (the clock and ether1's: :func:`mikrodock.chr.provision.after_
 
 from __future__ import annotations
 
-import asyncio
 import json
-import shlex
 import shutil
 import subprocess
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import Any
-
-from qemu.qmp import QMPClient
 
 from mikrodock.chr import machine, process
 from mikrodock.chr.boot import boot
@@ -39,8 +34,9 @@ from mikrodock.chr.docker.volume import DISK, ServeRequest, copy_disk, create
 from mikrodock.chr.ports import pick_free
 from mikrodock.chr.provision import router_for
 from mikrodock.chr.qmp import run_qmp
+from mikrodock.chr.snapshots import migrate_out
 from mikrodock.chr.state import Link, MachineRecord, save_record
-from mikrodock.errors import MachineError, MikrodockError, UsageError
+from mikrodock.errors import MikrodockError, UsageError
 
 __all__ = ["Baked", "bake", "load", "own_data_macs", "take", "unfit"]
 
@@ -139,24 +135,6 @@ def own_data_macs(record: MachineRecord) -> list[str]:
     return []
 
 
-def _save(record: MachineRecord, out: Path) -> Callable[[QMPClient], Any]:
-    async def work(client: QMPClient) -> None:
-        await client.execute("stop")  # flushes the disk; the state is taken paused
-        await asyncio.to_thread(shutil.copyfile, record.dir / DISK, out / DISK)
-        uri = f"exec:cat > {shlex.quote(str(out / STATE))}"
-        await client.execute("migrate", {"uri": uri})
-        while True:
-            info: Any = await client.execute("query-migrate")
-            status = info.get("status") if isinstance(info, dict) else None
-            if status == "completed":
-                return
-            if status in ("failed", "cancelled"):
-                raise MachineError(f"saving the memory failed: {info.get('error-desc', '')}")
-            await asyncio.sleep(0.02)
-
-    return work
-
-
 def bake(request: ServeRequest, out: Path, data_nics: int, note: Note) -> Baked:
     """Boot a new machine from ``request`` under TCG (with ``data_nics`` unconnected data NICs),
     save it into ``out`` and remove the machine."""
@@ -178,7 +156,8 @@ def bake(request: ServeRequest, out: Path, data_nics: int, note: Note) -> Baked:
         note(f"booted in {timings['ready'] - timings['started']:.1f} s; saving the snapshot")
         shutil.rmtree(out, ignore_errors=True)
         out.mkdir(parents=True)
-        run_qmp(record.dir / "qmp.sock", _save(record, out), timeout=600)
+        save = migrate_out(out / STATE, record.dir / DISK, out / DISK, resume=False)
+        run_qmp(record.dir / "qmp.sock", save, timeout=600)
         baked = Baked(
             arch=record.arch, version=record.image, memory_mib=record.memory_mib,
             cpus=record.cpus, data_nics=data_nics, cpu=cpu,

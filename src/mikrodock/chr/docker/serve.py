@@ -37,7 +37,6 @@ from mikrodock.chr.docker.volume import DISK, ServeRequest, create, make_disk, u
 from mikrodock.chr.ports import check_free, pick_free
 from mikrodock.chr.process import running_pid
 from mikrodock.chr.provision import after_restore, generate_password, router_for, set_password
-from mikrodock.chr.qmp import qmp_call
 from mikrodock.chr.state import (
     Link,
     MachineRecord,
@@ -174,10 +173,7 @@ def _provision(record: MachineRecord, request: ServeRequest, note: Note) -> None
 def _add_udp_forwards(record: MachineRecord, forwards: list[tuple[int, int]]) -> None:
     bind = "" if record.publish_all else "127.0.0.1"
     for host, guest in forwards:
-        rule = f"hostfwd_add net0 udp:{bind}:{host}-:{guest}"
-        answer = qmp_call(record.dir / "qmp.sock", "human-monitor-command", {"command-line": rule})
-        if answer:
-            raise MachineError(f"cannot forward UDP port {host}: {str(answer).strip()}")
+        guard.monitor_forward(record, f"hostfwd_add net0 udp:{bind}:{host}-:{guest}")
 
 
 def _check(request: ServeRequest) -> list[str]:
